@@ -1,0 +1,321 @@
+//! Detection: Sigma rules matched against events as they stream in.
+//!
+//! Rules are compiled once into an immutable [`SigmaRuleSet`], shared by
+//! every worker behind an `Arc`; each event meets only the rules whose Sigma
+//! log source admits it. The pipeline sees only the [`Detector`] trait, so the
+//! engine behind it can be replaced without touching the pipeline.
+//!
+//! ```
+//! use vedette_correlation::{Detector, SigmaRuleSet};
+//! use vedette_model::{Event, LogSource, Origin};
+//! use time::OffsetDateTime;
+//!
+//! let rule = r#"
+//! title: Root login failed
+//! id: 5f0c0f4e-0000-4000-8000-000000000001
+//! logsource: { product: linux, service: sshd }
+//! detection:
+//!     selection: { event.outcome: failure, user.name: root }
+//!     condition: selection
+//! level: high
+//! "#;
+//! let (rules, report) = SigmaRuleSet::from_sources([("inline.yml", rule)]);
+//! assert_eq!(report.loaded, 1);
+//!
+//! let mut ev = Event::raw(1, OffsetDateTime::UNIX_EPOCH, Origin::new("test", None), b"x");
+//! ev.logsource = LogSource::new(Some("linux"), None, &["sshd", "auth"]);
+//! ev.set("event.outcome", "failure");
+//! ev.set("user.name", "root");
+//! let mut hits = Vec::new();
+//! rules.detect(&ev, &mut hits);
+//! assert_eq!(hits[0].title, "Root login failed");
+//! ```
+#![deny(missing_docs)]
+
+mod adapter;
+mod load;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use rsigma_eval::Engine;
+use time::OffsetDateTime;
+use vedette_model::{Event, LogSource, NewAlert, Severity};
+
+pub use load::{LoadReport, RuleError, RuleErrorKind};
+
+/// A rule that matched an event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// The rule id (the title when the rule has none).
+    pub rule_id: String,
+    /// The rule title.
+    pub title: String,
+    /// The rule level (`medium` when the rule states none).
+    pub level: Severity,
+    /// The rule tags.
+    pub tags: Vec<String>,
+}
+
+impl Detection {
+    /// The alert this detection raises for `event`.
+    pub fn to_alert(&self, event: &Event, now: OffsetDateTime) -> NewAlert {
+        NewAlert {
+            rule_id: self.rule_id.clone(),
+            rule_title: self.title.clone(),
+            severity: self.level,
+            tags: self.tags.clone(),
+            event_seq: event.seq,
+            event_time: event.timestamp,
+            created: now,
+            host: event.get_str("host.name").map(str::to_string),
+            event: event.to_json(),
+        }
+    }
+}
+
+/// What the pipeline needs from a detection engine.
+pub trait Detector: Send + Sync {
+    /// Appends to `out` every rule that matches `event`.
+    fn detect(&self, event: &Event, out: &mut Vec<Detection>);
+    /// How many rules are loaded.
+    fn rule_count(&self) -> usize;
+}
+
+/// The Sigma log source a group of rules declares (lowercased).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct RuleSource {
+    product: Option<String>,
+    category: Option<String>,
+    service: Option<String>,
+}
+
+/// The rules of one log source, compiled together.
+struct Bucket {
+    source: RuleSource,
+    engine: Engine,
+}
+
+/// A compiled, immutable set of Sigma detection rules.
+pub struct SigmaRuleSet {
+    buckets: Vec<Bucket>,
+    rules: usize,
+    /// Which buckets admit an event log source: computed once per distinct
+    /// log source (there are few), then read-only.
+    routes: RwLock<HashMap<LogSource, Arc<[usize]>>>,
+}
+
+impl std::fmt::Debug for SigmaRuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigmaRuleSet")
+            .field("rules", &self.rules)
+            .field("logsources", &self.buckets.len())
+            .finish()
+    }
+}
+
+impl SigmaRuleSet {
+    /// Loads every `.yml`/`.yaml` file under `paths` (files or directories,
+    /// recursively). Rules that fail are listed in the report with their file
+    /// and reason; they never stop the others.
+    pub fn load(paths: &[PathBuf]) -> (SigmaRuleSet, LoadReport) {
+        let (sources, mut report) = load::read_sources(paths);
+        let (set, compiled) = Self::from_sources(sources.iter().map(|(p, s)| (p.as_str(), s.as_str())));
+        report.loaded = compiled.loaded;
+        report.errors.extend(compiled.errors);
+        (set, report)
+    }
+
+    /// Compiles rules from (name, YAML text) pairs.
+    pub fn from_sources<'a, I>(sources: I) -> (SigmaRuleSet, LoadReport)
+    where
+        I: IntoIterator<Item = (&'a str, &'a str)>,
+    {
+        let mut report = LoadReport::default();
+        let mut buckets: Vec<Bucket> = Vec::new();
+        let mut by_source: HashMap<RuleSource, usize> = HashMap::new();
+        for (name, text) in sources {
+            for rule in load::parse_rules(name, text, &mut report) {
+                let source = RuleSource {
+                    product: rule.logsource.product.as_deref().map(str::to_ascii_lowercase),
+                    category: rule.logsource.category.as_deref().map(str::to_ascii_lowercase),
+                    service: rule.logsource.service.as_deref().map(str::to_ascii_lowercase),
+                };
+                let idx = *by_source.entry(source.clone()).or_insert_with(|| {
+                    buckets.push(Bucket {
+                        source,
+                        engine: Engine::new(),
+                    });
+                    buckets.len() - 1
+                });
+                match buckets[idx].engine.add_rule(&rule) {
+                    Ok(()) => report.loaded += 1,
+                    Err(e) => report.errors.push(RuleError {
+                        path: name.to_string(),
+                        rule: Some(rule_key(&rule.id, &rule.title)),
+                        kind: RuleErrorKind::Compile,
+                        reason: e.to_string(),
+                    }),
+                }
+            }
+        }
+        buckets.retain(|b| b.engine.rule_count() > 0);
+        let rules = buckets.iter().map(|b| b.engine.rule_count()).sum();
+        let set = SigmaRuleSet {
+            buckets,
+            rules,
+            routes: RwLock::new(HashMap::new()),
+        };
+        (set, report)
+    }
+
+    /// An empty rule set.
+    pub fn empty() -> SigmaRuleSet {
+        Self::from_sources(std::iter::empty()).0
+    }
+
+    fn route(&self, ls: &LogSource) -> Arc<[usize]> {
+        if let Some(r) = self.routes.read().ok().and_then(|m| m.get(ls).cloned()) {
+            return r;
+        }
+        let r: Arc<[usize]> = self
+            .buckets
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| {
+                ls.admits(
+                    b.source.product.as_deref(),
+                    b.source.category.as_deref(),
+                    b.source.service.as_deref(),
+                )
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if let Ok(mut m) = self.routes.write() {
+            // Log sources come from parsers' fixed tables; the cap only
+            // guards against a parser that invents them from input.
+            if m.len() < 4096 {
+                m.insert(ls.clone(), r.clone());
+            }
+        }
+        r
+    }
+}
+
+fn rule_key(id: &Option<String>, title: &str) -> String {
+    id.clone().unwrap_or_else(|| title.to_string())
+}
+
+fn level(l: Option<&rsigma_parser::Level>) -> Severity {
+    use rsigma_parser::Level;
+    match l {
+        Some(Level::Informational) => Severity::Informational,
+        Some(Level::Low) => Severity::Low,
+        Some(Level::Medium) | None => Severity::Medium,
+        Some(Level::High) => Severity::High,
+        Some(Level::Critical) => Severity::Critical,
+    }
+}
+
+impl Detector for SigmaRuleSet {
+    fn detect(&self, event: &Event, out: &mut Vec<Detection>) {
+        let route = self.route(&event.logsource);
+        if route.is_empty() {
+            return;
+        }
+        let ev = adapter::SigmaEvent(event);
+        for &i in route.iter() {
+            for m in self.buckets[i].engine.evaluate(&ev) {
+                let h = m.header;
+                out.push(Detection {
+                    rule_id: rule_key(&h.rule_id, &h.rule_title),
+                    level: level(h.level.as_ref()),
+                    title: h.rule_title,
+                    tags: h.tags,
+                });
+            }
+        }
+    }
+
+    fn rule_count(&self) -> usize {
+        self.rules
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vedette_model::Origin;
+
+    fn ev(ls: LogSource, fields: &[(&str, &str)], msg: &str) -> Event {
+        let mut e = Event::raw(1, OffsetDateTime::UNIX_EPOCH, Origin::new("t", None), msg.as_bytes());
+        e.logsource = ls;
+        for (k, v) in fields {
+            e.set(k, *v);
+        }
+        e
+    }
+
+    const RULES: &str = r#"
+title: Keyword rule
+id: k1
+logsource: { product: linux }
+detection:
+    keywords: ['new user']
+    condition: keywords
+level: low
+---
+title: Sshd root failure
+id: s1
+logsource: { product: linux, service: sshd }
+detection:
+    sel: { user.name: root, event.outcome: failure }
+    condition: sel
+level: high
+tags: [attack.t1110]
+---
+title: Windows only
+id: w1
+logsource: { product: windows, category: process_creation }
+detection:
+    sel: { message|contains: 'new user' }
+    condition: sel
+"#;
+
+    #[test]
+    fn routes_by_logsource() {
+        let (set, report) = SigmaRuleSet::from_sources([("r.yml", RULES)]);
+        assert_eq!(report.loaded, 3, "{:?}", report.errors);
+        assert_eq!(set.rule_count(), 3);
+        let linux_sshd = LogSource::new(Some("linux"), None, &["sshd", "auth", "syslog"]);
+        let mut out = Vec::new();
+        set.detect(
+            &ev(linux_sshd.clone(), &[("user.name", "root"), ("event.outcome", "failure")], "Failed password for root"),
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].rule_id, "s1");
+        assert_eq!(out[0].level, Severity::High);
+        assert_eq!(out[0].tags, vec!["attack.t1110".to_string()]);
+
+        out.clear();
+        set.detect(&ev(linux_sshd, &[("user.name", "alice")], "new user: name=x"), &mut out);
+        assert_eq!(out.iter().map(|d| d.rule_id.as_str()).collect::<Vec<_>>(), vec!["k1"]);
+
+        // Same text, no product: neither the linux nor the windows rule applies.
+        out.clear();
+        set.detect(&ev(LogSource::default(), &[], "new user"), &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn bad_rules_reported_not_fatal() {
+        let bad = "title: x\nlogsource: {product: linux}\ndetection:\n  sel: {a: b}\n  condition: nope\n";
+        let (set, report) = SigmaRuleSet::from_sources([("good.yml", RULES), ("bad.yml", bad), ("junk.yml", ": : [")]);
+        assert_eq!(set.rule_count(), 3);
+        assert_eq!(report.errors.len(), 2, "{:?}", report.errors);
+        assert!(report.errors.iter().any(|e| e.path == "bad.yml"));
+        assert!(report.errors.iter().any(|e| e.path == "junk.yml"));
+    }
+}

@@ -1,0 +1,176 @@
+//! Reading rule files and turning parser output into a report.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use rsigma_parser::SigmaRule;
+
+/// Why a rule did not load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RuleErrorKind {
+    /// The file could not be read.
+    Io,
+    /// The YAML or the Sigma structure is invalid.
+    Parse,
+    /// The rule parsed but its detection could not be compiled.
+    Compile,
+    /// A valid Sigma document of a kind this engine does not run yet
+    /// (correlation or filter rules).
+    Unsupported,
+}
+
+impl RuleErrorKind {
+    /// A stable code for tools and the console.
+    pub fn code(self) -> &'static str {
+        match self {
+            RuleErrorKind::Io => "E001",
+            RuleErrorKind::Parse => "E002",
+            RuleErrorKind::Compile => "E003",
+            RuleErrorKind::Unsupported => "E004",
+        }
+    }
+}
+
+/// A rule (or rule file) that did not load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    /// The file it came from.
+    pub path: String,
+    /// The rule id or title, when known.
+    pub rule: Option<String>,
+    /// What went wrong.
+    pub kind: RuleErrorKind,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} ", self.path, self.kind.code())?;
+        if let Some(r) = &self.rule {
+            write!(f, "rule {r:?}: ")?;
+        }
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// The outcome of loading rules: how many loaded, and each failure.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Detection rules compiled.
+    pub loaded: usize,
+    /// Rules or files that did not load.
+    pub errors: Vec<RuleError>,
+}
+
+/// Reads every rule file under `paths`, in a stable order.
+pub(crate) fn read_sources(paths: &[PathBuf]) -> (Vec<(String, String)>, LoadReport) {
+    let mut files = Vec::new();
+    let mut report = LoadReport::default();
+    for p in paths {
+        collect(p, &mut files, &mut report);
+    }
+    files.sort();
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        match std::fs::read_to_string(&f) {
+            Ok(text) => out.push((f.display().to_string(), text)),
+            Err(e) => report.errors.push(RuleError {
+                path: f.display().to_string(),
+                rule: None,
+                kind: RuleErrorKind::Io,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    (out, report)
+}
+
+fn collect(p: &Path, files: &mut Vec<PathBuf>, report: &mut LoadReport) {
+    let meta = match std::fs::metadata(p) {
+        Ok(m) => m,
+        Err(e) => {
+            report.errors.push(RuleError {
+                path: p.display().to_string(),
+                rule: None,
+                kind: RuleErrorKind::Io,
+                reason: e.to_string(),
+            });
+            return;
+        }
+    };
+    if meta.is_file() {
+        files.push(p.to_path_buf());
+        return;
+    }
+    let entries = match std::fs::read_dir(p) {
+        Ok(e) => e,
+        Err(e) => {
+            report.errors.push(RuleError {
+                path: p.display().to_string(),
+                rule: None,
+                kind: RuleErrorKind::Io,
+                reason: e.to_string(),
+            });
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            collect(&path, files, report);
+        } else if name.ends_with(".yml") || name.ends_with(".yaml") {
+            files.push(path);
+        }
+    }
+}
+
+/// Parses one file's text; detection rules are returned, everything else
+/// that did not become a running rule goes into the report.
+pub(crate) fn parse_rules(name: &str, text: &str, report: &mut LoadReport) -> Vec<SigmaRule> {
+    let collection = match rsigma_parser::parse_sigma_yaml(text) {
+        Ok(c) => c,
+        Err(e) => {
+            report.errors.push(RuleError {
+                path: name.to_string(),
+                rule: None,
+                kind: RuleErrorKind::Parse,
+                reason: e.to_string(),
+            });
+            return Vec::new();
+        }
+    };
+    for e in &collection.errors {
+        report.errors.push(RuleError {
+            path: name.to_string(),
+            rule: None,
+            kind: RuleErrorKind::Parse,
+            reason: e.clone(),
+        });
+    }
+    for c in &collection.correlations {
+        report.errors.push(RuleError {
+            path: name.to_string(),
+            rule: Some(c.id.clone().unwrap_or_else(|| c.title.clone())),
+            kind: RuleErrorKind::Unsupported,
+            reason: "correlation rules are not run by this engine yet".into(),
+        });
+    }
+    for f in &collection.filters {
+        report.errors.push(RuleError {
+            path: name.to_string(),
+            rule: Some(f.id.clone().unwrap_or_else(|| f.title.clone())),
+            kind: RuleErrorKind::Unsupported,
+            reason: "filter rules are not run by this engine yet".into(),
+        });
+    }
+    collection.rules
+}

@@ -1,0 +1,116 @@
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// How severe an alert is: the Sigma `level` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informational.
+    Informational,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+impl Severity {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Informational => "informational",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A severity name that is not one of the five levels.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown severity {0:?} (expected informational, low, medium, high or critical)")]
+pub struct UnknownSeverity(pub String);
+
+impl FromStr for Severity {
+    type Err = UnknownSeverity;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "informational" | "info" => Severity::Informational,
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => return Err(UnknownSeverity(s.to_string())),
+        })
+    }
+}
+
+/// An alert as detection produces it, before the store gives it an id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewAlert {
+    /// The Sigma rule id (or its title when the rule has no id).
+    pub rule_id: String,
+    /// The rule title.
+    pub rule_title: String,
+    /// The rule level.
+    pub severity: Severity,
+    /// The rule tags (`attack.t1110`, ...).
+    pub tags: Vec<String>,
+    /// The spool sequence number of the event that matched.
+    pub event_seq: u64,
+    /// When the event happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub event_time: OffsetDateTime,
+    /// When the alert was raised.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created: OffsetDateTime,
+    /// `host.name` of the event, for grouping and display.
+    pub host: Option<String>,
+    /// The event as JSON ([`crate::Event::to_json`]).
+    pub event: serde_json::Value,
+}
+
+/// A stored alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// The store's id.
+    pub id: i64,
+    /// Workflow status: `new`, `acknowledged`, `closed`, ...
+    pub status: String,
+    /// What detection produced.
+    #[serde(flatten)]
+    pub alert: NewAlert,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_names() {
+        for s in [
+            Severity::Informational,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ] {
+            assert_eq!(s.as_str().parse::<Severity>(), Ok(s));
+        }
+        assert!("urgent".parse::<Severity>().is_err());
+        assert!(Severity::Critical > Severity::Low);
+    }
+}

@@ -1,0 +1,259 @@
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A typed field value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FieldValue {
+    /// Text (also IP addresses, which parsers validate before storing).
+    Str(String),
+    /// A whole number (ports, ids, counts).
+    Int(i64),
+    /// A decimal number.
+    Float(f64),
+    /// A flag.
+    Bool(bool),
+}
+
+impl FieldValue {
+    /// The value as text when it is text.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            FieldValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            FieldValue::Str(s) => serde_json::Value::String(s.clone()),
+            FieldValue::Int(i) => serde_json::Value::from(*i),
+            FieldValue::Float(f) => serde_json::Number::from_f64(*f)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            FieldValue::Bool(b) => serde_json::Value::Bool(*b),
+        }
+    }
+}
+
+impl fmt::Display for FieldValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldValue::Str(s) => f.write_str(s),
+            FieldValue::Int(i) => write!(f, "{i}"),
+            FieldValue::Float(x) => write!(f, "{x}"),
+            FieldValue::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+impl From<&str> for FieldValue {
+    fn from(s: &str) -> Self {
+        FieldValue::Str(s.to_string())
+    }
+}
+impl From<String> for FieldValue {
+    fn from(s: String) -> Self {
+        FieldValue::Str(s)
+    }
+}
+impl From<i64> for FieldValue {
+    fn from(i: i64) -> Self {
+        FieldValue::Int(i)
+    }
+}
+impl From<bool> for FieldValue {
+    fn from(b: bool) -> Self {
+        FieldValue::Bool(b)
+    }
+}
+
+/// An event's fields by Elastic Common Schema name (flat, dotted keys).
+pub type Fields = BTreeMap<String, FieldValue>;
+
+/// Where an event came in: the listener and the peer that sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// The input that accepted it: `syslog-udp`, `syslog-tcp`, `import`, ...
+    pub input: String,
+    /// The network peer, for network inputs.
+    pub peer: Option<SocketAddr>,
+}
+
+impl Origin {
+    /// An origin from an input name and an optional peer.
+    pub fn new(input: &str, peer: Option<SocketAddr>) -> Self {
+        Origin {
+            input: input.to_string(),
+            peer,
+        }
+    }
+}
+
+/// The Sigma log source an event belongs to, which decides the rules that
+/// apply to it. An event has at most one product and category but may belong
+/// to several services: an sshd line from auth.log is `sshd`, `auth` and
+/// `syslog` at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LogSource {
+    /// `linux`, `windows`, ...
+    pub product: Option<String>,
+    /// `process_creation`, `firewall`, `webserver`, ...
+    pub category: Option<String>,
+    /// `sshd`, `sudo`, `auth`, `syslog`, ... most specific first.
+    pub services: Vec<String>,
+}
+
+impl LogSource {
+    /// Builds a log source.
+    pub fn new(product: Option<&str>, category: Option<&str>, services: &[&str]) -> Self {
+        LogSource {
+            product: product.map(str::to_string),
+            category: category.map(str::to_string),
+            services: services.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// Whether a rule's log source (each key optional) applies to this
+    /// event: every key the rule names must agree, case-insensitively.
+    pub fn admits(&self, product: Option<&str>, category: Option<&str>, service: Option<&str>) -> bool {
+        fn eq(want: Option<&str>, have: Option<&str>) -> bool {
+            match want {
+                None => true,
+                Some(w) => have.is_some_and(|h| h.eq_ignore_ascii_case(w)),
+            }
+        }
+        eq(product, self.product.as_deref())
+            && eq(category, self.category.as_deref())
+            && match service {
+                None => true,
+                Some(w) => self.services.iter().any(|s| s.eq_ignore_ascii_case(w)),
+            }
+    }
+}
+
+/// One log record, parsed (or kept raw with the reason it did not parse).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The spool sequence number: unique, and the event's id everywhere.
+    pub seq: u64,
+    /// When a collector accepted the bytes (UTC).
+    pub received: OffsetDateTime,
+    /// When it happened (`@timestamp`): from the record, else `received`.
+    pub timestamp: OffsetDateTime,
+    /// Where it came in.
+    pub origin: Origin,
+    /// The Sigma log source it belongs to.
+    pub logsource: LogSource,
+    /// Normalized fields (`message`, `host.name`, `user.name`, ...).
+    pub fields: Fields,
+    /// The record as received (`event.original`), lossily decoded as UTF-8.
+    pub original: String,
+    /// Why parsing failed (`error.message`), when it did.
+    pub error: Option<String>,
+}
+
+impl Event {
+    /// An event that holds only the raw bytes (`message` = `event.original`);
+    /// parsers start from here and fill in what they understand.
+    pub fn raw(seq: u64, received: OffsetDateTime, origin: Origin, bytes: &[u8]) -> Self {
+        let original = String::from_utf8_lossy(bytes).into_owned();
+        let mut fields = Fields::new();
+        fields.insert("message".into(), FieldValue::Str(original.clone()));
+        Event {
+            seq,
+            received,
+            timestamp: received,
+            origin,
+            logsource: LogSource::default(),
+            fields,
+            original,
+            error: None,
+        }
+    }
+
+    /// Sets a field.
+    pub fn set(&mut self, key: &str, value: impl Into<FieldValue>) {
+        self.fields.insert(key.to_string(), value.into());
+    }
+
+    /// A field by name.
+    pub fn get(&self, key: &str) -> Option<&FieldValue> {
+        self.fields.get(key)
+    }
+
+    /// A text field by name.
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).and_then(FieldValue::as_str)
+    }
+
+    /// `message`, or the original record when there is none.
+    pub fn message(&self) -> &str {
+        self.get_str("message").unwrap_or(&self.original)
+    }
+
+    /// The event as one flat JSON object with ECS names: the normalized
+    /// fields plus `@timestamp`, `event.id`, `event.created`,
+    /// `event.original`, `error.message`, `input.type`,
+    /// `log.source.address` and the Sigma log source under `sigma.*`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        m.insert("@timestamp".into(), crate::fmt_time(self.timestamp).into());
+        m.insert("event.id".into(), self.seq.to_string().into());
+        m.insert("event.created".into(), crate::fmt_time(self.received).into());
+        m.insert("input.type".into(), self.origin.input.clone().into());
+        if let Some(p) = self.origin.peer {
+            m.insert("log.source.address".into(), p.to_string().into());
+        }
+        if let Some(p) = &self.logsource.product {
+            m.insert("sigma.product".into(), p.clone().into());
+        }
+        if let Some(c) = &self.logsource.category {
+            m.insert("sigma.category".into(), c.clone().into());
+        }
+        if !self.logsource.services.is_empty() {
+            m.insert("sigma.service".into(), self.logsource.services.clone().into());
+        }
+        for (k, v) in &self.fields {
+            m.insert(k.clone(), v.to_json());
+        }
+        m.insert("event.original".into(), self.original.clone().into());
+        if let Some(e) = &self.error {
+            m.insert("error.message".into(), e.clone().into());
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admits_multi_service() {
+        let ls = LogSource::new(Some("linux"), None, &["sshd", "auth"]);
+        assert!(ls.admits(Some("linux"), None, None));
+        assert!(ls.admits(Some("Linux"), None, Some("auth")));
+        assert!(ls.admits(None, None, Some("sshd")));
+        assert!(!ls.admits(Some("windows"), None, None));
+        assert!(!ls.admits(Some("linux"), Some("process_creation"), None));
+        assert!(!ls.admits(None, None, Some("sudo")));
+    }
+
+    #[test]
+    fn raw_event_keeps_bytes() {
+        let ev = Event::raw(
+            1,
+            OffsetDateTime::UNIX_EPOCH,
+            Origin::new("import", None),
+            b"\xffbad",
+        );
+        assert_eq!(ev.message(), "\u{fffd}bad");
+        assert_eq!(ev.to_json()["event.id"], "1");
+    }
+}
