@@ -1,0 +1,288 @@
+//! The JSON API under `/api/v1`. Every route requires a bearer token or a
+//! session; every error is JSON.
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+use vedette_model::{Alert, Severity};
+use vedette_search::{EventQuery, MAX_WINDOW};
+use vedette_store::AlertQuery;
+
+use crate::auth::Authenticated;
+use crate::{ApiError, Shared};
+
+/// Default page size.
+pub(crate) const DEFAULT_LIMIT: u32 = 50;
+/// Largest page size.
+pub(crate) const MAX_LIMIT: u32 = 1000;
+/// Longest accepted text parameter.
+const MAX_PARAM_LEN: usize = 4096;
+
+/// The API routes (nested under `/api/v1`).
+pub(crate) fn routes() -> Router<Shared> {
+    Router::new()
+        .merge(alert_routes())
+        .merge(event_routes())
+        .route("/me", get(me))
+}
+
+fn alert_routes() -> Router<Shared> {
+    Router::new()
+        .route("/alerts", get(list_alerts))
+        .route("/alerts/{id}", get(get_alert))
+}
+
+fn event_routes() -> Router<Shared> {
+    Router::new()
+        .route("/events", get(search_events))
+        .route("/events/{id}", get(get_event))
+}
+
+/// `Query` whose rejection is a JSON 400.
+pub(crate) struct ApiQuery<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e| ApiError::bad_request(e.body_text()))
+    }
+}
+
+/// `Path` whose rejection is a JSON 400.
+pub(crate) struct ApiPath<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|e| ApiError::bad_request(e.body_text()))
+    }
+}
+
+/// Query parameters of `GET /alerts`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct AlertParams {
+    limit: Option<u32>,
+    offset: Option<u64>,
+    severity: Option<String>,
+    status: Option<String>,
+    rule_id: Option<String>,
+    host: Option<String>,
+}
+
+/// A page size within bounds.
+pub(crate) fn check_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    match limit.unwrap_or(DEFAULT_LIMIT) {
+        l @ 1..=MAX_LIMIT => Ok(l),
+        _ => Err(ApiError::bad_request(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        ))),
+    }
+}
+
+/// An optional text filter: blank means absent; overlong is refused.
+pub(crate) fn text_param(name: &str, v: Option<String>) -> Result<Option<String>, ApiError> {
+    match v {
+        Some(s) if s.len() > MAX_PARAM_LEN => Err(ApiError::bad_request(format!(
+            "{name} is longer than {MAX_PARAM_LEN} bytes"
+        ))),
+        Some(s) if s.trim().is_empty() => Ok(None),
+        other => Ok(other),
+    }
+}
+
+impl AlertParams {
+    fn into_query(self) -> Result<AlertQuery, ApiError> {
+        let min_severity = text_param("severity", self.severity)?
+            .map(|s| s.trim().parse::<Severity>())
+            .transpose()
+            .map_err(|e| ApiError::bad_request(format!("severity: {e}")))?;
+        let offset = self.offset.unwrap_or(0);
+        if i64::try_from(offset).is_err() {
+            return Err(ApiError::bad_request("offset is too large"));
+        }
+        Ok(AlertQuery {
+            limit: check_limit(self.limit)?,
+            offset,
+            min_severity,
+            status: text_param("status", self.status)?,
+            rule_id: text_param("rule_id", self.rule_id)?,
+            host: text_param("host", self.host)?,
+        })
+    }
+}
+
+async fn list_alerts(
+    _who: Authenticated,
+    State(s): State<Shared>,
+    ApiQuery(params): ApiQuery<AlertParams>,
+) -> Result<Json<Value>, ApiError> {
+    let query = params.into_query()?;
+    let page = s.app.store.list_alerts(&query).await?;
+    Ok(Json(json!({ "total": page.total, "alerts": page.alerts })))
+}
+
+async fn get_alert(
+    _who: Authenticated,
+    State(s): State<Shared>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Alert>, ApiError> {
+    match s.app.store.get_alert(id).await? {
+        Some(alert) => Ok(Json(alert)),
+        None => Err(ApiError::not_found("alert", id)),
+    }
+}
+
+/// Query parameters of `GET /events`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct EventParams {
+    q: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+/// Parses an RFC 3339 bound.
+fn rfc3339_param(name: &str, v: Option<String>) -> Result<Option<OffsetDateTime>, ApiError> {
+    text_param(name, v)?
+        .map(|s| {
+            vedette_model::parse_time(s.trim()).ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "{name}: expected an RFC 3339 time such as 2026-01-31T08:00:00Z"
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// Checks a time range and an offset, and builds the index query.
+pub(crate) fn event_query(
+    text: Option<String>,
+    from: Option<OffsetDateTime>,
+    to: Option<OffsetDateTime>,
+    limit: u32,
+    offset: u64,
+) -> Result<EventQuery, ApiError> {
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            return Err(ApiError::bad_request("from is after to"));
+        }
+    }
+    // The index pages at most `MAX_WINDOW` deep; say so before asking it.
+    let limit = limit as usize;
+    let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+    if offset.saturating_add(limit) > MAX_WINDOW {
+        return Err(ApiError::bad_request(format!(
+            "offset + limit must be at most {MAX_WINDOW}; narrow the query or the time range"
+        )));
+    }
+    Ok(EventQuery {
+        text: text_param("q", text)?,
+        from,
+        to,
+        limit,
+        offset,
+    })
+}
+
+/// Runs an index search off the async runtime.
+pub(crate) async fn run_search(
+    s: &Shared,
+    query: EventQuery,
+) -> Result<vedette_search::SearchPage, ApiError> {
+    let searcher = s.app.search.clone();
+    Ok(tokio::task::spawn_blocking(move || searcher.search(&query)).await??)
+}
+
+async fn search_events(
+    _who: Authenticated,
+    State(s): State<Shared>,
+    ApiQuery(p): ApiQuery<EventParams>,
+) -> Result<Json<Value>, ApiError> {
+    let from = rfc3339_param("from", p.from)?;
+    let to = rfc3339_param("to", p.to)?;
+    let query = event_query(p.q, from, to, check_limit(p.limit)?, p.offset.unwrap_or(0))?;
+    let page = run_search(&s, query).await?;
+    Ok(Json(json!({ "total": page.total, "events": page.events })))
+}
+
+async fn get_event(
+    _who: Authenticated,
+    State(s): State<Shared>,
+    ApiPath(id): ApiPath<u64>,
+) -> Result<Json<Value>, ApiError> {
+    let searcher = s.app.search.clone();
+    match tokio::task::spawn_blocking(move || searcher.get(id)).await?? {
+        Some(event) => Ok(Json(event)),
+        None => Err(ApiError::not_found("event", id)),
+    }
+}
+
+async fn me(who: Authenticated) -> Json<Value> {
+    let p = &who.principal;
+    Json(json!({
+        "name": p.name,
+        "role": p.role.as_str(),
+        "kind": p.kind,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits() {
+        assert_eq!(check_limit(None).ok(), Some(50));
+        assert_eq!(check_limit(Some(1000)).ok(), Some(1000));
+        assert!(check_limit(Some(0)).is_err());
+        assert!(check_limit(Some(1001)).is_err());
+    }
+
+    #[test]
+    fn alert_params() {
+        let q = AlertParams {
+            severity: Some("HIGH".into()),
+            status: Some("  ".into()),
+            ..AlertParams::default()
+        }
+        .into_query()
+        .ok();
+        let q = q.as_ref();
+        assert_eq!(q.map(|q| q.min_severity), Some(Some(Severity::High)));
+        assert_eq!(q.map(|q| q.status.is_none()), Some(true));
+        let bad = AlertParams {
+            severity: Some("urgent".into()),
+            ..AlertParams::default()
+        };
+        assert!(bad.into_query().is_err());
+    }
+
+    #[test]
+    fn time_bounds() {
+        assert!(rfc3339_param("from", Some("yesterday".into())).is_err());
+        assert!(rfc3339_param("from", Some("".into())).ok() == Some(None));
+        let t = rfc3339_param("from", Some("2026-01-31T08:00:00+07:00".into()));
+        assert!(matches!(t, Ok(Some(_))));
+        let (a, b) = (
+            vedette_model::parse_time("2026-01-02T00:00:00Z"),
+            vedette_model::parse_time("2026-01-01T00:00:00Z"),
+        );
+        assert!(event_query(None, a, b, 10, 0).is_err());
+        assert!(event_query(None, b, a, 10, MAX_WINDOW as u64).is_err());
+        assert!(event_query(None, b, a, 10, 0).is_ok());
+    }
+}

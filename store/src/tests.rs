@@ -1,0 +1,734 @@
+//! One test suite, run against every backend: SQLite in a temporary
+//! directory, SQLite in memory, and PostgreSQL (a fresh database per run).
+
+use std::time::Duration;
+
+use sqlx::{Connection, Row};
+use time::OffsetDateTime;
+use vedette_model::{NewAlert, Severity};
+
+use crate::auth::sha256_hex;
+use crate::{AlertQuery, PrincipalKind, Role, Store, StoreError};
+
+const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+fn at(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap()
+}
+
+fn alert(
+    rule: &str,
+    seq: u64,
+    severity: Severity,
+    host: Option<&str>,
+    created_ms: i64,
+) -> NewAlert {
+    NewAlert {
+        rule_id: rule.to_string(),
+        rule_title: format!("Rule {rule}"),
+        severity,
+        tags: vec!["attack.t1110".into(), format!("seq.{seq}")],
+        event_seq: seq,
+        event_time: at(created_ms - 7),
+        created: at(created_ms),
+        host: host.map(str::to_string),
+        event: serde_json::json!({ "event.id": seq.to_string(), "message": "pwned? ünïcode", "n": 1.5 }),
+    }
+}
+
+fn ids(page: &crate::AlertPage) -> Vec<(String, u64)> {
+    page.alerts
+        .iter()
+        .map(|a| (a.alert.rule_id.clone(), a.alert.event_seq))
+        .collect()
+}
+
+/// The suite every backend must pass. `store` is on a fresh, empty database.
+mod suite {
+    use super::*;
+
+    pub async fn run(store: &Store) {
+        alerts(store).await;
+        alert_batches(store).await;
+        users(store).await;
+        tokens(store).await;
+        sessions(store).await;
+    }
+
+    async fn alerts(store: &Store) {
+        assert_eq!(store.alert_count().await.unwrap(), 0);
+        let first = vec![
+            alert("a", 1, Severity::Low, Some("web1"), 1_000),
+            alert("a", 2, Severity::High, Some("web2"), 2_000),
+            alert("b", 1, Severity::Critical, Some("web1"), 3_000),
+            alert("b", 2, Severity::Medium, None, 3_000),
+            alert("c", 3, Severity::Informational, Some("db1"), 500),
+        ];
+        assert_eq!(store.insert_alerts(&first).await.unwrap(), 5);
+        // A replay stores nothing.
+        assert_eq!(store.insert_alerts(&first).await.unwrap(), 0);
+        // One new, one already stored, one duplicated inside the batch.
+        let mixed = vec![
+            alert("a", 1, Severity::Low, Some("web1"), 1_000),
+            alert("c", 4, Severity::High, Some("db1"), 4_000),
+            alert("c", 4, Severity::High, Some("db1"), 4_000),
+        ];
+        assert_eq!(store.insert_alerts(&mixed).await.unwrap(), 1);
+        assert_eq!(store.insert_alerts(&[]).await.unwrap(), 0);
+        assert_eq!(store.alert_count().await.unwrap(), 6);
+
+        // Newest first; equal times by id, newest id first.
+        let all = store.list_alerts(&AlertQuery::default()).await.unwrap();
+        assert_eq!(all.total, 6);
+        let expect: Vec<(String, u64)> =
+            [("c", 4), ("b", 2), ("b", 1), ("a", 2), ("a", 1), ("c", 3)]
+                .iter()
+                .map(|(r, s)| (r.to_string(), *s))
+                .collect();
+        assert_eq!(ids(&all), expect);
+        assert!(all.alerts.iter().all(|a| a.status == crate::STATUS_NEW));
+
+        // Round trip of every field.
+        let stored = all
+            .alerts
+            .iter()
+            .find(|a| a.alert.rule_id == "b" && a.alert.event_seq == 1);
+        let stored = stored.unwrap();
+        assert_eq!(stored.alert, first[2]);
+        assert_eq!(
+            store.get_alert(stored.id).await.unwrap().as_ref(),
+            Some(stored)
+        );
+        assert_eq!(store.get_alert(i64::MAX).await.unwrap(), None);
+        let no_host = &all.alerts[1];
+        assert_eq!(no_host.alert.host, None);
+
+        // Pages.
+        let mut seen = Vec::new();
+        for offset in [0, 2, 4] {
+            let q = AlertQuery {
+                limit: 2,
+                offset,
+                ..AlertQuery::default()
+            };
+            let page = store.list_alerts(&q).await.unwrap();
+            assert_eq!(page.total, 6);
+            assert_eq!(page.alerts.len(), 2);
+            seen.extend(ids(&page));
+        }
+        assert_eq!(seen, expect);
+        let past = AlertQuery {
+            offset: 100,
+            ..AlertQuery::default()
+        };
+        let page = store.list_alerts(&past).await.unwrap();
+        assert_eq!((page.total, page.alerts.len()), (6, 0));
+        let only_total = AlertQuery {
+            limit: 0,
+            ..AlertQuery::default()
+        };
+        let page = store.list_alerts(&only_total).await.unwrap();
+        assert_eq!((page.total, page.alerts.len()), (6, 0));
+        let huge = AlertQuery {
+            offset: u64::MAX,
+            ..AlertQuery::default()
+        };
+        assert!(matches!(
+            store.list_alerts(&huge).await,
+            Err(StoreError::Invalid {
+                field: "offset",
+                ..
+            })
+        ));
+
+        // Minimum severity.
+        let high = AlertQuery {
+            min_severity: Some(Severity::High),
+            ..AlertQuery::default()
+        };
+        let page = store.list_alerts(&high).await.unwrap();
+        assert_eq!(page.total, 3);
+        assert!(page
+            .alerts
+            .iter()
+            .all(|a| a.alert.severity >= Severity::High));
+        let info = AlertQuery {
+            min_severity: Some(Severity::Informational),
+            ..AlertQuery::default()
+        };
+        assert_eq!(store.list_alerts(&info).await.unwrap().total, 6);
+
+        // Status.
+        let acked = all.alerts[0].id;
+        assert!(store.set_alert_status(acked, "acknowledged").await.unwrap());
+        assert!(!store.set_alert_status(i64::MAX, "closed").await.unwrap());
+        for bad in ["", "Closed", "x y", "drop table", &"a".repeat(33)] {
+            assert!(matches!(
+                store.set_alert_status(acked, bad).await,
+                Err(StoreError::Invalid {
+                    field: "status",
+                    ..
+                })
+            ));
+        }
+        let q = AlertQuery {
+            status: Some("acknowledged".into()),
+            ..AlertQuery::default()
+        };
+        let page = store.list_alerts(&q).await.unwrap();
+        assert_eq!(page.total, 1);
+        assert_eq!(page.alerts[0].id, acked);
+        assert_eq!(page.alerts[0].status, "acknowledged");
+        let q = AlertQuery {
+            status: Some("new".into()),
+            ..AlertQuery::default()
+        };
+        assert_eq!(store.list_alerts(&q).await.unwrap().total, 5);
+
+        // Rule, host, and everything at once.
+        let q = AlertQuery {
+            rule_id: Some("a".into()),
+            ..AlertQuery::default()
+        };
+        let page = store.list_alerts(&q).await.unwrap();
+        assert_eq!(ids(&page), [("a".to_string(), 2), ("a".to_string(), 1)]);
+        let q = AlertQuery {
+            host: Some("web1".into()),
+            ..AlertQuery::default()
+        };
+        let page = store.list_alerts(&q).await.unwrap();
+        assert_eq!(ids(&page), [("b".to_string(), 1), ("a".to_string(), 1)]);
+        let q = AlertQuery {
+            limit: 1,
+            offset: 0,
+            min_severity: Some(Severity::Medium),
+            status: Some("new".into()),
+            rule_id: Some("b".into()),
+            host: Some("web1".into()),
+        };
+        let page = store.list_alerts(&q).await.unwrap();
+        assert_eq!((page.total, ids(&page)), (1, vec![("b".to_string(), 1)]));
+        let q = AlertQuery {
+            host: Some("' OR 1=1 --".into()),
+            ..AlertQuery::default()
+        };
+        assert_eq!(store.list_alerts(&q).await.unwrap().total, 0);
+    }
+
+    async fn alert_batches(store: &Store) {
+        let before = store.alert_count().await.unwrap();
+        // 203 = 64 * 3 + 8 + 2 + 1: every statement shape but a few.
+        let batch: Vec<NewAlert> = (0..203)
+            .map(|i| {
+                alert(
+                    "bulk",
+                    1_000 + i,
+                    Severity::Medium,
+                    Some("web9"),
+                    10_000 + i as i64,
+                )
+            })
+            .collect();
+        assert_eq!(store.insert_alerts(&batch).await.unwrap(), 203);
+        assert_eq!(store.insert_alerts(&batch[100..]).await.unwrap(), 0);
+        assert_eq!(store.alert_count().await.unwrap(), before + 203);
+        let q = AlertQuery {
+            rule_id: Some("bulk".into()),
+            limit: 5000,
+            ..AlertQuery::default()
+        };
+        let page = store.list_alerts(&q).await.unwrap();
+        assert_eq!((page.total, page.alerts.len()), (203, 203));
+        assert_eq!(page.alerts[0].alert.event_seq, 1_202);
+
+        // A sequence number the database cannot hold rejects the whole batch.
+        let bad = vec![
+            alert("edge", 1, Severity::Low, None, 1),
+            alert("edge", u64::MAX, Severity::Low, None, 1),
+        ];
+        assert!(matches!(
+            store.insert_alerts(&bad).await,
+            Err(StoreError::Invalid {
+                field: "event_seq",
+                ..
+            })
+        ));
+        // The largest that fits is fine.
+        let edge = vec![alert("edge", i64::MAX as u64, Severity::Low, None, 1)];
+        assert_eq!(store.insert_alerts(&edge).await.unwrap(), 1);
+        let q = AlertQuery {
+            rule_id: Some("edge".into()),
+            ..AlertQuery::default()
+        };
+        let page = store.list_alerts(&q).await.unwrap();
+        assert_eq!(ids(&page), [("edge".to_string(), i64::MAX as u64)]);
+    }
+
+    async fn users(store: &Store) {
+        assert_eq!(store.user_count().await.unwrap(), 0);
+        let pw = "correct horse battery";
+        let id = store.create_user("alice", pw, Role::Admin).await.unwrap();
+        assert_eq!(store.user_count().await.unwrap(), 1);
+
+        let p = store.verify_password("alice", pw).await.unwrap().unwrap();
+        assert_eq!(p.kind, PrincipalKind::User);
+        assert_eq!((p.id, p.name.as_str(), p.role), (id, "alice", Role::Admin));
+        assert_eq!(
+            store
+                .verify_password("alice", "correct horse batterY")
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(store.verify_password("alice", "").await.unwrap(), None);
+        assert_eq!(store.verify_password("mallory", pw).await.unwrap(), None);
+        assert_eq!(store.verify_password("Alice", pw).await.unwrap(), None);
+
+        let e = store
+            .create_user("bob", "short pw", Role::Analyst)
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            StoreError::Invalid {
+                field: "password",
+                ..
+            }
+        ));
+        assert!(!e.to_string().contains("short pw"));
+        let e = store
+            .create_user("", "long enough password", Role::Analyst)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Invalid { field: "name", .. }));
+        let e = store
+            .create_user("alice", "another long password", Role::Auditor)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Conflict { what: "user", ref name } if name == "alice"));
+        assert_eq!(store.user_count().await.unwrap(), 1);
+
+        // Only an argon2id hash is stored.
+        let phc: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+            .get(0);
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(!phc.contains(pw));
+
+        // A new password replaces the old one.
+        store
+            .set_password(id, "a brand new passphrase")
+            .await
+            .unwrap();
+        assert_eq!(store.verify_password("alice", pw).await.unwrap(), None);
+        assert!(store
+            .verify_password("alice", "a brand new passphrase")
+            .await
+            .unwrap()
+            .is_some());
+        assert!(matches!(
+            store.set_password(id, "short").await,
+            Err(StoreError::Invalid {
+                field: "password",
+                ..
+            })
+        ));
+        assert!(matches!(
+            store.set_password(i64::MAX, "long enough password").await,
+            Err(StoreError::NotFound { what: "user", .. })
+        ));
+
+        let officer = store
+            .create_user("moh-officer", "officer password 1", Role::Officer)
+            .await
+            .unwrap();
+        let users = store.list_users().await.unwrap();
+        let names: Vec<_> = users.iter().map(|u| (u.name.as_str(), u.role)).collect();
+        assert_eq!(
+            names,
+            [("alice", Role::Admin), ("moh-officer", Role::Officer)]
+        );
+        assert!(store.delete_user(officer).await.unwrap());
+        assert!(!store.delete_user(officer).await.unwrap());
+        assert_eq!(
+            store
+                .verify_password("moh-officer", "officer password 1")
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(store.user_count().await.unwrap(), 1);
+    }
+
+    async fn tokens(store: &Store) {
+        let token = store.create_token("ingest-1", Role::Analyst).await.unwrap();
+        assert!(token.starts_with(crate::TOKEN_PREFIX));
+        assert_eq!(token.len(), 47);
+        let p = store.verify_token(&token).await.unwrap().unwrap();
+        assert_eq!(p.kind, PrincipalKind::Token);
+        assert_eq!((p.name.as_str(), p.role), ("ingest-1", Role::Analyst));
+
+        let e = store
+            .create_token("ingest-1", Role::Admin)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Conflict { what: "token", .. }));
+        let other = store.create_token("auditor", Role::Auditor).await.unwrap();
+        assert_ne!(other, token);
+
+        let listed = store.list_tokens().await.unwrap();
+        let names: Vec<_> = listed.iter().map(|t| (t.name.as_str(), t.role)).collect();
+        assert_eq!(
+            names,
+            [("auditor", Role::Auditor), ("ingest-1", Role::Analyst)]
+        );
+        assert!(!format!("{listed:?}").contains(&token));
+
+        // Only the hash is stored: the plaintext, or its secret part, is in
+        // no column of any row.
+        let secret = &token[crate::TOKEN_PREFIX.len()..];
+        let rows = sqlx::query("SELECT name, token_hash, role FROM api_tokens")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+        let mut hashes = Vec::new();
+        for row in &rows {
+            for i in 0..3 {
+                let v: String = row.get(i);
+                assert!(!v.contains(secret), "token plaintext stored");
+            }
+            hashes.push(row.get::<String, _>(1));
+        }
+        assert!(hashes.contains(&sha256_hex(&token)));
+
+        // Garbage and near misses.
+        for bad in ["", "vdt_", "Bearer x", &token[..46], &format!("{token}x")] {
+            assert_eq!(store.verify_token(bad).await.unwrap(), None, "{bad:?}");
+        }
+        let mut tampered = token.clone().into_bytes();
+        let last = tampered.len() - 1;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        assert_eq!(store.verify_token(&tampered).await.unwrap(), None);
+
+        assert!(store.revoke_token("ingest-1").await.unwrap());
+        assert_eq!(store.verify_token(&token).await.unwrap(), None);
+        assert!(!store.revoke_token("ingest-1").await.unwrap());
+        assert!(store.verify_token(&other).await.unwrap().is_some());
+        // The name is free again.
+        let again = store.create_token("ingest-1", Role::Analyst).await.unwrap();
+        assert!(store.verify_token(&again).await.unwrap().is_some());
+        assert_eq!(store.verify_token(&token).await.unwrap(), None);
+    }
+
+    async fn sessions(store: &Store) {
+        let uid = store
+            .create_user("carol", "carol's long password", Role::Analyst)
+            .await
+            .unwrap();
+        let s = store.create_session(uid).await.unwrap();
+        assert_ne!(s.id, s.csrf);
+        assert!(s.expires > OffsetDateTime::now_utc() + Duration::from_secs(11 * 3600));
+        let (p, csrf) = store.get_session(&s.id).await.unwrap().unwrap();
+        assert_eq!(
+            (p.kind, p.id, p.name.as_str(), p.role),
+            (PrincipalKind::User, uid, "carol", Role::Analyst)
+        );
+        assert_eq!(csrf, s.csrf);
+
+        // Only the hash of the id is stored.
+        let stored: Vec<String> = sqlx::query("SELECT id_hash FROM sessions")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert!(stored.contains(&sha256_hex(&s.id)));
+        assert!(!stored.contains(&s.id));
+
+        assert_eq!(store.get_session(&s.csrf).await.unwrap(), None);
+        assert_eq!(store.get_session("").await.unwrap(), None);
+        assert_eq!(store.get_session(&"x".repeat(10_000)).await.unwrap(), None);
+
+        assert!(store.delete_session(&s.id).await.unwrap());
+        assert_eq!(store.get_session(&s.id).await.unwrap(), None);
+        assert!(!store.delete_session(&s.id).await.unwrap());
+
+        // Expiry: a session with no lifetime is gone when next presented,
+        // and its row is deleted.
+        let short = store.clone().with_session_ttl(Duration::ZERO);
+        let dead = short.create_session(uid).await.unwrap();
+        assert_eq!(store.get_session(&dead.id).await.unwrap(), None);
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE id_hash = $1")
+            .bind(sha256_hex(&dead.id))
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
+        let _ = short.create_session(uid).await.unwrap();
+        assert_eq!(store.purge_expired_sessions().await.unwrap(), 1);
+
+        assert!(matches!(
+            store.create_session(i64::MAX).await,
+            Err(StoreError::NotFound { what: "user", .. })
+        ));
+
+        // A new password ends the user's sessions.
+        let live = store.create_session(uid).await.unwrap();
+        store
+            .set_password(uid, "carol's newer password")
+            .await
+            .unwrap();
+        assert_eq!(store.get_session(&live.id).await.unwrap(), None);
+        // So does deleting the user.
+        let live = store.create_session(uid).await.unwrap();
+        assert!(store.delete_user(uid).await.unwrap());
+        assert_eq!(store.get_session(&live.id).await.unwrap(), None);
+    }
+
+    /// Reopening runs the migrations again (a no-op) and keeps the data.
+    pub async fn reopen(url: &str) {
+        let store = Store::open(url).await.unwrap();
+        assert_eq!(store.alert_count().await.unwrap(), 210);
+        assert_eq!(store.user_count().await.unwrap(), 1);
+        assert!(store
+            .verify_password("alice", "a brand new passphrase")
+            .await
+            .unwrap()
+            .is_some());
+        store.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vedette.db");
+    let url = format!("sqlite://{}", path.display());
+    let store = Store::open(&url).await.unwrap();
+    assert_eq!(store.backend(), "sqlite");
+    assert!(path.exists());
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(sync, 1, "synchronous=NORMAL");
+    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(busy, 5000);
+
+    suite::run(&store).await;
+
+    // Nothing secret reaches the files, WAL included.
+    let token = store.create_token("file-scan", Role::Admin).await.unwrap();
+    let session = store
+        .create_session(
+            store
+                .verify_password("alice", "a brand new passphrase")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap();
+    for file in ["vedette.db", "vedette.db-wal"] {
+        let bytes = std::fs::read(dir.path().join(file)).unwrap_or_default();
+        for secret in [&token[4..], session.id.as_str(), "a brand new passphrase"] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "secret found in {file}"
+            );
+        }
+    }
+    assert!(store.revoke_token("file-scan").await.unwrap());
+    assert!(store.delete_session(&session.id).await.unwrap());
+    store.close().await;
+    suite::reopen(&url).await;
+}
+
+/// The CLI (`vedette token create`) writes while the server holds the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_two_stores_share_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("shared.db").display());
+    let server = Store::open(&url).await.unwrap();
+    let cli = Store::open(&url).await.unwrap();
+
+    let token = cli.create_token("from-cli", Role::Admin).await.unwrap();
+    assert_eq!(
+        server.verify_token(&token).await.unwrap().unwrap().name,
+        "from-cli"
+    );
+
+    // Both write at once; neither fails on a busy database.
+    let batch: Vec<NewAlert> = (0..500)
+        .map(|i| alert("concurrent", i, Severity::High, None, i as i64))
+        .collect();
+    let writer = {
+        let server = server.clone();
+        let batch = batch.clone();
+        tokio::spawn(async move {
+            for chunk in batch.chunks(50) {
+                server.insert_alerts(chunk).await.unwrap();
+            }
+        })
+    };
+    for i in 0..20 {
+        cli.create_token(&format!("cli-{i}"), Role::Auditor)
+            .await
+            .unwrap();
+    }
+    writer.await.unwrap();
+    assert_eq!(cli.alert_count().await.unwrap(), 500);
+    assert_eq!(server.list_tokens().await.unwrap().len(), 21);
+    assert!(cli.revoke_token("from-cli").await.unwrap());
+    assert_eq!(server.verify_token(&token).await.unwrap(), None);
+    cli.close().await;
+    server.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_memory() {
+    let store = Store::open("sqlite::memory:").await.unwrap();
+    suite::run(&store).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_url_query_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    // An explicit `mode` is kept: read-only refuses to create the file.
+    let url = format!(
+        "sqlite://{}?mode=ro",
+        dir.path().join("absent.db").display()
+    );
+    assert!(matches!(
+        Store::open(&url).await,
+        Err(StoreError::Database(_))
+    ));
+    // Other parameters are kept and the file is still created.
+    let url = format!(
+        "sqlite://{}?cache=private",
+        dir.path().join("made.db").display()
+    );
+    Store::open(&url).await.unwrap().close().await;
+    assert!(dir.path().join("made.db").exists());
+}
+
+/// A relative path, even one that climbs with `..`, names a file against
+/// the current directory.
+#[tokio::test]
+async fn sqlite_relative_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = std::env::current_dir().unwrap();
+    let ups = "../".repeat(cwd.components().count().saturating_sub(1));
+    let target = dir.path().join("rel.db");
+    let rel = format!(
+        "{ups}{}",
+        target.display().to_string().trim_start_matches('/')
+    );
+    let store = Store::open(&format!("sqlite://{rel}")).await.unwrap();
+    store.create_token("rel", Role::Auditor).await.unwrap();
+    store.close().await;
+    assert!(target.exists());
+}
+
+/// The URL of database `db` on the server of `base`.
+fn with_database(base: &str, db: &str) -> String {
+    let (before_query, query) = match base.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (base, None),
+    };
+    let authority_start = before_query.find("://").map_or(0, |i| i + 3);
+    let server = match before_query[authority_start..].find('/') {
+        Some(i) => &before_query[..authority_start + i],
+        None => before_query,
+    };
+    match query {
+        Some(q) => format!("{server}/{db}?{q}"),
+        None => format!("{server}/{db}"),
+    }
+}
+
+#[test]
+fn database_urls() {
+    assert_eq!(
+        with_database(DEFAULT_POSTGRES, "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h/test?sslmode=disable", "x"),
+        "postgres://u:p@h/x?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres() {
+    sqlx::any::install_default_drivers();
+    let base = std::env::var("VEDETTE_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.into());
+    let mut admin = match sqlx::AnyConnection::connect(&base).await {
+        Ok(c) => c,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("note: PostgreSQL unreachable ({e}); skipping the PostgreSQL store tests");
+            return;
+        }
+        Err(e) => panic!("PostgreSQL unreachable in CI: {e}"),
+    };
+    let db = format!("vedette_test_{}", hex::encode(rand::random::<[u8; 8]>()));
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let url = with_database(&base, &db);
+
+    let run = tokio::spawn(async move {
+        let store = Store::open(&url).await.unwrap();
+        assert_eq!(store.backend(), "postgres");
+        suite::run(&store).await;
+        store.close().await;
+        suite::reopen(&url).await;
+    })
+    .await;
+
+    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    if let Err(e) = run {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// Rough insert rate on a SQLite file: `cargo test -p vedette-store --
+/// --ignored --nocapture insert_rate`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement, not a check"]
+async fn insert_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("rate.db").display());
+    let store = Store::open(&url).await.unwrap();
+    let batch: Vec<NewAlert> = (0..20_000)
+        .map(|i| alert("rate", i, Severity::High, Some("web1"), i as i64))
+        .collect();
+    let start = std::time::Instant::now();
+    for chunk in batch.chunks(500) {
+        store.insert_alerts(chunk).await.unwrap();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!("{:.0} alerts/s", batch.len() as f64 / secs);
+    store.close().await;
+}
