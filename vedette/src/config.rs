@@ -1,0 +1,136 @@
+//! Settings: embedded defaults, overridden by a TOML file, overridden by flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+/// Everything `vedette serve` needs to know.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the spool, the index, the SQLite database and the lock live.
+    pub data_dir: PathBuf,
+    /// Sigma rule files or directories. Empty: the rule pack built into the
+    /// binary (the project's `rules/`).
+    pub rules: Vec<PathBuf>,
+    /// Console and API address.
+    pub http: SocketAddr,
+    /// Syslog over UDP (`"off"` disables).
+    #[serde(deserialize_with = "de_listen")]
+    pub syslog_udp: Option<SocketAddr>,
+    /// Syslog over TCP (`"off"` disables).
+    #[serde(deserialize_with = "de_listen")]
+    pub syslog_tcp: Option<SocketAddr>,
+    /// Relational store URL; default: SQLite in the data directory.
+    pub database: Option<String>,
+    /// Offset for timestamps that carry no zone (RFC 3164), e.g. `+07:00`.
+    pub timezone: String,
+    /// Largest syslog frame accepted whole; longer frames are kept truncated.
+    pub max_frame: usize,
+    /// Concurrent TCP syslog connections.
+    pub max_connections: usize,
+    /// Size of unprocessed spool data beyond which intake pushes back.
+    pub spool_max_bytes: u64,
+    /// Memory for the index writer.
+    pub index_heap_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("vedette-data"),
+            rules: Vec::new(),
+            http: "127.0.0.1:8080".parse().expect("valid literal"),
+            syslog_udp: Some("[::]:5514".parse().expect("valid literal")),
+            syslog_tcp: Some("[::]:5514".parse().expect("valid literal")),
+            database: None,
+            timezone: "+07:00".into(),
+            max_frame: 1024 * 1024,
+            max_connections: 1024,
+            spool_max_bytes: 2 * 1024 * 1024 * 1024,
+            index_heap_bytes: 128 * 1024 * 1024,
+        }
+    }
+}
+
+fn de_listen<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_listen(&s).map_err(serde::de::Error::custom)
+}
+
+/// Parses a listen address, where `off` (or `none`) disables the listener.
+pub fn parse_listen(s: &str) -> Result<Option<SocketAddr>, String> {
+    match s {
+        "off" | "none" | "" => Ok(None),
+        _ => s
+            .parse()
+            .map(Some)
+            .map_err(|e| format!("bad listen address {s:?}: {e} (e.g. 0.0.0.0:5514, [::]:5514 or off)")),
+    }
+}
+
+impl Config {
+    /// Reads a TOML config file.
+    pub fn from_file(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))
+    }
+
+    /// The store URL: the configured one, or SQLite in the data directory.
+    pub fn database_url(&self) -> Result<String> {
+        if let Some(url) = &self.database {
+            return Ok(url.clone());
+        }
+        let path = absolute(&self.data_dir)?.join("vedette.db");
+        Ok(format!("sqlite://{}", path.display()))
+    }
+
+    /// The configured time zone offset.
+    pub fn utc_offset(&self) -> Result<time::UtcOffset> {
+        let fmt = time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]");
+        match time::UtcOffset::parse(&self.timezone, &fmt) {
+            Ok(o) => Ok(o),
+            Err(_) if self.timezone == "Asia/Ho_Chi_Minh" => {
+                Ok(time::UtcOffset::from_hms(7, 0, 0).expect("valid offset"))
+            }
+            Err(e) => bail!(
+                "bad timezone {:?}: {e} (give an offset such as +07:00)",
+                self.timezone
+            ),
+        }
+    }
+}
+
+/// `path` made absolute against the current directory.
+pub fn absolute(path: &Path) -> Result<PathBuf> {
+    if path.is_absolute() {
+        return Ok(path.to_path_buf());
+    }
+    Ok(std::env::current_dir()
+        .context("reading the current directory")?
+        .join(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_overrides_defaults() {
+        let c: Config = toml::from_str(
+            "data_dir = \"/srv/v\"\nsyslog_udp = \"off\"\nsyslog_tcp = \"0.0.0.0:6514\"\nrules = [\"a\", \"b\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/srv/v"));
+        assert_eq!(c.syslog_udp, None);
+        assert_eq!(c.syslog_tcp, Some("0.0.0.0:6514".parse().unwrap()));
+        assert_eq!(c.rules.len(), 2);
+        assert_eq!(c.http, Config::default().http);
+        assert!(toml::from_str::<Config>("colour = 1").is_err());
+        assert_eq!(c.utc_offset().unwrap().whole_hours(), 7);
+        assert_eq!(c.database_url().unwrap(), "sqlite:///srv/v/vedette.db");
+    }
+}

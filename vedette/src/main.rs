@@ -1,0 +1,260 @@
+//! The `vedette` binary: wires collectors, spool, parsers, detection, index,
+//! store and console into one process, and offers the operator commands.
+
+mod bench;
+mod config;
+mod import;
+mod metrics;
+mod node;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use vedette_store::{Role, Store};
+
+use config::{parse_listen, Config};
+
+include!(concat!(env!("OUT_DIR"), "/rules.rs"));
+
+/// Vedette: a security operations center in one binary.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the node: syslog listeners, pipeline, console.
+    Serve(ServeArgs),
+    /// Send log files (one record per line) through the pipeline.
+    Import(ImportArgs),
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        cmd: TokenCmd,
+    },
+    /// Check Sigma rules: report each one that does not load.
+    Rules {
+        #[command(subcommand)]
+        cmd: RulesCmd,
+    },
+    /// End-to-end benchmark: a child `vedette serve` fed over TCP by this process.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Create a token and print it (once) on stdout; only its hash is kept.
+    Create {
+        /// A unique name for the token (who or what uses it).
+        #[arg(long)]
+        name: String,
+        /// admin, analyst, officer or auditor.
+        #[arg(long, default_value = "analyst")]
+        role: String,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCmd {
+    /// Load rule files or directories and list what fails.
+    Check {
+        /// Rule files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// Options shared by the commands that open a data directory.
+#[derive(Args, Clone, Default)]
+struct Common {
+    /// TOML config file (flags override it).
+    #[arg(long, env = "VEDETTE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory [default: ./vedette-data].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Store URL (sqlite://PATH or postgres://...) [default: SQLite in the data directory].
+    #[arg(long)]
+    database: Option<String>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Sigma rule files or directories (repeatable) [default: the built-in pack].
+    #[arg(long)]
+    rules: Vec<PathBuf>,
+    /// Console and API address [default: 127.0.0.1:8080].
+    #[arg(long)]
+    http: Option<std::net::SocketAddr>,
+    /// Syslog UDP address, or `off` [default: [::]:5514].
+    #[arg(long, value_parser = listen_arg)]
+    syslog_udp: Option<Listen>,
+    /// Syslog TCP address, or `off` [default: [::]:5514].
+    #[arg(long, value_parser = listen_arg)]
+    syslog_tcp: Option<Listen>,
+}
+
+/// A listen address, or none (`off`).
+#[derive(Clone, Copy, Debug)]
+struct Listen(Option<std::net::SocketAddr>);
+
+fn listen_arg(s: &str) -> Result<Listen, String> {
+    parse_listen(s).map(Listen)
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Sigma rules for this import (repeatable) [default: the built-in pack].
+    #[arg(long)]
+    rules: Vec<PathBuf>,
+    /// Send to a running node's syslog TCP listener (HOST:PORT) instead of
+    /// opening the data directory.
+    #[arg(long)]
+    to: Option<String>,
+    /// Log files, one record per line.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+impl Common {
+    fn config(&self) -> Result<Config> {
+        let mut cfg = match &self.config {
+            Some(p) => Config::from_file(p)?,
+            None => Config::default(),
+        };
+        if let Some(d) = &self.data_dir {
+            cfg.data_dir = d.clone();
+        }
+        if let Some(db) = &self.database {
+            cfg.database = Some(db.clone());
+        }
+        Ok(cfg)
+    }
+}
+
+/// A random secret of `len` characters from an unambiguous alphabet
+/// (about 5.8 bits each).
+pub(crate) fn random_secret(len: usize) -> String {
+    use rand::RngCore;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut out = String::with_capacity(len);
+    let mut buf = [0u8; 64];
+    while out.len() < len {
+        rand::rngs::OsRng.fill_bytes(&mut buf);
+        // Rejection sampling keeps the symbols uniform.
+        for b in buf {
+            if (b as usize) < ALPHABET.len() * 4 && out.len() < len {
+                out.push(ALPHABET[b as usize % ALPHABET.len()] as char);
+            }
+        }
+    }
+    out
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("VEDETTE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn,sqlx=warn,hyper=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.cmd {
+        Cmd::Serve(a) => {
+            let mut cfg = a.common.config()?;
+            if !a.rules.is_empty() {
+                cfg.rules = a.rules;
+            }
+            if let Some(h) = a.http {
+                cfg.http = h;
+            }
+            if let Some(Listen(u)) = a.syslog_udp {
+                cfg.syslog_udp = u;
+            }
+            if let Some(Listen(t)) = a.syslog_tcp {
+                cfg.syslog_tcp = t;
+            }
+            runtime()?.block_on(serve::serve(cfg))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Import(a) => {
+            let mut cfg = a.common.config()?;
+            if !a.rules.is_empty() {
+                cfg.rules = a.rules;
+            }
+            runtime()?.block_on(import::import(cfg, &a.files, a.to.as_deref()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Token {
+            cmd: TokenCmd::Create { name, role, common },
+        } => {
+            let role: Role = role.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let cfg = common.config()?;
+            let url = cfg.database_url()?;
+            if cfg.database.is_none() {
+                let dir = config::absolute(&cfg.data_dir)?;
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
+            let token = runtime()?.block_on(async {
+                let store = Store::open(&url).await.context("opening the store")?;
+                let t = store.create_token(&name, role).await;
+                store.close().await;
+                t.context("creating the token")
+            })?;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Rules {
+            cmd: RulesCmd::Check { paths },
+        } => {
+            let (_, report) = vedette_correlation::SigmaRuleSet::load(&paths);
+            for e in &report.errors {
+                println!("{e}");
+            }
+            println!("{} rules loaded, {} failed", report.loaded, report.errors.len());
+            Ok(if report.errors.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Cmd::Bench(a) => {
+            bench::run(a)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! One Vedette node: the data directory opened, and the two threads that
+//! move events: intake (frames -> spool) and the pipeline (spool -> parse ->
+//! detect -> index + alerts).
+
+use std::fs::File;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+use vedette_collectors::{CollectorStats, Frame};
+use vedette_correlation::{Detection, Detector, SigmaRuleSet};
+use vedette_model::{FieldValue, NewAlert};
+use vedette_parsers::{Parser, ParserConfig};
+use vedette_search::{EventIndex, EventWriter};
+use vedette_spool::{Spool, SpoolConfig, SpoolHandle, SpoolWriter};
+use vedette_store::Store;
+
+use crate::config::{absolute, Config};
+
+/// How many records the pipeline takes from the spool at once.
+const BATCH: usize = 2048;
+/// How often the index is committed (and the spool acknowledged).
+const COMMIT_EVERY: Duration = Duration::from_millis(1000);
+/// Most records appended before the intake thread fsyncs.
+const SYNC_EVERY: usize = 4096;
+
+/// Counters of the pipeline, read by `/metrics`.
+#[derive(Debug, Default)]
+pub struct PipelineStats {
+    /// Records the pipeline has processed.
+    pub processed: AtomicU64,
+    /// Records a parser understood.
+    pub parsed: AtomicU64,
+    /// Records kept raw because no parser understood them.
+    pub failed: AtomicU64,
+    /// Records committed to the index.
+    pub indexed: AtomicU64,
+    /// Alerts written (new ones, not replays).
+    pub alerts: AtomicU64,
+    /// Frames appended to the spool.
+    pub spooled: AtomicU64,
+    /// Times intake paused because the spool was full.
+    pub spool_full_waits: AtomicU64,
+    /// Last spool seq committed to the index.
+    pub committed_seq: AtomicU64,
+}
+
+/// The opened data directory and everything that lives in it.
+pub struct Node {
+    /// Settings in force.
+    pub cfg: Config,
+    /// Handle on the spool (stats, readers, ack).
+    pub spool: SpoolHandle,
+    /// The event index.
+    pub index: EventIndex,
+    /// The relational store.
+    pub store: Store,
+    /// The compiled detection rules.
+    pub detector: Arc<dyn Detector>,
+    /// Pipeline counters.
+    pub stats: Arc<PipelineStats>,
+    /// Collector counters.
+    pub collector_stats: Arc<CollectorStats>,
+    _lock: File,
+}
+
+/// Takes the data directory's lock: one process owns a data directory.
+pub fn lock_data_dir(cfg: &Config) -> Result<File> {
+    let dir = absolute(&cfg.data_dir)?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating data directory {}", dir.display()))?;
+    let path = dir.join("lock");
+    let f = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(anyhow!(
+            "another Vedette process is using the data directory {} (lock held on {})",
+            dir.display(),
+            path.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).context("locking the data directory"),
+    }
+}
+
+/// Loads the configured rules, or the built-in pack when none are configured.
+pub fn load_rules(cfg: &Config) -> SigmaRuleSet {
+    let (set, report) = if cfg.rules.is_empty() {
+        SigmaRuleSet::from_sources(crate::EMBEDDED_RULES.iter().copied())
+    } else {
+        SigmaRuleSet::load(&cfg.rules)
+    };
+    for e in &report.errors {
+        tracing::warn!(target: "vedette::rules", "rule not loaded: {e}");
+    }
+    tracing::info!(
+        loaded = report.loaded,
+        failed = report.errors.len(),
+        "Sigma rules compiled"
+    );
+    set
+}
+
+impl Node {
+    /// Opens (creating when new) the data directory: lock, spool, index,
+    /// store, rules. Returns the node and the spool's single writer.
+    pub async fn open(cfg: Config) -> Result<(Node, SpoolWriter)> {
+        let lock = lock_data_dir(&cfg)?;
+        let dir = absolute(&cfg.data_dir)?;
+        let mut spool_cfg = SpoolConfig::new(dir.join("spool"));
+        spool_cfg.max_bytes = cfg.spool_max_bytes;
+        let (writer, spool) = Spool::open(spool_cfg).context("opening the spool")?;
+        let index = EventIndex::open(&dir.join("index")).context("opening the event index")?;
+        let store = Store::open(&cfg.database_url()?)
+            .await
+            .context("opening the store")?;
+        let detector: Arc<dyn Detector> = Arc::new(load_rules(&cfg));
+        let stats = Arc::new(PipelineStats::default());
+        stats
+            .committed_seq
+            .store(index.committed_seq().context("reading the index commit point")?, Ordering::Relaxed);
+        let node = Node {
+            cfg,
+            spool,
+            index,
+            store,
+            detector,
+            stats,
+            collector_stats: Arc::new(CollectorStats::default()),
+            _lock: lock,
+        };
+        Ok((node, writer))
+    }
+
+    /// Starts the pipeline thread, resuming after the index's commit point.
+    /// It runs until the spool is closed and drained.
+    pub fn start_pipeline(&self, rt: tokio::runtime::Handle) -> Result<std::thread::JoinHandle<Result<()>>> {
+        let after = self.index.committed_seq()?;
+        let reader = self.spool.reader(after).context("opening a spool reader")?;
+        let writer = self
+            .index
+            .writer(self.cfg.index_heap_bytes)
+            .context("opening the index writer")?;
+        let parser = Parser::new(ParserConfig {
+            default_offset: self.cfg.utc_offset()?,
+        });
+        let p = Pipeline {
+            spool: self.spool.clone(),
+            writer,
+            parser,
+            detector: self.detector.clone(),
+            store: self.store.clone(),
+            stats: self.stats.clone(),
+            rt,
+            last_seq: after,
+        };
+        if after > 0 {
+            tracing::info!(after, "resuming processing from the spool");
+        }
+        std::thread::Builder::new()
+            .name("pipeline".into())
+            .spawn(move || p.run(reader))
+            .context("starting the pipeline thread")
+    }
+}
+
+/// Moves frames from the collectors into the spool, fsyncing in batches,
+/// and pushes back (stops receiving) while the spool is full.
+pub fn start_intake(
+    mut writer: SpoolWriter,
+    spool: SpoolHandle,
+    mut rx: mpsc::Receiver<Frame>,
+    stats: Arc<PipelineStats>,
+) -> Result<std::thread::JoinHandle<Result<()>>> {
+    std::thread::Builder::new()
+        .name("intake".into())
+        .spawn(move || {
+            let result = (|| -> Result<()> {
+                while let Some(frame) = rx.blocking_recv() {
+                    append(&mut writer, &frame, &stats)?;
+                    let mut n = 1;
+                    while n < SYNC_EVERY {
+                        match rx.try_recv() {
+                            Ok(frame) => {
+                                append(&mut writer, &frame, &stats)?;
+                                n += 1;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    writer.sync().context("syncing the spool")?;
+                    while writer.is_full() {
+                        stats.spool_full_waits.fetch_add(1, Ordering::Relaxed);
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                }
+                writer.sync().context("syncing the spool")?;
+                Ok(())
+            })();
+            if let Err(e) = &result {
+                tracing::error!("intake stopped: {e:#}");
+            }
+            spool.close();
+            result
+        })
+        .context("starting the intake thread")
+}
+
+fn append(writer: &mut SpoolWriter, f: &Frame, stats: &PipelineStats) -> Result<()> {
+    writer
+        .append(f.received, &f.origin, f.truncated, &f.bytes)
+        .context("appending to the spool")?;
+    stats.spooled.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+struct Pipeline {
+    spool: SpoolHandle,
+    writer: EventWriter,
+    parser: Parser,
+    detector: Arc<dyn Detector>,
+    store: Store,
+    stats: Arc<PipelineStats>,
+    rt: tokio::runtime::Handle,
+    last_seq: u64,
+}
+
+impl Pipeline {
+    fn run(mut self, mut reader: vedette_spool::SpoolReader) -> Result<()> {
+        let mut alerts: Vec<NewAlert> = Vec::new();
+        let mut hits: Vec<Detection> = Vec::new();
+        let mut committed = self.last_seq;
+        let mut last_commit = Instant::now();
+        loop {
+            let batch = reader
+                .next_batch(BATCH, Duration::from_millis(200))
+                .context("reading the spool")?;
+            let empty = batch.is_empty();
+            let now = OffsetDateTime::now_utc();
+            for rec in batch {
+                let mut ev = self.parser.parse(rec.seq, rec.received, rec.origin, &rec.payload);
+                if rec.truncated {
+                    ev.fields.insert("log.truncated".into(), FieldValue::Bool(true));
+                }
+                if ev.error.is_some() {
+                    self.stats.failed.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    self.stats.parsed.fetch_add(1, Ordering::Relaxed);
+                }
+                hits.clear();
+                self.detector.detect(&ev, &mut hits);
+                for d in &hits {
+                    alerts.push(d.to_alert(&ev, now));
+                }
+                self.writer.add(&ev).context("indexing an event")?;
+                self.last_seq = rec.seq;
+                self.stats.processed.fetch_add(1, Ordering::Relaxed);
+            }
+            if !alerts.is_empty() {
+                self.store_alerts(&alerts);
+                alerts.clear();
+            }
+            let due = last_commit.elapsed() >= COMMIT_EVERY || (empty && self.last_seq > committed);
+            if self.last_seq > committed && due {
+                self.commit(committed)?;
+                committed = self.last_seq;
+                last_commit = Instant::now();
+            }
+            if empty && reader.is_drained() {
+                break;
+            }
+        }
+        if self.last_seq > committed {
+            self.commit(committed)?;
+        }
+        tracing::info!(through = self.last_seq, "pipeline drained");
+        Ok(())
+    }
+
+    /// Alerts go to the store before the index commit that covers their
+    /// events, so a crash in between replays them (the store ignores the
+    /// duplicates). A store that is down stalls the pipeline rather than
+    /// losing alerts; intake keeps spooling meanwhile.
+    fn store_alerts(&self, alerts: &[NewAlert]) {
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match self.rt.block_on(self.store.insert_alerts(alerts)) {
+                Ok(n) => {
+                    self.stats.alerts.fetch_add(n, Ordering::Relaxed);
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!("storing {} alerts failed, retrying: {e}", alerts.len());
+                    std::thread::sleep(delay);
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+    }
+
+    fn commit(&mut self, previous: u64) -> Result<()> {
+        self.writer
+            .commit(self.last_seq)
+            .context("committing the index")?;
+        self.stats
+            .indexed
+            .fetch_add(self.last_seq - previous, Ordering::Relaxed);
+        self.stats.committed_seq.store(self.last_seq, Ordering::Relaxed);
+        if let Err(e) = self.spool.ack(self.last_seq) {
+            // Only segment clean-up depends on it; the data is safe.
+            tracing::warn!("spool acknowledgement failed: {e}");
+        }
+        Ok(())
+    }
+}
