@@ -24,8 +24,12 @@ fn rule_id(yaml: &str) -> String {
 #[test]
 fn rule_pack_loads_and_each_rule_fires_only_where_it_should() {
     let dir = rules_dir();
-    let (set, report) = SigmaRuleSet::load(&[dir.clone()]);
-    assert!(report.errors.is_empty(), "rules failed to load: {:#?}", report.errors);
+    let (set, report) = SigmaRuleSet::load(std::slice::from_ref(&dir));
+    assert!(
+        report.errors.is_empty(),
+        "rules failed to load: {:#?}",
+        report.errors
+    );
     let received = OffsetDateTime::parse(
         "2026-11-25T03:30:00Z",
         &time::format_description::well_known::Rfc3339,
@@ -33,9 +37,16 @@ fn rule_pack_loads_and_each_rule_fires_only_where_it_should() {
     .unwrap();
     let parser = Parser::new(ParserConfig::default());
     let mut rules = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
-    for path in entries.iter().filter(|p| p.extension().is_some_and(|e| e == "yml")) {
+    for path in entries
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+    {
         rules += 1;
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         let id = rule_id(&std::fs::read_to_string(path).unwrap());
@@ -49,7 +60,12 @@ fn rule_pack_loads_and_each_rule_fires_only_where_it_should() {
                 Some(("- ", t)) => (false, t),
                 _ => continue,
             };
-            let ev = parser.parse(n as u64 + 1, received, Origin::new("test", None), text.as_bytes());
+            let ev = parser.parse(
+                n as u64 + 1,
+                received,
+                Origin::new("test", None),
+                text.as_bytes(),
+            );
             let mut hits = Vec::new();
             set.detect(&ev, &mut hits);
             let fired = hits.iter().any(|h| h.rule_id == id);
@@ -67,7 +83,10 @@ fn rule_pack_loads_and_each_rule_fires_only_where_it_should() {
                 neg += 1
             }
         }
-        assert!(pos > 0 && neg > 0, "{stem}: needs at least one matching and one benign line");
+        assert!(
+            pos > 0 && neg > 0,
+            "{stem}: needs at least one matching and one benign line"
+        );
     }
     assert!(rules >= 5, "the pack has {rules} rules");
     assert_eq!(set.rule_count(), rules);

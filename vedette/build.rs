@@ -15,12 +15,22 @@ fn main() {
         })
         .unwrap_or_default();
     files.sort();
-    let mut out = String::from("/// The project's rule pack, built in.\npub const EMBEDDED_RULES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// The project's rule pack, built in.\npub const EMBEDDED_RULES: &[(&str, &str)] = &[\n",
+    );
     for f in files {
         println!("cargo:rerun-if-changed={}", f.display());
-        let name = format!("rules/{}", f.file_name().unwrap_or_default().to_string_lossy());
+        let name = format!(
+            "rules/{}",
+            f.file_name().unwrap_or_default().to_string_lossy()
+        );
         let path = f.canonicalize().unwrap_or(f);
-        writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string()).ok();
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .ok();
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("rules.rs");

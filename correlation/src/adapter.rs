@@ -24,7 +24,11 @@ impl SigmaEventTrait for SigmaEvent<'_> {
         }
         match path {
             "event.original" => Some(EventValue::Str(Cow::Borrowed(&self.0.original))),
-            "error.message" => self.0.error.as_deref().map(|e| EventValue::Str(Cow::Borrowed(e))),
+            "error.message" => self
+                .0
+                .error
+                .as_deref()
+                .map(|e| EventValue::Str(Cow::Borrowed(e))),
             _ => None,
         }
     }

@@ -121,7 +121,8 @@ impl SigmaRuleSet {
     /// and reason; they never stop the others.
     pub fn load(paths: &[PathBuf]) -> (SigmaRuleSet, LoadReport) {
         let (sources, mut report) = load::read_sources(paths);
-        let (set, compiled) = Self::from_sources(sources.iter().map(|(p, s)| (p.as_str(), s.as_str())));
+        let (set, compiled) =
+            Self::from_sources(sources.iter().map(|(p, s)| (p.as_str(), s.as_str())));
         report.loaded = compiled.loaded;
         report.errors.extend(compiled.errors);
         (set, report)
@@ -138,9 +139,21 @@ impl SigmaRuleSet {
         for (name, text) in sources {
             for rule in load::parse_rules(name, text, &mut report) {
                 let source = RuleSource {
-                    product: rule.logsource.product.as_deref().map(str::to_ascii_lowercase),
-                    category: rule.logsource.category.as_deref().map(str::to_ascii_lowercase),
-                    service: rule.logsource.service.as_deref().map(str::to_ascii_lowercase),
+                    product: rule
+                        .logsource
+                        .product
+                        .as_deref()
+                        .map(str::to_ascii_lowercase),
+                    category: rule
+                        .logsource
+                        .category
+                        .as_deref()
+                        .map(str::to_ascii_lowercase),
+                    service: rule
+                        .logsource
+                        .service
+                        .as_deref()
+                        .map(str::to_ascii_lowercase),
                 };
                 let idx = *by_source.entry(source.clone()).or_insert_with(|| {
                     buckets.push(Bucket {
@@ -249,7 +262,12 @@ mod tests {
     use vedette_model::Origin;
 
     fn ev(ls: LogSource, fields: &[(&str, &str)], msg: &str) -> Event {
-        let mut e = Event::raw(1, OffsetDateTime::UNIX_EPOCH, Origin::new("t", None), msg.as_bytes());
+        let mut e = Event::raw(
+            1,
+            OffsetDateTime::UNIX_EPOCH,
+            Origin::new("t", None),
+            msg.as_bytes(),
+        );
         e.logsource = ls;
         for (k, v) in fields {
             e.set(k, *v);
@@ -291,7 +309,11 @@ detection:
         let linux_sshd = LogSource::new(Some("linux"), None, &["sshd", "auth", "syslog"]);
         let mut out = Vec::new();
         set.detect(
-            &ev(linux_sshd.clone(), &[("user.name", "root"), ("event.outcome", "failure")], "Failed password for root"),
+            &ev(
+                linux_sshd.clone(),
+                &[("user.name", "root"), ("event.outcome", "failure")],
+                "Failed password for root",
+            ),
             &mut out,
         );
         assert_eq!(out.len(), 1);
@@ -300,8 +322,14 @@ detection:
         assert_eq!(out[0].tags, vec!["attack.t1110".to_string()]);
 
         out.clear();
-        set.detect(&ev(linux_sshd, &[("user.name", "alice")], "new user: name=x"), &mut out);
-        assert_eq!(out.iter().map(|d| d.rule_id.as_str()).collect::<Vec<_>>(), vec!["k1"]);
+        set.detect(
+            &ev(linux_sshd, &[("user.name", "alice")], "new user: name=x"),
+            &mut out,
+        );
+        assert_eq!(
+            out.iter().map(|d| d.rule_id.as_str()).collect::<Vec<_>>(),
+            vec!["k1"]
+        );
 
         // Same text, no product: neither the linux nor the windows rule applies.
         out.clear();
@@ -311,8 +339,13 @@ detection:
 
     #[test]
     fn bad_rules_reported_not_fatal() {
-        let bad = "title: x\nlogsource: {product: linux}\ndetection:\n  sel: {a: b}\n  condition: nope\n";
-        let (set, report) = SigmaRuleSet::from_sources([("good.yml", RULES), ("bad.yml", bad), ("junk.yml", ": : [")]);
+        let bad =
+            "title: x\nlogsource: {product: linux}\ndetection:\n  sel: {a: b}\n  condition: nope\n";
+        let (set, report) = SigmaRuleSet::from_sources([
+            ("good.yml", RULES),
+            ("bad.yml", bad),
+            ("junk.yml", ": : ["),
+        ]);
         assert_eq!(set.rule_count(), 3);
         assert_eq!(report.errors.len(), 2, "{:?}", report.errors);
         assert!(report.errors.iter().any(|e| e.path == "bad.yml"));

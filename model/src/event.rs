@@ -121,7 +121,12 @@ impl LogSource {
 
     /// Whether a rule's log source (each key optional) applies to this
     /// event: every key the rule names must agree, case-insensitively.
-    pub fn admits(&self, product: Option<&str>, category: Option<&str>, service: Option<&str>) -> bool {
+    pub fn admits(
+        &self,
+        product: Option<&str>,
+        category: Option<&str>,
+        service: Option<&str>,
+    ) -> bool {
         fn eq(want: Option<&str>, have: Option<&str>) -> bool {
             match want {
                 None => true,
@@ -205,7 +210,10 @@ impl Event {
         let mut m = serde_json::Map::new();
         m.insert("@timestamp".into(), crate::fmt_time(self.timestamp).into());
         m.insert("event.id".into(), self.seq.to_string().into());
-        m.insert("event.created".into(), crate::fmt_time(self.received).into());
+        m.insert(
+            "event.created".into(),
+            crate::fmt_time(self.received).into(),
+        );
         m.insert("input.type".into(), self.origin.input.clone().into());
         if let Some(p) = self.origin.peer {
             m.insert("log.source.address".into(), p.to_string().into());
@@ -217,7 +225,10 @@ impl Event {
             m.insert("sigma.category".into(), c.clone().into());
         }
         if !self.logsource.services.is_empty() {
-            m.insert("sigma.service".into(), self.logsource.services.clone().into());
+            m.insert(
+                "sigma.service".into(),
+                self.logsource.services.clone().into(),
+            );
         }
         for (k, v) in &self.fields {
             m.insert(k.clone(), v.to_json());

@@ -72,10 +72,16 @@ fn syslog_to_alert_and_search() {
         assert!(titles.contains(&t), "missing alert {t:?} in {titles:?}");
     }
     // The benign line raised nothing.
-    assert!(!titles.iter().any(|t| t.contains("Succeeded")), "{titles:?}");
+    assert!(
+        !titles.iter().any(|t| t.contains("Succeeded")),
+        "{titles:?}"
+    );
 
     let search = |q: &str| -> serde_json::Value {
-        let (code, body) = srv.get(&format!("/api/v1/events?q={}", server::urlencode(q)), Some(&token));
+        let (code, body) = srv.get(
+            &format!("/api/v1/events?q={}", server::urlencode(q)),
+            Some(&token),
+        );
         assert_eq!(code, 200, "{q}: {body}");
         serde_json::from_str(&body).unwrap()
     };
@@ -122,24 +128,76 @@ fn logger_over_tcp_and_udp() {
     let srv = Server::start(dir.path(), &[]);
     let token = srv.token("e2e", "analyst");
     let run = |args: &[&str]| {
-        let st = std::process::Command::new("/usr/bin/logger").args(args).status().unwrap();
+        let st = std::process::Command::new("/usr/bin/logger")
+            .args(args)
+            .status()
+            .unwrap();
         assert!(st.success(), "logger {args:?}");
     };
     let tcp_port = srv.tcp.port().to_string();
     let udp_port = srv.udp.port().to_string();
-    run(&["-n", "127.0.0.1", "-P", &tcp_port, "-T", "-t", "sshd", "Failed password for root from 198.51.100.4 port 4444 ssh2"]);
-    run(&["-n", "127.0.0.1", "-P", &tcp_port, "-T", "--rfc3164", "-t", "app", "loggertcp3164 hello"]);
-    run(&["-n", "127.0.0.1", "-P", &udp_port, "-d", "-t", "app", "loggerudp hello"]);
-    run(&["-n", "127.0.0.1", "-P", &tcp_port, "-T", "--octet-count", "-t", "app", "loggeroctet hello"]);
-    for q in ["loggertcp3164", "loggerudp", "loggeroctet", "source.ip:198.51.100.4"] {
+    run(&[
+        "-n",
+        "127.0.0.1",
+        "-P",
+        &tcp_port,
+        "-T",
+        "-t",
+        "sshd",
+        "Failed password for root from 198.51.100.4 port 4444 ssh2",
+    ]);
+    run(&[
+        "-n",
+        "127.0.0.1",
+        "-P",
+        &tcp_port,
+        "-T",
+        "--rfc3164",
+        "-t",
+        "app",
+        "loggertcp3164 hello",
+    ]);
+    run(&[
+        "-n",
+        "127.0.0.1",
+        "-P",
+        &udp_port,
+        "-d",
+        "-t",
+        "app",
+        "loggerudp hello",
+    ]);
+    run(&[
+        "-n",
+        "127.0.0.1",
+        "-P",
+        &tcp_port,
+        "-T",
+        "--octet-count",
+        "-t",
+        "app",
+        "loggeroctet hello",
+    ]);
+    for q in [
+        "loggertcp3164",
+        "loggerudp",
+        "loggeroctet",
+        "source.ip:198.51.100.4",
+    ] {
         wait_until(Duration::from_secs(20), || {
-            let (_, body) = srv.get(&format!("/api/v1/events?q={}", server::urlencode(q)), Some(&token));
+            let (_, body) = srv.get(
+                &format!("/api/v1/events?q={}", server::urlencode(q)),
+                Some(&token),
+            );
             let v: serde_json::Value = serde_json::from_str(&body).ok()?;
             (v["total"] == 1).then_some(())
         });
     }
     wait_until(Duration::from_secs(20), || {
-        let (_, body) = srv.get("/api/v1/alerts?rule_id=02a1e608-1bd2-4491-85d3-fc73031c9b03", Some(&token));
+        let (_, body) = srv.get(
+            "/api/v1/alerts?rule_id=02a1e608-1bd2-4491-85d3-fc73031c9b03",
+            Some(&token),
+        );
         let v: serde_json::Value = serde_json::from_str(&body).ok()?;
         (v["total"] == 1).then_some(())
     });
@@ -221,7 +279,16 @@ fn second_server_on_same_data_dir_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let srv = Server::start(dir.path(), &[]);
     let out = std::process::Command::new(server::exe())
-        .args(["serve", "--http", "127.0.0.1:0", "--syslog-udp", "off", "--syslog-tcp", "off", "--data-dir"])
+        .args([
+            "serve",
+            "--http",
+            "127.0.0.1:0",
+            "--syslog-udp",
+            "off",
+            "--syslog-tcp",
+            "off",
+            "--data-dir",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();
@@ -249,7 +316,11 @@ fn import_files_then_serve_finds_them() {
         .arg(&log)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("imported 3 lines"), "{err}");
     assert!(err.contains("1 new alerts"), "{err}");
@@ -287,7 +358,12 @@ fn first_start_creates_admin_and_console_login_works() {
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.url().path(), "/");
     // The session works for the API too.
-    let me = client.get(format!("{base}/api/v1/me")).send().unwrap().text().unwrap();
+    let me = client
+        .get(format!("{base}/api/v1/me"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
     assert!(me.contains("admin"), "{me}");
     srv.stop();
 }
@@ -310,5 +386,11 @@ fn rules_check_reports_bad_rules() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
     assert!(text.contains("bad.yml"), "{text}");
-    assert!(text.lines().last().unwrap().ends_with("rules loaded, 1 failed"), "{text}");
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .ends_with("rules loaded, 1 failed"),
+        "{text}"
+    );
 }

@@ -27,7 +27,10 @@ pub fn wait_until<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
         if let Some(v) = f() {
             return v;
         }
-        assert!(start.elapsed() < limit, "condition not met within {limit:?}");
+        assert!(
+            start.elapsed() < limit,
+            "condition not met within {limit:?}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -79,7 +82,14 @@ impl Server {
             .arg("serve")
             .arg("--data-dir")
             .arg(dir)
-            .args(["--http", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0"])
+            .args([
+                "--http",
+                "127.0.0.1:0",
+                "--syslog-udp",
+                "127.0.0.1:0",
+                "--syslog-tcp",
+                "127.0.0.1:0",
+            ])
             .args(extra)
             .stdout(Stdio::null())
             .stderr(log)
@@ -118,13 +128,28 @@ impl Server {
 
     /// Creates an API token with the CLI while the server runs.
     pub fn token(&self, name: &str, role: &str) -> String {
-        let name = format!("{name}-{}", std::process::id() as u64 * 1000 + rand_suffix());
+        let name = format!(
+            "{name}-{}",
+            std::process::id() as u64 * 1000 + rand_suffix()
+        );
         let out = Command::new(exe())
-            .args(["token", "create", "--name", &name, "--role", role, "--data-dir"])
+            .args([
+                "token",
+                "create",
+                "--name",
+                &name,
+                "--role",
+                role,
+                "--data-dir",
+            ])
             .arg(&self.dir)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let t = String::from_utf8(out.stdout).unwrap();
         assert_eq!(t.lines().count(), 1, "token create prints the token alone");
         t.trim().to_string()
@@ -152,7 +177,11 @@ impl Server {
     /// SIGTERM and wait for a clean exit.
     pub fn terminate(mut self) -> ExitStatus {
         let mut c = self.child.take().unwrap();
-        let st = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status().unwrap();
+        let st = Command::new("kill")
+            .arg("-TERM")
+            .arg(c.id().to_string())
+            .status()
+            .unwrap();
         assert!(st.success());
         let start = Instant::now();
         loop {
@@ -161,7 +190,10 @@ impl Server {
             }
             if start.elapsed() > Duration::from_secs(60) {
                 let _ = c.kill();
-                panic!("server did not stop within 60s after SIGTERM; log:\n{}", self.log());
+                panic!(
+                    "server did not stop within 60s after SIGTERM; log:\n{}",
+                    self.log()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -58,7 +58,10 @@ fn http_get(addr: SocketAddr, path: &str, token: &str) -> Result<(u16, String)> 
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let body = buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = buf
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     Ok((status, body))
 }
 
@@ -83,7 +86,9 @@ fn status_kib(pid: u32, key: &str) -> Option<u64> {
 pub fn sample_line(i: u64) -> String {
     let host = format!("srv-{:03}", i % 250);
     let ip = format!("10.{}.{}.{}", (i / 65536) % 256, (i / 256) % 256, i % 256);
-    let users = ["alice", "bob", "root", "admin", "oracle", "deploy", "www-data"];
+    let users = [
+        "alice", "bob", "root", "admin", "oracle", "deploy", "www-data",
+    ];
     let user = users[(i % users.len() as u64) as usize];
     let pid = 1000 + i % 30000;
     let (sec, min) = (i % 60, (i / 60) % 60);
@@ -139,7 +144,15 @@ pub fn run(a: BenchArgs) -> Result<()> {
     // The token is created before the child starts, through the same store.
     let token = {
         let out = Command::new(&exe)
-            .args(["token", "create", "--name", "bench", "--role", "admin", "--data-dir"])
+            .args([
+                "token",
+                "create",
+                "--name",
+                "bench",
+                "--role",
+                "admin",
+                "--data-dir",
+            ])
             .arg(&dir)
             .stderr(Stdio::inherit())
             .output()
@@ -175,7 +188,10 @@ pub fn run(a: BenchArgs) -> Result<()> {
             break metric(&body, "vedette_rules_loaded").unwrap_or(0);
         }
         if started.elapsed() > Duration::from_secs(120) {
-            bail!("the server did not come up; see {}", dir.join("serve.log").display());
+            bail!(
+                "the server did not come up; see {}",
+                dir.join("serve.log").display()
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     };

@@ -64,10 +64,9 @@ fn de_listen<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SocketAddr
 pub fn parse_listen(s: &str) -> Result<Option<SocketAddr>, String> {
     match s {
         "off" | "none" | "" => Ok(None),
-        _ => s
-            .parse()
-            .map(Some)
-            .map_err(|e| format!("bad listen address {s:?}: {e} (e.g. 0.0.0.0:5514, [::]:5514 or off)")),
+        _ => s.parse().map(Some).map_err(|e| {
+            format!("bad listen address {s:?}: {e} (e.g. 0.0.0.0:5514, [::]:5514 or off)")
+        }),
     }
 }
 

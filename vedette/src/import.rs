@@ -20,12 +20,18 @@ const SYNC_EVERY: usize = 8192;
 pub async fn import(cfg: Config, files: &[PathBuf], to: Option<&str>) -> Result<()> {
     let total: u64 = files
         .iter()
-        .map(|f| std::fs::metadata(f).map(|m| m.len()).with_context(|| format!("reading {}", f.display())))
+        .map(|f| {
+            std::fs::metadata(f)
+                .map(|m| m.len())
+                .with_context(|| format!("reading {}", f.display()))
+        })
         .sum::<Result<u64>>()?;
     let bar = ProgressBar::new(total);
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     if let Some(addr) = to {
         return send(addr, files, &bar);
@@ -58,7 +64,7 @@ pub async fn import(cfg: Config, files: &[PathBuf], to: Option<&str>) -> Result<
             }
             writer.append(OffsetDateTime::now_utc(), &origin, false, &line)?;
             lines += 1;
-            if lines % SYNC_EVERY as u64 == 0 {
+            if lines.is_multiple_of(SYNC_EVERY as u64) {
                 writer.sync()?;
             }
         }
@@ -85,7 +91,8 @@ pub async fn import(cfg: Config, files: &[PathBuf], to: Option<&str>) -> Result<
 
 /// Streams the files as newline-framed syslog to a running node.
 fn send(addr: &str, files: &[PathBuf], bar: &ProgressBar) -> Result<()> {
-    let stream = std::net::TcpStream::connect(addr).with_context(|| format!("connecting to {addr}"))?;
+    let stream =
+        std::net::TcpStream::connect(addr).with_context(|| format!("connecting to {addr}"))?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, stream);
     let mut lines = 0u64;
     for f in files {
@@ -102,7 +109,8 @@ fn send(addr: &str, files: &[PathBuf], bar: &ProgressBar) -> Result<()> {
             if line.last() != Some(&b'\n') {
                 line.push(b'\n');
             }
-            w.write_all(&line).with_context(|| format!("sending to {addr}"))?;
+            w.write_all(&line)
+                .with_context(|| format!("sending to {addr}"))?;
             lines += 1;
         }
     }

@@ -234,7 +234,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for e in &report.errors {
                 println!("{e}");
             }
-            println!("{} rules loaded, {} failed", report.loaded, report.errors.len());
+            println!(
+                "{} rules loaded, {} failed",
+                report.loaded,
+                report.errors.len()
+            );
             Ok(if report.errors.is_empty() {
                 ExitCode::SUCCESS
             } else {

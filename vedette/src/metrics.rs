@@ -22,26 +22,101 @@ pub struct NodeMetrics {
 }
 
 fn metric(out: &mut String, name: &str, kind: &str, help: &str, value: u64) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+    );
 }
 
 impl vedette_console::MetricsSource for NodeMetrics {
     fn render(&self, out: &mut String) {
         let p = &self.pipeline;
         let c = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
-        metric(out, "vedette_events_in_total", "counter", "Frames accepted into the spool.", c(&p.spooled));
-        metric(out, "vedette_events_processed_total", "counter", "Events taken from the spool and processed.", c(&p.processed));
-        metric(out, "vedette_events_parsed_total", "counter", "Events a parser understood.", c(&p.parsed));
-        metric(out, "vedette_events_failed_total", "counter", "Events kept raw because no parser understood them.", c(&p.failed));
-        metric(out, "vedette_events_indexed_total", "counter", "Events committed to the search index.", c(&p.indexed));
-        metric(out, "vedette_alerts_total", "counter", "Alerts raised.", c(&p.alerts));
-        metric(out, "vedette_spool_full_waits_total", "counter", "Times intake paused because the spool was full.", c(&p.spool_full_waits));
-        metric(out, "vedette_index_committed_seq", "gauge", "Last spool sequence number committed to the index.", c(&p.committed_seq));
+        metric(
+            out,
+            "vedette_events_in_total",
+            "counter",
+            "Frames accepted into the spool.",
+            c(&p.spooled),
+        );
+        metric(
+            out,
+            "vedette_events_processed_total",
+            "counter",
+            "Events taken from the spool and processed.",
+            c(&p.processed),
+        );
+        metric(
+            out,
+            "vedette_events_parsed_total",
+            "counter",
+            "Events a parser understood.",
+            c(&p.parsed),
+        );
+        metric(
+            out,
+            "vedette_events_failed_total",
+            "counter",
+            "Events kept raw because no parser understood them.",
+            c(&p.failed),
+        );
+        metric(
+            out,
+            "vedette_events_indexed_total",
+            "counter",
+            "Events committed to the search index.",
+            c(&p.indexed),
+        );
+        metric(
+            out,
+            "vedette_alerts_total",
+            "counter",
+            "Alerts raised.",
+            c(&p.alerts),
+        );
+        metric(
+            out,
+            "vedette_spool_full_waits_total",
+            "counter",
+            "Times intake paused because the spool was full.",
+            c(&p.spool_full_waits),
+        );
+        metric(
+            out,
+            "vedette_index_committed_seq",
+            "gauge",
+            "Last spool sequence number committed to the index.",
+            c(&p.committed_seq),
+        );
         let s = self.spool.stats();
-        metric(out, "vedette_spool_depth", "gauge", "Records in the spool not yet processed.", s.depth);
-        metric(out, "vedette_spool_bytes", "gauge", "Bytes of spool segments on disk.", s.bytes_on_disk);
-        metric(out, "vedette_spool_last_seq", "gauge", "Last sequence number written to the spool.", s.last_seq);
-        metric(out, "vedette_rules_loaded", "gauge", "Detection rules loaded.", self.rules as u64);
+        metric(
+            out,
+            "vedette_spool_depth",
+            "gauge",
+            "Records in the spool not yet processed.",
+            s.depth,
+        );
+        metric(
+            out,
+            "vedette_spool_bytes",
+            "gauge",
+            "Bytes of spool segments on disk.",
+            s.bytes_on_disk,
+        );
+        metric(
+            out,
+            "vedette_spool_last_seq",
+            "gauge",
+            "Last sequence number written to the spool.",
+            s.last_seq,
+        );
+        metric(
+            out,
+            "vedette_rules_loaded",
+            "gauge",
+            "Detection rules loaded.",
+            self.rules as u64,
+        );
         self.collectors.render_prometheus(out);
     }
 }

@@ -70,7 +70,8 @@ pub struct Node {
 /// Takes the data directory's lock: one process owns a data directory.
 pub fn lock_data_dir(cfg: &Config) -> Result<File> {
     let dir = absolute(&cfg.data_dir)?;
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating data directory {}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("creating data directory {}", dir.display()))?;
     let path = dir.join("lock");
     let f = File::options()
         .create(true)
@@ -122,9 +123,12 @@ impl Node {
             .context("opening the store")?;
         let detector: Arc<dyn Detector> = Arc::new(load_rules(&cfg));
         let stats = Arc::new(PipelineStats::default());
-        stats
-            .committed_seq
-            .store(index.committed_seq().context("reading the index commit point")?, Ordering::Relaxed);
+        stats.committed_seq.store(
+            index
+                .committed_seq()
+                .context("reading the index commit point")?,
+            Ordering::Relaxed,
+        );
         let node = Node {
             cfg,
             spool,
@@ -140,7 +144,10 @@ impl Node {
 
     /// Starts the pipeline thread, resuming after the index's commit point.
     /// It runs until the spool is closed and drained.
-    pub fn start_pipeline(&self, rt: tokio::runtime::Handle) -> Result<std::thread::JoinHandle<Result<()>>> {
+    pub fn start_pipeline(
+        &self,
+        rt: tokio::runtime::Handle,
+    ) -> Result<std::thread::JoinHandle<Result<()>>> {
         let after = self.index.committed_seq()?;
         let reader = self.spool.reader(after).context("opening a spool reader")?;
         let writer = self
@@ -244,9 +251,12 @@ impl Pipeline {
             let empty = batch.is_empty();
             let now = OffsetDateTime::now_utc();
             for rec in batch {
-                let mut ev = self.parser.parse(rec.seq, rec.received, rec.origin, &rec.payload);
+                let mut ev = self
+                    .parser
+                    .parse(rec.seq, rec.received, rec.origin, &rec.payload);
                 if rec.truncated {
-                    ev.fields.insert("log.truncated".into(), FieldValue::Bool(true));
+                    ev.fields
+                        .insert("log.truncated".into(), FieldValue::Bool(true));
                 }
                 if ev.error.is_some() {
                     self.stats.failed.fetch_add(1, Ordering::Relaxed);
@@ -311,7 +321,9 @@ impl Pipeline {
         self.stats
             .indexed
             .fetch_add(self.last_seq - previous, Ordering::Relaxed);
-        self.stats.committed_seq.store(self.last_seq, Ordering::Relaxed);
+        self.stats
+            .committed_seq
+            .store(self.last_seq, Ordering::Relaxed);
         if let Err(e) = self.spool.ack(self.last_seq) {
             // Only segment clean-up depends on it; the data is safe.
             tracing::warn!("spool acknowledgement failed: {e}");

@@ -37,14 +37,16 @@ pub async fn serve(cfg: Config) -> Result<()> {
     let mut listening = serde_json::Map::new();
     let mut listeners = tokio::task::JoinSet::new();
     if let Some(addr) = cfg.syslog_udp {
-        let l = SyslogUdp::bind(addr, &lcfg).with_context(|| format!("binding syslog UDP on {addr}"))?;
+        let l = SyslogUdp::bind(addr, &lcfg)
+            .with_context(|| format!("binding syslog UDP on {addr}"))?;
         let local = l.local_addr();
         tracing::info!("syslog over UDP on {local}");
         listening.insert("syslog_udp".into(), local.to_string().into());
         listeners.spawn(l.run(tx.clone(), node.collector_stats.clone(), shutdown.clone()));
     }
     if let Some(addr) = cfg.syslog_tcp {
-        let l = SyslogTcp::bind(addr, &lcfg).with_context(|| format!("binding syslog TCP on {addr}"))?;
+        let l = SyslogTcp::bind(addr, &lcfg)
+            .with_context(|| format!("binding syslog TCP on {addr}"))?;
         let local = l.local_addr();
         tracing::info!("syslog over TCP on {local}");
         listening.insert("syslog_tcp".into(), local.to_string().into());
