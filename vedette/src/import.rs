@@ -39,7 +39,10 @@ pub async fn import(cfg: Config, files: &[PathBuf], to: Option<&str>) -> Result<
     let (node, mut writer) = Node::open(cfg).await.map_err(|e| {
         e.context("cannot open the data directory (if `vedette serve` is running on it, add --to HOST:PORT to send through its syslog TCP listener)")
     })?;
-    let pipeline = node.start_pipeline(tokio::runtime::Handle::current())?;
+    let pipeline = node.start_pipeline(
+        tokio::runtime::Handle::current(),
+        tokio_util::sync::CancellationToken::new(),
+    )?;
     let origin = Origin::new("import", None);
     let mut lines = 0u64;
     for f in files {

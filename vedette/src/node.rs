@@ -3,6 +3,7 @@
 //! detect -> index + alerts).
 
 use std::fs::File;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,9 +11,10 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context, Result};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 use vedette_collectors::{CollectorStats, Frame};
 use vedette_correlation::{Detection, Detector, SigmaRuleSet};
-use vedette_model::{FieldValue, NewAlert};
+use vedette_model::{Event, FieldValue, NewAlert};
 use vedette_parsers::{Parser, ParserConfig};
 use vedette_search::{EventIndex, EventWriter};
 use vedette_spool::{Spool, SpoolConfig, SpoolHandle, SpoolWriter};
@@ -147,6 +149,7 @@ impl Node {
     pub fn start_pipeline(
         &self,
         rt: tokio::runtime::Handle,
+        fatal: CancellationToken,
     ) -> Result<std::thread::JoinHandle<Result<()>>> {
         let after = self.index.committed_seq()?;
         let reader = self.spool.reader(after).context("opening a spool reader")?;
@@ -172,7 +175,14 @@ impl Node {
         }
         std::thread::Builder::new()
             .name("pipeline".into())
-            .spawn(move || p.run(reader))
+            .spawn(move || {
+                let r = p.run(reader);
+                if let Err(e) = &r {
+                    tracing::error!("pipeline stopped: {e:#}");
+                    fatal.cancel();
+                }
+                r
+            })
             .context("starting the pipeline thread")
     }
 }
@@ -184,6 +194,7 @@ pub fn start_intake(
     spool: SpoolHandle,
     mut rx: mpsc::Receiver<Frame>,
     stats: Arc<PipelineStats>,
+    fatal: CancellationToken,
 ) -> Result<std::thread::JoinHandle<Result<()>>> {
     std::thread::Builder::new()
         .name("intake".into())
@@ -212,6 +223,7 @@ pub fn start_intake(
             })();
             if let Err(e) = &result {
                 tracing::error!("intake stopped: {e:#}");
+                fatal.cancel();
             }
             spool.close();
             result
@@ -251,9 +263,18 @@ impl Pipeline {
             let empty = batch.is_empty();
             let now = OffsetDateTime::now_utc();
             for rec in batch {
-                let mut ev = self
-                    .parser
-                    .parse(rec.seq, rec.received, rec.origin, &rec.payload);
+                // Parsers and rules do not panic on any input (property
+                // tested); should one ever do, the record is still kept raw
+                // and the pipeline goes on.
+                let parsed = catch_unwind(AssertUnwindSafe(|| {
+                    self.parser
+                        .parse(rec.seq, rec.received, rec.origin.clone(), &rec.payload)
+                }));
+                let mut ev = parsed.unwrap_or_else(|_| {
+                    let mut ev = Event::raw(rec.seq, rec.received, rec.origin, &rec.payload);
+                    ev.error = Some("internal error: the parser panicked on this record".into());
+                    ev
+                });
                 if rec.truncated {
                     ev.fields
                         .insert("log.truncated".into(), FieldValue::Bool(true));
@@ -264,7 +285,14 @@ impl Pipeline {
                     self.stats.parsed.fetch_add(1, Ordering::Relaxed);
                 }
                 hits.clear();
-                self.detector.detect(&ev, &mut hits);
+                if catch_unwind(AssertUnwindSafe(|| self.detector.detect(&ev, &mut hits))).is_err()
+                {
+                    tracing::error!(
+                        seq = ev.seq,
+                        "detection panicked on an event; its alerts are lost"
+                    );
+                    hits.clear();
+                }
                 for d in &hits {
                     alerts.push(d.to_alert(&ev, now));
                 }

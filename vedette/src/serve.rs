@@ -26,8 +26,16 @@ pub async fn serve(cfg: Config) -> Result<()> {
 
     let shutdown = CancellationToken::new();
     let (tx, rx) = mpsc::channel::<Frame>(CHANNEL);
-    let intake = start_intake(writer, node.spool.clone(), rx, node.stats.clone())?;
-    let pipeline = node.start_pipeline(tokio::runtime::Handle::current())?;
+    // Cancelled by the intake or pipeline thread if it stops on an error.
+    let fatal = CancellationToken::new();
+    let intake = start_intake(
+        writer,
+        node.spool.clone(),
+        rx,
+        node.stats.clone(),
+        fatal.clone(),
+    )?;
+    let pipeline = node.start_pipeline(tokio::runtime::Handle::current(), fatal.clone())?;
 
     let lcfg = ListenerConfig {
         max_frame: cfg.max_frame,
@@ -88,8 +96,14 @@ pub async fn serve(cfg: Config) -> Result<()> {
         .context("writing listening.json")?;
     tracing::info!("console on http://{http_addr}/ ; Vedette is ready");
 
-    wait_for_signal().await;
-    tracing::info!("shutting down: closing listeners, draining the pipeline");
+    tokio::select! {
+        _ = wait_for_signal() => {
+            tracing::info!("shutting down: closing listeners, draining the pipeline");
+        }
+        _ = fatal.cancelled() => {
+            tracing::error!("shutting down after a fatal error in the pipeline");
+        }
+    }
     shutdown.cancel();
     while let Some(r) = listeners.join_next().await {
         if let Ok(Err(e)) = r {
@@ -102,16 +116,29 @@ pub async fn serve(cfg: Config) -> Result<()> {
         (a, b)
     })
     .await?;
-    match joined {
-        (Ok(Ok(())), Ok(Ok(()))) => {}
-        (a, b) => tracing::error!("intake: {a:?}; pipeline: {b:?}"),
-    }
     if let Ok(Err(e)) = http_task.await {
         tracing::warn!("console stopped with an error: {e}");
     }
     node.store.close().await;
-    tracing::info!("stopped");
-    Ok(())
+    match joined {
+        (Ok(Ok(())), Ok(Ok(()))) => {
+            tracing::info!("stopped");
+            Ok(())
+        }
+        (a, b) => anyhow::bail!(
+            "stopped after an error (intake: {}; pipeline: {})",
+            outcome(a),
+            outcome(b)
+        ),
+    }
+}
+
+fn outcome(r: std::thread::Result<Result<()>>) -> String {
+    match r {
+        Ok(Ok(())) => "ok".into(),
+        Ok(Err(e)) => format!("{e:#}"),
+        Err(_) => "panicked".into(),
+    }
 }
 
 async fn wait_for_signal() {
