@@ -1,0 +1,294 @@
+//! Parsers that turn one framed log record into a normalized
+//! [`Event`].
+//!
+//! ```
+//! use time::macros::datetime;
+//! use vedette_model::Origin;
+//! use vedette_parsers::{Parser, ParserConfig};
+//!
+//! let parser = Parser::new(ParserConfig::default()); // zone-less times are +07:00
+//! let line = b"<38>Nov 25 10:00:00 web1 sshd[4242]: Accepted publickey for alice from 203.0.113.9 port 50022 ssh2\n";
+//! let received = datetime!(2026-11-25 03:00:01 UTC);
+//! let ev = parser.parse(1, received, Origin::new("syslog-udp", None), line);
+//!
+//! assert_eq!(ev.error, None);
+//! assert_eq!(ev.timestamp, datetime!(2026-11-25 03:00:00 UTC));
+//! assert_eq!(ev.get_str("host.name"), Some("web1"));
+//! assert_eq!(ev.get_str("event.action"), Some("ssh_login"));
+//! assert_eq!(ev.get_str("event.outcome"), Some("success"));
+//! assert_eq!(ev.get_str("user.name"), Some("alice"));
+//! assert_eq!(ev.get_str("source.ip"), Some("203.0.113.9"));
+//! assert!(ev.logsource.admits(Some("linux"), None, Some("sshd")));
+//!
+//! // What does not parse is kept, with the reason.
+//! let ev = parser.parse(2, received, Origin::new("syslog-udp", None), b"<165>1 yesterday host - - - -");
+//! assert_eq!(ev.error.as_deref(), Some("rfc5424: expected TIMESTAMP at byte 7"));
+//! assert_eq!(ev.original, "<165>1 yesterday host - - - -");
+//! ```
+//!
+//! # Formats
+//!
+//! The format is chosen per record:
+//!
+//! - **RFC 5424**: `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG`,
+//!   structured data included.
+//! - **RFC 3164** (BSD syslog) and its real-world variants: optional PRI,
+//!   `Mmm dd hh:mm:ss` (the year inferred from the receive time) or an RFC
+//!   3339 timestamp, optional HOSTNAME, optional `TAG[PID]:`. Without PRI
+//!   this is the format of `/var/log/auth.log`, traditional or rsyslog's
+//!   high-precision one.
+//! - Anything else is kept as a raw event whose `error` tells which parser
+//!   gave up, what it expected and at which byte.
+//!
+//! Records from sshd, sudo, su, PAM and shadow-utils are then normalized
+//! into ECS fields (`event.action`, `event.outcome`, `user.name`,
+//! `source.ip`, ...), and every syslog record gets its Sigma log source from
+//! [`LINUX_PROGRAMS`].
+#![deny(missing_docs)]
+
+mod auth;
+mod error;
+mod logsource;
+mod rfc3164;
+mod rfc5424;
+mod syslog;
+mod timestamp;
+
+use time::{OffsetDateTime, UtcOffset};
+use vedette_model::{Event, FieldValue, Origin};
+
+pub use error::ParseError;
+pub use logsource::{syslog_logsource, LINUX_PROGRAMS};
+
+use syslog::{Cursor, Parsed, BOM};
+
+/// How to read records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParserConfig {
+    /// The zone of timestamps that carry none (BSD syslog, zone-less ISO).
+    /// Defaults to +07:00 (Asia/Ho_Chi_Minh, which has no daylight saving
+    /// time).
+    pub default_offset: UtcOffset,
+}
+
+impl Default for ParserConfig {
+    fn default() -> Self {
+        ParserConfig {
+            default_offset: time::macros::offset!(+7),
+        }
+    }
+}
+
+/// Parses records into events: immutable, `Send + Sync`, cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Parser {
+    cfg: ParserConfig,
+}
+
+impl Parser {
+    /// A parser for `cfg`.
+    pub fn new(cfg: ParserConfig) -> Self {
+        Parser { cfg }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ParserConfig {
+        &self.cfg
+    }
+
+    /// Parses one record (a frame's bytes) into an event. Never fails and
+    /// never panics: what does not parse is kept raw, with the reason in
+    /// `error`, and a partly understood record keeps what was understood.
+    ///
+    /// `event.original` is `bytes` lossily decoded as UTF-8. A byte order
+    /// mark at the start and trailing `\n`, `\r` and NUL are ignored.
+    pub fn parse(&self, seq: u64, received: OffsetDateTime, origin: Origin, bytes: &[u8]) -> Event {
+        let mut ev = Event::raw(seq, received, origin, bytes);
+        let original = std::mem::take(&mut ev.original);
+        let trimmed = original.trim_end_matches(['\n', '\r', '\0']);
+        let (record, base) = match trimmed.strip_prefix(BOM) {
+            Some(r) => (r, BOM.len_utf8()),
+            None => (trimmed, 0),
+        };
+
+        let mut parsed = Parsed::default();
+        let result = self.parse_record(&mut ev, record, base, &mut parsed);
+        if parsed.syslog {
+            ev.logsource = syslog_logsource(parsed.program);
+        }
+        match parsed.message.filter(|m| !m.is_empty()) {
+            Some(msg) => set_message(&mut ev, msg),
+            None if parsed.syslog && result.is_ok() => {
+                // A record without MSG: `Event::message` falls back to
+                // `original`.
+                ev.fields.remove("message");
+            }
+            None => set_message(&mut ev, record),
+        }
+        if let (Some(program), Some(msg)) = (parsed.program, parsed.message) {
+            if let Some(auth) = auth::normalize(program, msg) {
+                auth.apply(&mut ev);
+            }
+        }
+        if let Err(e) = result {
+            ev.error = Some(e.to_string());
+        }
+        ev.original = original;
+        ev
+    }
+
+    fn parse_record<'a>(
+        &self,
+        ev: &mut Event,
+        record: &'a str,
+        base: usize,
+        parsed: &mut Parsed<'a>,
+    ) -> Result<(), ParseError> {
+        if record.is_empty() {
+            return Err(ParseError::Empty { parser: "syslog" });
+        }
+        let mut cur = Cursor::new(record, base);
+        if !record.starts_with('<') {
+            return rfc3164::parse(ev, &mut cur, parsed, false, self.cfg.default_offset);
+        }
+        let (rest, pri) =
+            syslog::pri(record).map_err(|_| ParseError::expected("syslog", "PRI", base))?;
+        parsed.syslog = true;
+        syslog::set_pri(ev, pri);
+        cur.advance_to(rest);
+        if rfc5424::version(rest).is_ok() {
+            rfc5424::parse(ev, &mut cur, parsed, self.cfg.default_offset)
+        } else {
+            rfc3164::parse(ev, &mut cur, parsed, true, self.cfg.default_offset)
+        }
+    }
+}
+
+/// Sets `message`, reusing the buffer `Event::raw` filled with a copy of
+/// the whole record (always at least as long).
+fn set_message(ev: &mut Event, msg: &str) {
+    match ev.fields.get_mut("message") {
+        Some(FieldValue::Str(m)) => {
+            m.clear();
+            m.push_str(msg);
+        }
+        _ => ev.set("message", msg),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn parse(line: &str) -> Event {
+        Parser::default().parse(
+            1,
+            datetime!(2026-11-25 03:00:00 UTC),
+            Origin::new("test", None),
+            line.as_bytes(),
+        )
+    }
+
+    #[test]
+    fn send_sync() {
+        fn assert<T: Send + Sync + Clone>() {}
+        assert::<Parser>();
+    }
+
+    #[test]
+    fn rfc5424_example() {
+        let ev = parse("<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - \u{feff}'su root' failed for lonvick on /dev/pts/8");
+        assert_eq!(ev.error, None);
+        assert_eq!(ev.timestamp, datetime!(2003-10-11 22:14:15.003 UTC));
+        assert_eq!(
+            ev.get_str("message"),
+            Some("'su root' failed for lonvick on /dev/pts/8")
+        );
+        assert_eq!(ev.get_str("process.name"), Some("su"));
+        assert_eq!(ev.get("log.syslog.version"), Some(&FieldValue::Int(1)));
+        assert_eq!(ev.logsource.services, ["su", "auth", "syslog"]);
+    }
+
+    #[test]
+    fn errors_carry_offsets() {
+        let ev = parse("\u{feff}<34>1 2003-10-11T22:14:15.003Z host");
+        assert_eq!(ev.error.as_deref(), Some("rfc5424: expected SP at byte 38"));
+        assert_eq!(ev.timestamp, datetime!(2003-10-11 22:14:15.003 UTC));
+        let ev = parse("<34>1 - host app - - [x a=\"b]");
+        assert_eq!(
+            ev.error.as_deref(),
+            Some("rfc5424: expected '\"' closing PARAM-VALUE at byte 29")
+        );
+        assert_eq!(ev.get_str("process.name"), Some("app"));
+        let ev = parse("hello world");
+        assert_eq!(
+            ev.error.as_deref(),
+            Some("syslog: expected <PRI>, a BSD timestamp or an RFC 3339 timestamp at byte 0")
+        );
+        assert_eq!(ev.logsource, vedette_model::LogSource::default());
+        assert_eq!(ev.get_str("message"), Some("hello world"));
+        let ev = parse("<999>x");
+        assert_eq!(ev.error.as_deref(), Some("syslog: expected PRI at byte 0"));
+        let ev = parse("\n\r\0");
+        assert_eq!(ev.error.as_deref(), Some("syslog: empty record"));
+        assert_eq!(ev.original, "\n\r\0");
+    }
+
+    #[test]
+    fn pri_without_timestamp_keeps_content() {
+        let ev = parse("<13>Use the BFG!");
+        assert_eq!(
+            ev.error.as_deref(),
+            Some("rfc3164: expected TIMESTAMP at byte 4")
+        );
+        assert_eq!(ev.get_str("message"), Some("Use the BFG!"));
+        assert_eq!(ev.get_str("log.syslog.facility.name"), Some("user"));
+        assert_eq!(ev.logsource.services, ["syslog"]);
+    }
+
+    #[test]
+    fn huge_records_are_linear_and_safe() {
+        let mb = 1 << 20;
+        let mut line = String::from("<34>1 - host app - - [x");
+        while line.len() < mb {
+            line.push_str(" a=\"b\\\"c\"");
+        }
+        line.push_str("] tail");
+        let ev = parse(&line);
+        assert_eq!(ev.error, None);
+        assert_eq!(ev.get_str("message"), Some("tail"));
+        assert!(ev
+            .get_str("log.syslog.structured_data.x.a")
+            .is_some_and(|v| v.len() > mb / 4));
+
+        let digits = format!("Nov 25 10:00:00.{} host app: x", "9".repeat(mb));
+        let ev = parse(&digits);
+        assert_eq!(ev.error, None);
+        assert_eq!(ev.timestamp, datetime!(2026-11-25 03:00:00.999999999 UTC));
+
+        for filler in ["a", " ", "[", "<", "\0", ":", "\u{feff}"] {
+            let ev = parse(&format!("<13>Nov 25 10:00:00 {}", filler.repeat(mb)));
+            assert_eq!(ev.original.len(), 20 + filler.len() * mb);
+        }
+    }
+
+    #[test]
+    fn timestamp_must_end_at_a_space() {
+        let ev = parse("Nov 25 10:00:00x host app: hi");
+        assert!(ev.error.is_some());
+        let ev = parse("<13>2026-11-25T10:00:00Zhost app: hi");
+        assert_eq!(
+            ev.error.as_deref(),
+            Some("rfc3164: expected TIMESTAMP at byte 4")
+        );
+    }
+
+    #[test]
+    fn no_message_falls_back_to_original() {
+        let ev = parse("<34>1 2003-10-11T22:14:15.003Z host app - - -");
+        assert_eq!(ev.error, None);
+        assert_eq!(ev.get("message"), None);
+        assert_eq!(ev.message(), ev.original);
+    }
+}

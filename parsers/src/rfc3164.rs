@@ -1,0 +1,160 @@
+//! BSD syslog (RFC 3164) as found in the wild: an optional PRI, a BSD or
+//! RFC 3339 timestamp, an optional HOSTNAME, an optional `TAG[PID]:` and the
+//! message. Without PRI this is also the format of `/var/log/auth.log` and
+//! friends, in both the traditional and rsyslog's high-precision form.
+
+use nom::bytes::complete::{take_till, take_till1};
+use nom::character::complete::char;
+use nom::combinator::opt;
+use nom::sequence::delimited;
+use nom::IResult;
+use time::{OffsetDateTime, UtcOffset};
+use vedette_model::Event;
+
+use crate::syslog::{set_procid, strip_bom, Cursor, Parsed};
+use crate::timestamp::{parse_bsd, parse_iso};
+use crate::ParseError;
+
+const P: &str = "rfc3164";
+
+/// What the start of a record may be, when it has no PRI.
+const NO_PRI_EXPECTED: &str = "<PRI>, a BSD timestamp or an RFC 3339 timestamp";
+
+/// A timestamp at the start of `s`: the instant (`None` for an impossible
+/// date such as Feb 30) and its length, when it is followed by SP or the end.
+fn timestamp(
+    s: &str,
+    received: OffsetDateTime,
+    offset: UtcOffset,
+) -> Option<(Option<OffsetDateTime>, usize)> {
+    let (t, len) = if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        let t = parse_iso(s)?;
+        (Some(t.resolve(offset)), t.len)
+    } else {
+        let t = parse_bsd(s)?;
+        (t.resolve(received, offset), t.len)
+    };
+    let next = s.as_bytes().get(len);
+    (next.is_none() || next == Some(&b' ')).then_some((t, len))
+}
+
+/// Parses a BSD record from the cursor (after PRI when `had_pri`).
+pub(crate) fn parse<'a>(
+    ev: &mut Event,
+    cur: &mut Cursor<'a>,
+    parsed: &mut Parsed<'a>,
+    had_pri: bool,
+    default_offset: UtcOffset,
+) -> Result<(), ParseError> {
+    let r = cur.rest();
+    let at = cur.offset();
+    let Some((t, len)) = timestamp(r, ev.received, default_offset) else {
+        if !had_pri {
+            return Err(ParseError::expected("syslog", NO_PRI_EXPECTED, at));
+        }
+        // RFC 3164 4.3.3: a PRI without a valid TIMESTAMP; the rest is the
+        // content.
+        if !r.is_empty() {
+            parsed.message = Some(strip_bom(r));
+        }
+        return Err(ParseError::expected(P, "TIMESTAMP", at));
+    };
+    parsed.syslog = true;
+    let mut deferred = None;
+    match t {
+        Some(t) => ev.timestamp = t.to_offset(UtcOffset::UTC),
+        None => deferred = Some(ParseError::expected(P, "a valid date in TIMESTAMP", at)),
+    }
+    let r = r.get(len..).unwrap_or("").trim_start_matches(' ');
+    cur.advance_to(r);
+
+    let r = match r.split_once(' ') {
+        Some((tok, rest)) if !looks_like_tag(tok) => {
+            ev.set("host.name", tok);
+            rest.trim_start_matches(' ')
+        }
+        _ => r,
+    };
+    cur.advance_to(r);
+
+    match tag(r) {
+        Ok((msg, (name, pid))) => {
+            ev.set("process.name", name);
+            if let Some(pid) = pid {
+                set_procid(ev, pid);
+            }
+            parsed.program = Some(name);
+            parsed.message = Some(strip_bom(msg));
+        }
+        Err(_) => {
+            if !r.is_empty() {
+                parsed.message = Some(strip_bom(r));
+            }
+        }
+    }
+    deferred.map_or(Ok(()), Err)
+}
+
+/// Whether the token after the timestamp is the TAG rather than HOSTNAME.
+fn looks_like_tag(tok: &str) -> bool {
+    tok.ends_with(':') || tok.contains('[')
+}
+
+/// `TAG[PID]: `, `TAG: ` or `TAG[PID] `, and the message after it. A
+/// bare `word:` only counts when followed by SP or the end, so that
+/// `http://...` stays in the message.
+fn tag(s: &str) -> IResult<&str, (&str, Option<&str>)> {
+    let (r, name) = take_till1(|c: char| c == ' ' || c == '[' || c == ':')(s)?;
+    let (r, pid) = opt(delimited(
+        char('['),
+        take_till(|c: char| c == ']' || c == ' '),
+        char(']'),
+    ))(r)?;
+    let (r, colon) = opt(char(':'))(r)?;
+    let fail = || nom::Err::Error(nom::error::Error::new(s, nom::error::ErrorKind::Tag));
+    let msg = match (pid, colon) {
+        (None, None) => return Err(fail()),
+        (Some(_), Some(_)) => r.strip_prefix(' ').unwrap_or(r),
+        _ if r.is_empty() => r,
+        _ => r.strip_prefix(' ').ok_or_else(fail)?,
+    };
+    Ok((msg, (name, pid)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags() {
+        assert_eq!(tag("sshd[123]: hi"), Ok(("hi", ("sshd", Some("123")))));
+        assert_eq!(tag("sshd[123]:hi"), Ok(("hi", ("sshd", Some("123")))));
+        assert_eq!(tag("sshd[123] hi"), Ok(("hi", ("sshd", Some("123")))));
+        assert_eq!(
+            tag("su: 'su root' failed"),
+            Ok(("'su root' failed", ("su", None)))
+        );
+        assert_eq!(tag("kernel:"), Ok(("", ("kernel", None))));
+        assert_eq!(
+            tag("sudo:    alice : TTY"),
+            Ok(("   alice : TTY", ("sudo", None)))
+        );
+        assert_eq!(
+            tag("postfix/smtpd[9]: x"),
+            Ok(("x", ("postfix/smtpd", Some("9"))))
+        );
+        assert!(tag("Use the BFG!").is_err());
+        assert!(tag("http://example.org").is_err());
+        assert!(tag(": x").is_err());
+        assert!(tag("").is_err());
+    }
+
+    #[test]
+    fn tag_detection() {
+        assert!(looks_like_tag("sshd[1]:"));
+        assert!(looks_like_tag("su:"));
+        assert!(looks_like_tag("sshd[1]"));
+        assert!(!looks_like_tag("host1"));
+        assert!(!looks_like_tag("fe80::1"));
+    }
+}

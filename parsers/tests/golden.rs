@@ -1,0 +1,90 @@
+//! Golden files: every `testdata/<format>/NNN.log` (one record) is parsed
+//! and compared with `NNN.json`, the event as pretty JSON. A `NNN.received`
+//! beside them overrides the receive time (RFC 3339).
+//!
+//! `UPDATE_GOLDEN=1 cargo test -p vedette-parsers --test golden` rewrites
+//! the JSON files; review the diff before committing it.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use time::macros::datetime;
+use vedette_model::Origin;
+use vedette_parsers::{Parser, ParserConfig};
+
+fn records(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for format in fs::read_dir(dir).expect("testdata exists") {
+        let format = format.expect("readable testdata").path();
+        if !format.is_dir() {
+            continue;
+        }
+        for f in fs::read_dir(&format).expect("readable format dir") {
+            let f = f.expect("readable entry").path();
+            if f.extension().is_some_and(|e| e == "log") {
+                out.push(f);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The event as pretty JSON with sorted keys, whatever serde_json's map
+/// ordering features are.
+fn render(v: &serde_json::Value) -> String {
+    let sorted: BTreeMap<&String, &serde_json::Value> =
+        v.as_object().expect("an object").iter().collect();
+    let mut s = serde_json::to_string_pretty(&sorted).expect("serializable");
+    s.push('\n');
+    s
+}
+
+#[test]
+fn golden_files() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| !v.is_empty() && v != "0");
+    let parser = Parser::new(ParserConfig::default());
+    let files = records(&dir);
+    assert!(files.len() >= 60, "golden files missing: {}", files.len());
+    let mut failures = Vec::new();
+    for log in &files {
+        let bytes = fs::read(log).expect("readable record");
+        let received = match fs::read_to_string(log.with_extension("received")) {
+            Ok(s) => vedette_model::parse_time(s.trim()).expect("a valid .received time"),
+            Err(_) => datetime!(2026-11-25 03:00:00 UTC),
+        };
+        let ev = parser.parse(1, received, Origin::new("test", None), &bytes);
+        let got = ev.to_json();
+        let json = log.with_extension("json");
+        if update {
+            fs::write(&json, render(&got)).expect("writable golden file");
+            continue;
+        }
+        let want: serde_json::Value = match fs::read_to_string(&json) {
+            Ok(s) => serde_json::from_str(&s).expect("golden file is JSON"),
+            Err(_) => {
+                failures.push(format!(
+                    "{}: missing (run with UPDATE_GOLDEN=1)",
+                    json.display()
+                ));
+                continue;
+            }
+        };
+        if want != got {
+            failures.push(format!(
+                "{}:\n--- want\n{}--- got\n{}",
+                json.display(),
+                render(&want),
+                render(&got)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} golden mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
