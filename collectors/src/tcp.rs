@@ -252,11 +252,9 @@ async fn hand_over(
         bytes: f.bytes,
         truncated,
     };
-    if tx.send(frame).await.is_err() {
-        return false;
-    }
+    // Counted as received before the hand-over, which may wait (backpressure).
     if let Some(peer) = origin.peer {
         stats.record_frame(Input::SyslogTcp, peer.ip(), len, truncated);
     }
-    true
+    tx.send(frame).await.is_ok()
 }
