@@ -15,19 +15,39 @@ fn events() -> Vec<Event> {
             let user = users[(i % 5) as usize];
             let ip = format!("10.0.{}.{}", i / 256 % 256, i % 256);
             let (svc, msg) = match i % 4 {
-                0 => ("sshd", format!("Failed password for {user} from {ip} port 22 ssh2")),
-                1 => ("sshd", format!("Accepted publickey for {user} from {ip} port 22 ssh2")),
-                2 => ("sudo", format!("{user} : TTY=pts/0 ; PWD=/home/{user} ; USER=root ; COMMAND=/bin/ls")),
+                0 => (
+                    "sshd",
+                    format!("Failed password for {user} from {ip} port 22 ssh2"),
+                ),
+                1 => (
+                    "sshd",
+                    format!("Accepted publickey for {user} from {ip} port 22 ssh2"),
+                ),
+                2 => (
+                    "sudo",
+                    format!("{user} : TTY=pts/0 ; PWD=/home/{user} ; USER=root ; COMMAND=/bin/ls"),
+                ),
                 _ => ("cron", format!("({user}) CMD (/usr/local/bin/backup.sh)")),
             };
-            let mut e = Event::raw(i, OffsetDateTime::UNIX_EPOCH, Origin::new("bench", None), msg.as_bytes());
+            let mut e = Event::raw(
+                i,
+                OffsetDateTime::UNIX_EPOCH,
+                Origin::new("bench", None),
+                msg.as_bytes(),
+            );
             e.logsource = LogSource::new(Some("linux"), None, &[svc, "auth", "syslog"]);
             e.set("host.name", "srv-01");
             e.set("process.name", svc);
             e.set("user.name", user);
             e.set("source.ip", ip.as_str());
-            e.set("event.action", if svc == "sshd" { "ssh_login" } else { svc });
-            e.set("event.outcome", if i % 4 == 0 { "failure" } else { "success" });
+            e.set(
+                "event.action",
+                if svc == "sshd" { "ssh_login" } else { svc },
+            );
+            e.set(
+                "event.outcome",
+                if i % 4 == 0 { "failure" } else { "success" },
+            );
             e
         })
         .collect()
@@ -45,7 +65,11 @@ fn rules() -> Vec<PathBuf> {
 
 fn detect(c: &mut Criterion) {
     let (set, report) = SigmaRuleSet::load(&rules());
-    eprintln!("{} rules loaded, {} not loaded", report.loaded, report.errors.len());
+    eprintln!(
+        "{} rules loaded, {} not loaded",
+        report.loaded,
+        report.errors.len()
+    );
     let events = events();
     let mut g = c.benchmark_group("detect");
     g.throughput(Throughput::Elements(events.len() as u64));
