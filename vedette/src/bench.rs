@@ -250,7 +250,15 @@ pub fn run(a: BenchArgs) -> Result<()> {
             alerts = metric(&body, "vedette_alerts_total").unwrap_or(0);
         }
         if indexed >= a.events {
-            break t0.elapsed();
+            // Committed; the searcher picks the commit up within a moment.
+            let (_, body) = http_get(http, "/api/v1/events?limit=1", &token)?;
+            let searchable = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["total"].as_u64())
+                .unwrap_or(0);
+            if searchable >= a.events {
+                break t0.elapsed();
+            }
         }
         if indexed > last.0 {
             last = (indexed, Instant::now());

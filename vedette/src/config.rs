@@ -133,3 +133,14 @@ mod tests {
         assert_eq!(c.database_url().unwrap(), "sqlite:///srv/v/vedette.db");
     }
 }
+
+#[cfg(test)]
+mod example {
+    #[test]
+    fn example_config_parses() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../vedette.example.toml");
+        let c = super::Config::from_file(&path).unwrap();
+        assert_eq!(c.data_dir, std::path::PathBuf::from("/var/lib/vedette"));
+        assert_eq!(c.max_frame, 1048576);
+    }
+}

@@ -167,8 +167,10 @@ fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("VEDETTE_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn,sqlx=warn,hyper=warn"));
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
 }
