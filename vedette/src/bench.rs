@@ -105,6 +105,48 @@ pub fn sample_line(i: u64) -> String {
     }
 }
 
+/// CPU seconds used so far by a whole process (exited threads included).
+fn process_cpu(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|i| f.get(*i).and_then(|v| v.parse::<f64>().ok()))
+        .sum();
+    (ticks / 10.0).round() / 10.0
+}
+
+/// CPU seconds used so far by each thread name of a process (Linux).
+fn thread_cpu(pid: u32) -> serde_json::Map<String, serde_json::Value> {
+    let mut by_name: std::collections::BTreeMap<String, f64> = Default::default();
+    let tick = 100.0; // USER_HZ on Linux
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for t in tasks.flatten() {
+            let name = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+            let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+            // Fields after the ")" that closes the command name; utime and
+            // stime are the 12th and 13th of those.
+            let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks: f64 = [11, 12]
+                .iter()
+                .filter_map(|i| f.get(*i).and_then(|v| v.parse::<f64>().ok()))
+                .sum();
+            let name = name
+                .trim()
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_string();
+            *by_name.entry(name).or_default() += ticks / tick;
+        }
+    }
+    by_name
+        .into_iter()
+        .filter(|(_, v)| *v >= 0.1)
+        .map(|(k, v)| (k, ((v * 10.0).round() / 10.0).into()))
+        .collect()
+}
+
 struct ChildGuard(Child);
 
 impl Drop for ChildGuard {
@@ -280,6 +322,18 @@ pub fn run(a: BenchArgs) -> Result<()> {
         .and_then(|v| v["total"].as_u64())
         .unwrap_or(0);
     let peak_hwm = status_kib(pid, "VmHWM:").unwrap_or(peak_rss);
+    // Where the pipeline thread spent its time, and CPU per thread of the child.
+    let stages: serde_json::Map<String, serde_json::Value> = http_get(http, "/metrics", &token)
+        .map(|(_, body)| {
+            body.lines()
+                .filter_map(|l| l.strip_prefix("vedette_pipeline_seconds_total{stage=\""))
+                .filter_map(|l| l.split_once("\"} "))
+                .map(|(k, v)| (k.to_string(), v.parse::<f64>().unwrap_or(0.0).into()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let threads = thread_cpu(pid);
+    let cpu_total = process_cpu(pid);
 
     // SIGTERM: the child drains and exits cleanly.
     let term = std::process::Command::new("kill")
@@ -313,6 +367,9 @@ pub fn run(a: BenchArgs) -> Result<()> {
         "rss_idle_mib": rss_idle / 1024,
         "rss_peak_mib": peak_hwm / 1024,
         "clean_shutdown": term.is_ok() && exit.is_some_and(|s| s.success()),
+        "pipeline_stage_seconds": stages,
+        "cpu_seconds_total": cpu_total,
+        "cpu_seconds_by_live_thread": threads,
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
     if !a.keep && a.data_dir.is_none() {

@@ -88,6 +88,22 @@ impl vedette_console::MetricsSource for NodeMetrics {
             "Last spool sequence number committed to the index.",
             c(&p.committed_seq),
         );
+        let _ = writeln!(
+            out,
+            "# HELP vedette_pipeline_seconds_total Wall-clock time the pipeline spent per stage.\n# TYPE vedette_pipeline_seconds_total counter"
+        );
+        for (stage, v) in [
+            ("parse_detect", &p.prepare_nanos),
+            ("index", &p.index_nanos),
+            ("wait_alert_writes", &p.store_nanos),
+            ("commit", &p.commit_nanos),
+        ] {
+            let _ = writeln!(
+                out,
+                "vedette_pipeline_seconds_total{{stage=\"{stage}\"}} {:.3}",
+                c(v) as f64 / 1e9
+            );
+        }
         let s = self.spool.stats();
         metric(
             out,

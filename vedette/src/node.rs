@@ -26,6 +26,8 @@ use crate::config::{absolute, Config};
 const BATCH: usize = 2048;
 /// How often the index is committed (and the spool acknowledged).
 const COMMIT_EVERY: Duration = Duration::from_millis(1000);
+/// Batches at least this large are parsed and matched on two threads.
+const PARALLEL_MIN: usize = 256;
 /// Most records appended before the intake thread fsyncs.
 const SYNC_EVERY: usize = 4096;
 
@@ -48,6 +50,14 @@ pub struct PipelineStats {
     pub spool_full_waits: AtomicU64,
     /// Last spool seq committed to the index.
     pub committed_seq: AtomicU64,
+    /// Time spent parsing and detecting (wall clock, both threads).
+    pub prepare_nanos: AtomicU64,
+    /// Time spent handing events to the index writer and building alerts.
+    pub index_nanos: AtomicU64,
+    /// Time spent waiting for alert writes to the store before a commit.
+    pub store_nanos: AtomicU64,
+    /// Time spent committing the index.
+    pub commit_nanos: AtomicU64,
 }
 
 /// The opened data directory and everything that lives in it.
@@ -163,12 +173,15 @@ impl Node {
         let p = Pipeline {
             spool: self.spool.clone(),
             writer,
-            parser,
-            detector: self.detector.clone(),
+            prepare: Prepare {
+                parser,
+                detector: self.detector.clone(),
+            },
             store: self.store.clone(),
             stats: self.stats.clone(),
             rt,
             last_seq: after,
+            alert_writes: Vec::new(),
         };
         if after > 0 {
             tracing::info!(after, "resuming processing from the spool");
@@ -239,21 +252,90 @@ fn append(writer: &mut SpoolWriter, f: &Frame, stats: &PipelineStats) -> Result<
     Ok(())
 }
 
+/// Parsing and detection: pure work on records, run on two threads.
+struct Prepare {
+    parser: Parser,
+    detector: Arc<dyn Detector>,
+}
+
+/// A record made into an event, with the rules it matched.
+struct Prepared {
+    event: Event,
+    hits: Vec<Detection>,
+}
+
+impl Prepare {
+    fn one(&self, rec: vedette_spool::Record) -> Prepared {
+        // Parsers and rules do not panic on any input (property tested);
+        // should one ever do, the record is still kept raw and the
+        // pipeline goes on.
+        let parsed = catch_unwind(AssertUnwindSafe(|| {
+            self.parser
+                .parse(rec.seq, rec.received, rec.origin.clone(), &rec.payload)
+        }));
+        let mut event = parsed.unwrap_or_else(|_| {
+            let mut ev = Event::raw(rec.seq, rec.received, rec.origin, &rec.payload);
+            ev.error = Some("internal error: the parser panicked on this record".into());
+            ev
+        });
+        if rec.truncated {
+            event
+                .fields
+                .insert("log.truncated".into(), FieldValue::Bool(true));
+        }
+        let mut hits = Vec::new();
+        if catch_unwind(AssertUnwindSafe(|| self.detector.detect(&event, &mut hits))).is_err() {
+            tracing::error!(
+                seq = event.seq,
+                "detection panicked on an event; its alerts are lost"
+            );
+            hits.clear();
+        }
+        Prepared { event, hits }
+    }
+
+    fn many(&self, recs: Vec<vedette_spool::Record>) -> Vec<Prepared> {
+        recs.into_iter().map(|r| self.one(r)).collect()
+    }
+
+    /// Splits a large batch in two and prepares the halves on two threads;
+    /// the order of records is kept.
+    fn batch(&self, mut recs: Vec<vedette_spool::Record>) -> Vec<Prepared> {
+        if recs.len() < PARALLEL_MIN {
+            return self.many(recs);
+        }
+        let second = recs.split_off(recs.len() / 2);
+        std::thread::scope(|s| {
+            let other = s.spawn(|| self.many(second));
+            let mut out = self.many(recs);
+            match other.join() {
+                Ok(rest) => out.extend(rest),
+                Err(p) => std::panic::resume_unwind(p),
+            }
+            out
+        })
+    }
+}
+
 struct Pipeline {
     spool: SpoolHandle,
     writer: EventWriter,
-    parser: Parser,
-    detector: Arc<dyn Detector>,
+    prepare: Prepare,
     store: Store,
     stats: Arc<PipelineStats>,
     rt: tokio::runtime::Handle,
     last_seq: u64,
+    /// Alert writes in flight, all finished before the next index commit.
+    alert_writes: Vec<tokio::task::JoinHandle<()>>,
+}
+
+fn nanos(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl Pipeline {
     fn run(mut self, mut reader: vedette_spool::SpoolReader) -> Result<()> {
         let mut alerts: Vec<NewAlert> = Vec::new();
-        let mut hits: Vec<Detection> = Vec::new();
         let mut committed = self.last_seq;
         let mut last_commit = Instant::now();
         loop {
@@ -262,47 +344,35 @@ impl Pipeline {
                 .context("reading the spool")?;
             let empty = batch.is_empty();
             let now = OffsetDateTime::now_utc();
-            for rec in batch {
-                // Parsers and rules do not panic on any input (property
-                // tested); should one ever do, the record is still kept raw
-                // and the pipeline goes on.
-                let parsed = catch_unwind(AssertUnwindSafe(|| {
-                    self.parser
-                        .parse(rec.seq, rec.received, rec.origin.clone(), &rec.payload)
-                }));
-                let mut ev = parsed.unwrap_or_else(|_| {
-                    let mut ev = Event::raw(rec.seq, rec.received, rec.origin, &rec.payload);
-                    ev.error = Some("internal error: the parser panicked on this record".into());
-                    ev
-                });
-                if rec.truncated {
-                    ev.fields
-                        .insert("log.truncated".into(), FieldValue::Bool(true));
-                }
-                if ev.error.is_some() {
+
+            let t = Instant::now();
+            let prepared = self.prepare.batch(batch);
+            self.stats
+                .prepare_nanos
+                .fetch_add(nanos(t), Ordering::Relaxed);
+
+            let t = Instant::now();
+            for Prepared { event, hits } in &prepared {
+                if event.error.is_some() {
                     self.stats.failed.fetch_add(1, Ordering::Relaxed);
                 } else {
                     self.stats.parsed.fetch_add(1, Ordering::Relaxed);
                 }
-                hits.clear();
-                if catch_unwind(AssertUnwindSafe(|| self.detector.detect(&ev, &mut hits))).is_err()
-                {
-                    tracing::error!(
-                        seq = ev.seq,
-                        "detection panicked on an event; its alerts are lost"
-                    );
-                    hits.clear();
+                for d in hits {
+                    alerts.push(d.to_alert(event, now));
                 }
-                for d in &hits {
-                    alerts.push(d.to_alert(&ev, now));
-                }
-                self.writer.add(&ev).context("indexing an event")?;
-                self.last_seq = rec.seq;
-                self.stats.processed.fetch_add(1, Ordering::Relaxed);
+                self.writer.add(event).context("indexing an event")?;
+                self.last_seq = event.seq;
             }
+            self.stats
+                .processed
+                .fetch_add(prepared.len() as u64, Ordering::Relaxed);
+            self.stats
+                .index_nanos
+                .fetch_add(nanos(t), Ordering::Relaxed);
+
             if !alerts.is_empty() {
-                self.store_alerts(&alerts);
-                alerts.clear();
+                self.store_alerts(std::mem::take(&mut alerts));
             }
             let due = last_commit.elapsed() >= COMMIT_EVERY || (empty && self.last_seq > committed);
             if self.last_seq > committed && due {
@@ -323,29 +393,54 @@ impl Pipeline {
 
     /// Alerts go to the store before the index commit that covers their
     /// events, so a crash in between replays them (the store ignores the
-    /// duplicates). A store that is down stalls the pipeline rather than
-    /// losing alerts; intake keeps spooling meanwhile.
-    fn store_alerts(&self, alerts: &[NewAlert]) {
-        let mut delay = Duration::from_millis(100);
-        loop {
-            match self.rt.block_on(self.store.insert_alerts(alerts)) {
-                Ok(n) => {
-                    self.stats.alerts.fetch_add(n, Ordering::Relaxed);
-                    return;
-                }
-                Err(e) => {
-                    tracing::error!("storing {} alerts failed, retrying: {e}", alerts.len());
-                    std::thread::sleep(delay);
-                    delay = (delay * 2).min(Duration::from_secs(10));
+    /// duplicates). The write runs on the async runtime while the pipeline
+    /// goes on with the next batch; `commit` waits for every write first. A
+    /// store that is down stalls the pipeline rather than losing alerts;
+    /// intake keeps spooling meanwhile.
+    fn store_alerts(&mut self, alerts: Vec<NewAlert>) {
+        let store = self.store.clone();
+        let stats = self.stats.clone();
+        self.alert_writes.push(self.rt.spawn(async move {
+            let mut delay = Duration::from_millis(100);
+            loop {
+                match store.insert_alerts(&alerts).await {
+                    Ok(n) => {
+                        stats.alerts.fetch_add(n, Ordering::Relaxed);
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::error!("storing {} alerts failed, retrying: {e}", alerts.len());
+                        tokio::time::sleep(delay).await;
+                        delay = (delay * 2).min(Duration::from_secs(10));
+                    }
                 }
             }
+        }));
+    }
+
+    /// Waits until every alert write started so far is done.
+    fn wait_alert_writes(&mut self) -> Result<()> {
+        for h in self.alert_writes.drain(..) {
+            self.rt
+                .block_on(h)
+                .map_err(|e| anyhow!("an alert write task failed: {e}"))?;
         }
+        Ok(())
     }
 
     fn commit(&mut self, previous: u64) -> Result<()> {
+        let t = Instant::now();
+        self.wait_alert_writes()?;
+        self.stats
+            .store_nanos
+            .fetch_add(nanos(t), Ordering::Relaxed);
+        let t = Instant::now();
         self.writer
             .commit(self.last_seq)
             .context("committing the index")?;
+        self.stats
+            .commit_nanos
+            .fetch_add(nanos(t), Ordering::Relaxed);
         self.stats
             .indexed
             .fetch_add(self.last_seq - previous, Ordering::Relaxed);
