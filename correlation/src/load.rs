@@ -90,17 +90,17 @@ pub(crate) fn read_sources(paths: &[PathBuf]) -> (Vec<(String, String)>, LoadRep
 }
 
 fn collect(p: &Path, files: &mut Vec<PathBuf>, report: &mut LoadReport) {
+    let io_error = |report: &mut LoadReport, e: std::io::Error| {
+        report.errors.push(RuleError {
+            path: p.display().to_string(),
+            rule: None,
+            kind: RuleErrorKind::Io,
+            reason: e.to_string(),
+        })
+    };
     let meta = match std::fs::metadata(p) {
         Ok(m) => m,
-        Err(e) => {
-            report.errors.push(RuleError {
-                path: p.display().to_string(),
-                rule: None,
-                kind: RuleErrorKind::Io,
-                reason: e.to_string(),
-            });
-            return;
-        }
+        Err(e) => return io_error(report, e),
     };
     if meta.is_file() {
         files.push(p.to_path_buf());
@@ -108,15 +108,7 @@ fn collect(p: &Path, files: &mut Vec<PathBuf>, report: &mut LoadReport) {
     }
     let entries = match std::fs::read_dir(p) {
         Ok(e) => e,
-        Err(e) => {
-            report.errors.push(RuleError {
-                path: p.display().to_string(),
-                rule: None,
-                kind: RuleErrorKind::Io,
-                reason: e.to_string(),
-            });
-            return;
-        }
+        Err(e) => return io_error(report, e),
     };
     for entry in entries.flatten() {
         let path = entry.path();

@@ -105,45 +105,44 @@ pub fn sample_line(i: u64) -> String {
     }
 }
 
-/// CPU seconds used so far by a whole process (exited threads included).
-fn process_cpu(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+/// CPU seconds (user + system) in a `/proc/.../stat` file.
+fn stat_cpu_seconds(path: &Path) -> f64 {
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
+    // utime and stime are the 12th and 13th fields after the ")" that
+    // closes the command name; both in USER_HZ (100 on Linux) ticks.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let f: Vec<&str> = rest.split_whitespace().collect();
     let ticks: f64 = [11, 12]
         .iter()
         .filter_map(|i| f.get(*i).and_then(|v| v.parse::<f64>().ok()))
         .sum();
-    (ticks / 10.0).round() / 10.0
+    ticks / 100.0
 }
 
-/// CPU seconds used so far by each thread name of a process (Linux).
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+/// CPU seconds used so far by a whole process (exited threads included).
+fn process_cpu(pid: u32) -> f64 {
+    round1(stat_cpu_seconds(Path::new(&format!("/proc/{pid}/stat"))))
+}
+
+/// CPU seconds used so far by each live thread, by thread name.
 fn thread_cpu(pid: u32) -> serde_json::Map<String, serde_json::Value> {
     let mut by_name: std::collections::BTreeMap<String, f64> = Default::default();
-    let tick = 100.0; // USER_HZ on Linux
     if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
         for t in tasks.flatten() {
             let name = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
-            let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
-            // Fields after the ")" that closes the command name; utime and
-            // stime are the 12th and 13th of those.
-            let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            let ticks: f64 = [11, 12]
-                .iter()
-                .filter_map(|i| f.get(*i).and_then(|v| v.parse::<f64>().ok()))
-                .sum();
-            let name = name
-                .trim()
-                .trim_end_matches(|c: char| c.is_ascii_digit())
-                .to_string();
-            *by_name.entry(name).or_default() += ticks / tick;
+            let name = name.trim().trim_end_matches(|c: char| c.is_ascii_digit());
+            *by_name.entry(name.to_string()).or_default() +=
+                stat_cpu_seconds(&t.path().join("stat"));
         }
     }
     by_name
         .into_iter()
         .filter(|(_, v)| *v >= 0.1)
-        .map(|(k, v)| (k, ((v * 10.0).round() / 10.0).into()))
+        .map(|(k, v)| (k, round1(v).into()))
         .collect()
 }
 
