@@ -45,7 +45,7 @@ pub async fn serve(cfg: Config) -> Result<()> {
     let mut listening = serde_json::Map::new();
     let mut listeners = tokio::task::JoinSet::new();
     if let Some(addr) = cfg.syslog_udp {
-        let l = SyslogUdp::bind(addr, &lcfg)
+        let l = bind_dual(addr, |a| SyslogUdp::bind(a, &lcfg))
             .with_context(|| format!("binding syslog UDP on {addr}"))?;
         let local = l.local_addr();
         tracing::info!("syslog over UDP on {local}");
@@ -53,7 +53,7 @@ pub async fn serve(cfg: Config) -> Result<()> {
         listeners.spawn(l.run(tx.clone(), node.collector_stats.clone(), shutdown.clone()));
     }
     if let Some(addr) = cfg.syslog_tcp {
-        let l = SyslogTcp::bind(addr, &lcfg)
+        let l = bind_dual(addr, |a| SyslogTcp::bind(a, &lcfg))
             .with_context(|| format!("binding syslog TCP on {addr}"))?;
         let local = l.local_addr();
         tracing::info!("syslog over TCP on {local}");
@@ -130,6 +130,22 @@ pub async fn serve(cfg: Config) -> Result<()> {
             outcome(a),
             outcome(b)
         ),
+    }
+}
+
+/// Binds `addr`; when that is the IPv6 wildcard (`[::]`, the default) and
+/// the host has no IPv6, falls back to the IPv4 wildcard on the same port.
+fn bind_dual<T, E: std::fmt::Display>(
+    addr: SocketAddr,
+    bind: impl Fn(SocketAddr) -> Result<T, E>,
+) -> Result<T, E> {
+    match bind(addr) {
+        Err(e) if addr.ip() == std::net::Ipv6Addr::UNSPECIFIED => {
+            let v4 = SocketAddr::new(std::net::Ipv4Addr::UNSPECIFIED.into(), addr.port());
+            tracing::warn!("cannot bind {addr} ({e}); trying {v4}");
+            bind(v4)
+        }
+        r => r,
     }
 }
 
