@@ -90,6 +90,24 @@ pub async fn serve(cfg: Config) -> Result<()> {
         .with_graceful_shutdown(http_shutdown.cancelled_owned())
         .await
     });
+    // Expired console sessions are removed once an hour.
+    let purge_store = node.store.clone();
+    let purge_stop = shutdown.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                _ = every.tick() => {
+                    match purge_store.purge_expired_sessions().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!("removed {n} expired console sessions"),
+                        Err(e) => tracing::warn!("removing expired sessions failed: {e}"),
+                    }
+                }
+                _ = purge_stop.cancelled() => break,
+            }
+        }
+    });
     // Tests and scripts that bind port 0 learn the real ports here.
     let listening = serde_json::Value::Object(listening);
     std::fs::write(data_dir.join("listening.json"), listening.to_string())
