@@ -44,6 +44,23 @@ impl ParseError {
         }
     }
 
+    /// The same error with its offset moved by `by` bytes (for a parser
+    /// that saw only a part of the record).
+    pub(crate) fn shifted(self, by: usize) -> Self {
+        match self {
+            ParseError::Expected {
+                parser,
+                expected,
+                offset,
+            } => ParseError::Expected {
+                parser,
+                expected,
+                offset: offset.saturating_add(by),
+            },
+            e => e,
+        }
+    }
+
     pub(crate) fn expected(parser: &'static str, expected: &'static str, offset: usize) -> Self {
         ParseError::Expected {
             parser,

@@ -48,6 +48,7 @@
 
 mod auth;
 mod error;
+mod formats;
 mod logsource;
 mod rfc3164;
 mod rfc5424;
@@ -111,12 +112,31 @@ impl Parser {
             None => (trimmed, 0),
         };
 
+        // A bare line in a device format (CEF, an access log, ...), sent
+        // without a syslog header. Lines that start like syslog go to the
+        // syslog parser first, except the `yyyy-mm-dd hh:mm:ss` of W3C logs.
+        if !record.starts_with('<')
+            && (!rfc3164::has_timestamp(record, received, self.cfg.default_offset)
+                || starts_with_w3c_time(record))
+        {
+            set_message(&mut ev, record);
+            if let Some(r) = formats::apply(record, base, &mut ev) {
+                if let Err(e) = r {
+                    ev.error = Some(e.to_string());
+                }
+                ev.original = original;
+                return ev;
+            }
+        }
+
         let mut parsed = Parsed::default();
-        let result = self.parse_record(&mut ev, record, base, &mut parsed);
-        if parsed.syslog {
+        let mut result = self.parse_record(&mut ev, record, base, &mut parsed);
+        if parsed.syslog && !parsed.formatted {
             ev.logsource = syslog_logsource(parsed.program);
         }
         match parsed.message.filter(|m| !m.is_empty()) {
+            // The format set `message` itself.
+            _ if parsed.formatted => {}
             Some(msg) => set_message(&mut ev, msg),
             None if parsed.syslog && result.is_ok() => {
                 // A record without MSG: `Event::message` falls back to
@@ -125,10 +145,21 @@ impl Parser {
             }
             None => set_message(&mut ev, record),
         }
-        if let (Some(program), Some(msg)) = (parsed.program, parsed.message) {
-            if let Some(auth) = auth::normalize(program, msg) {
-                auth.apply(&mut ev);
+        let auth = parsed
+            .program
+            .zip(parsed.message)
+            .and_then(|(program, msg)| auth::normalize(program, msg));
+        match (auth, parsed.message) {
+            (Some(auth), _) => auth.apply(&mut ev),
+            // The MSG of a syslog record may be in a device format.
+            (None, Some(msg)) if !parsed.formatted => {
+                if let Some(Err(e)) = formats::apply(msg, offset_in(&original, msg), &mut ev) {
+                    if result.is_ok() {
+                        result = Err(e);
+                    }
+                }
             }
+            _ => {}
         }
         if let Err(e) = result {
             ev.error = Some(e.to_string());
@@ -158,6 +189,19 @@ impl Parser {
         cur.advance_to(rest);
         if rfc5424::version(rest).is_ok() {
             rfc5424::parse(ev, &mut cur, parsed, self.cfg.default_offset)
+        } else if let Some(r) =
+            (!rfc3164::has_timestamp(rest, ev.received, self.cfg.default_offset))
+                .then(|| {
+                    set_message(ev, rest);
+                    formats::apply(rest, cur.offset(), ev)
+                })
+                .flatten()
+        {
+            // Devices that send a format right after the PRI, with no
+            // timestamp or host (FortiGate `<189>date=...`, `<166>%ASA-...`).
+            parsed.formatted = true;
+            parsed.message = Some(rest);
+            r
         } else {
             rfc3164::parse(ev, &mut cur, parsed, true, self.cfg.default_offset)
         }
@@ -166,6 +210,23 @@ impl Parser {
 
 /// Sets `message`, reusing the buffer `Event::raw` filled with a copy of
 /// the whole record (always at least as long).
+/// `yyyy-mm-dd hh:mm:ss` (a space, not RFC 3339's `T`): W3C/IIS logs.
+fn starts_with_w3c_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 19
+        && b.iter().take(19).enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b' ',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// Where `inner`, a slice of `outer`, starts in it.
+fn offset_in(outer: &str, inner: &str) -> usize {
+    (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize)
+}
+
 fn set_message(ev: &mut Event, msg: &str) {
     match ev.fields.get_mut("message") {
         Some(FieldValue::Str(m)) => {

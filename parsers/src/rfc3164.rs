@@ -34,11 +34,21 @@ fn timestamp(
         let t = parse_bsd(s)?;
         (t.resolve(received, offset), t.len)
     };
-    let next = s.as_bytes().get(len);
-    (next.is_none() || next == Some(&b' ')).then_some((t, len))
+    match s.as_bytes().get(len) {
+        None | Some(b' ') => Some((t, len)),
+        // Cisco writes `Nov 25 2026 10:00:00: %ASA-...`.
+        Some(b':') if matches!(s.as_bytes().get(len + 1), None | Some(b' ')) => Some((t, len + 1)),
+        _ => None,
+    }
 }
 
 /// Parses a BSD record from the cursor (after PRI when `had_pri`).
+/// Whether `s` starts with a timestamp this parser accepts (which makes it
+/// syslog rather than a bare device-format line).
+pub(crate) fn has_timestamp(s: &str, received: OffsetDateTime, offset: UtcOffset) -> bool {
+    timestamp(s, received, offset).is_some()
+}
+
 pub(crate) fn parse<'a>(
     ev: &mut Event,
     cur: &mut Cursor<'a>,
@@ -77,8 +87,15 @@ pub(crate) fn parse<'a>(
     };
     cur.advance_to(r);
 
-    match tag(r) {
-        Ok((msg, (name, pid))) => {
+    // A Cisco mnemonic (`%ASA-6-302013:`, `%SYS-5-CONFIG_I:`) is part of the
+    // message, not a program name.
+    let tagged = if r.starts_with('%') {
+        None
+    } else {
+        tag(r).ok()
+    };
+    match tagged {
+        Some((msg, (name, pid))) => {
             ev.set("process.name", name);
             if let Some(pid) = pid {
                 set_procid(ev, pid);
@@ -86,7 +103,7 @@ pub(crate) fn parse<'a>(
             parsed.program = Some(name);
             parsed.message = Some(strip_bom(msg));
         }
-        Err(_) => {
+        None => {
             if !r.is_empty() {
                 parsed.message = Some(strip_bom(r));
             }

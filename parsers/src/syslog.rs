@@ -61,6 +61,8 @@ pub(crate) struct Parsed<'a> {
     pub(crate) program: Option<&'a str>,
     /// MSG.
     pub(crate) message: Option<&'a str>,
+    /// A device format already parsed the text after the PRI.
+    pub(crate) formatted: bool,
 }
 
 /// A position in a record, for parsing and for error offsets.

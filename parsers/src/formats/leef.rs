@@ -1,0 +1,316 @@
+//! IBM QRadar Log Event Extended Format:
+//! `LEEF:1.0|Vendor|Product|Version|EventID|` then TAB-separated
+//! `key=value` attributes, and
+//! `LEEF:2.0|Vendor|Product|Version|EventID|Delimiter|` where the delimiter
+//! is one character or its hex code (`x09`, `0x5E`); without it, TAB.
+//!
+//! A TAB that rsyslog escaped on receipt (`#011`) still separates
+//! attributes. Every attribute is kept under `leef.<key>` and the
+//! predefined ones (`src`, `dst`, `srcPort`, `usrName`, `sev`, `cat`,
+//! `devTime` with `devTimeFormat`, ...) are mapped to ECS fields.
+
+use vedette_model::{Event, LogSource};
+
+use super::cef::{
+    cap, product_name, rule_label, set_category, set_int, set_ip, set_mac, set_outcome, set_port,
+    set_transport, simple_date, stamp, MAX_PAIRS,
+};
+use crate::ParseError;
+
+const P: &str = "leef";
+
+pub(crate) const FORMAT: super::Format = super::Format {
+    name: "leef",
+    detect,
+    parse,
+};
+
+fn detect(text: &str) -> bool {
+    text.trim_start_matches(' ').starts_with("LEEF:")
+}
+
+const HEADER: [(&str, &str); 5] = [
+    ("leef.version", "'|' after the LEEF version"),
+    ("leef.vendor", "'|' after Vendor"),
+    ("leef.product", "'|' after Product"),
+    ("leef.product_version", "'|' after Version"),
+    ("leef.event_id", "'|' after EventID"),
+];
+
+fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
+    let b = text.as_bytes();
+    let lead = b.iter().take_while(|&&c| c == b' ').count();
+    let mut at = lead + 5;
+    if text.get(lead..at) != Some("LEEF:") {
+        return Err(ParseError::expected(P, "\"LEEF:\"", lead));
+    }
+    ev.set("event.kind", "event");
+    let mut version2 = false;
+    for (i, (key, what)) in HEADER.iter().enumerate() {
+        let end = match memchr::memchr(b'|', b.get(at..).unwrap_or(&[])) {
+            Some(off) => at + off,
+            // An event id that ends the record: no attributes.
+            None if i == 4 && at <= b.len() => b.len(),
+            None => return Err(ParseError::expected(P, what, b.len())),
+        };
+        let value = text.get(at..end).unwrap_or("");
+        if i == 0 {
+            let major = value.split('.').next().unwrap_or("");
+            if major.is_empty() || !value.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+                return Err(ParseError::expected(P, "a LEEF version", at));
+            }
+            version2 = major != "1";
+        }
+        header(ev, i, key, value);
+        at = end + 1;
+    }
+    let mut rest = text.get(at..).unwrap_or("");
+    let mut delim = String::from("\t");
+    if version2 {
+        if let Some((d, after)) = rest.split_once('|') {
+            if d.is_empty() {
+                rest = after;
+            } else if let Some(c) = delimiter(d) {
+                ev.set("leef.delimiter", d);
+                delim = c.to_string();
+                rest = after;
+            }
+        }
+    }
+    let base = text.len() - rest.len();
+    if delim == "\t" && !rest.contains('\t') && rest.contains("#011") {
+        delim = String::from("#011");
+    }
+    attributes(rest, &delim, base, ev)
+}
+
+/// A LEEF 2.0 delimiter: one character, or `xHH` / `0xHH` (up to 4 hex
+/// digits).
+fn delimiter(d: &str) -> Option<char> {
+    let mut chars = d.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return Some(c);
+    }
+    let hex = d
+        .strip_prefix("0x")
+        .or_else(|| d.strip_prefix("0X"))
+        .or_else(|| d.strip_prefix('x'))
+        .or_else(|| d.strip_prefix('X'))?;
+    if hex.is_empty() || hex.len() > 4 {
+        return None;
+    }
+    char::from_u32(u32::from_str_radix(hex, 16).ok()?).filter(|&c| c != '\0')
+}
+
+fn header(ev: &mut Event, i: usize, key: &str, value: &str) {
+    if value.is_empty() {
+        return;
+    }
+    ev.set(key, value);
+    match i {
+        1 => ev.set("observer.vendor", value),
+        2 => {
+            ev.set("observer.product", value);
+            ev.logsource = LogSource {
+                product: Some(product_name(value)),
+                ..LogSource::default()
+            };
+        }
+        3 => ev.set("observer.version", value),
+        4 => ev.set("event.code", value),
+        _ => {}
+    }
+}
+
+/// Parses the attributes (which start at byte `base` of the text).
+fn attributes(rest: &str, delim: &str, base: usize, ev: &mut Event) -> Result<(), ParseError> {
+    let mut err = None;
+    let mut taken = 0;
+    let mut dev_time = None;
+    let mut dev_time_format = None;
+    let mut key_buf = String::new();
+    let mut offset = base;
+    for item in rest.split(delim) {
+        let item_at = offset;
+        offset += item.len() + delim.len();
+        if item.trim().is_empty() {
+            continue;
+        }
+        let Some((key, value)) = item.split_once('=').map(|(k, v)| (k.trim(), cap(v))) else {
+            err.get_or_insert(ParseError::expected(P, "attribute key=value", item_at));
+            continue;
+        };
+        if key.is_empty() {
+            err.get_or_insert(ParseError::expected(P, "attribute key", item_at));
+            continue;
+        }
+        key_buf.clear();
+        key_buf.push_str("leef.");
+        key_buf.push_str(key);
+        ev.set(&key_buf, value);
+        match key {
+            "devTime" => dev_time = Some(value),
+            "devTimeFormat" => dev_time_format = Some(value),
+            _ => standard(ev, key, value),
+        }
+        taken += 1;
+        if taken == MAX_PAIRS {
+            break;
+        }
+    }
+    if let Some(t) = dev_time {
+        let t = match dev_time_format {
+            Some(f) if !t.trim().bytes().all(|c| c.is_ascii_digit()) => {
+                simple_date(f.trim(), t, ev.received)
+            }
+            _ => stamp(t, ev.received),
+        };
+        if let Some(t) = t {
+            ev.timestamp = t;
+        }
+    }
+    err.map_or(Ok(()), Err)
+}
+
+/// Maps a predefined (or common) LEEF attribute to ECS.
+fn standard(ev: &mut Event, key: &str, v: &str) {
+    let v = v.trim();
+    if v.is_empty() {
+        return;
+    }
+    match key {
+        "src" => set_ip(ev, "source.ip", v),
+        "dst" => set_ip(ev, "destination.ip", v),
+        "srcPort" => set_port(ev, "source.port", v),
+        "dstPort" => set_port(ev, "destination.port", v),
+        "srcPostNAT" => set_ip(ev, "source.nat.ip", v),
+        "dstPostNAT" => set_ip(ev, "destination.nat.ip", v),
+        "srcPostNATPort" => set_port(ev, "source.nat.port", v),
+        "dstPostNATPort" => set_port(ev, "destination.nat.port", v),
+        "proto" => set_transport(ev, v),
+        "usrName" => ev.set("user.name", v),
+        "accountName" if ev.get("user.name").is_none() => ev.set("user.name", v),
+        "domain" => ev.set("user.domain", v),
+        "sev" => {
+            if let Ok(n) = v.parse::<i64>() {
+                if (0..=10).contains(&n) {
+                    ev.set("event.severity", n);
+                }
+            }
+        }
+        "cat" => set_category(ev, v),
+        "srcBytes" => set_int(ev, "source.bytes", v),
+        "dstBytes" => set_int(ev, "destination.bytes", v),
+        "srcPackets" => set_int(ev, "source.packets", v),
+        "dstPackets" => set_int(ev, "destination.packets", v),
+        "totalPackets" => set_int(ev, "network.packets", v),
+        "srcMAC" => set_mac(ev, "source.mac", v),
+        "dstMAC" => set_mac(ev, "destination.mac", v),
+        "url" => ev.set("url.original", v),
+        "action" => ev.set("event.action", v),
+        "outcome" | "result" => set_outcome(ev, v),
+        "msg" => ev.set("message", v),
+        "reason" => ev.set("event.reason", v),
+        "identHostName" => ev.set("host.hostname", v),
+        "policy" | "ruleName" | "RuleName" => rule_label(ev, "rule", v),
+        "ruleId" | "ruleID" | "policyId" => rule_label(ev, "ruleid", v),
+        "isLoginEvent" if v.eq_ignore_ascii_case("true") => {
+            ev.set("event.category", "authentication");
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+    use time::OffsetDateTime;
+    use vedette_model::{FieldValue, Origin};
+
+    const RECEIVED: OffsetDateTime = datetime!(2026-11-25 03:00:00 UTC);
+
+    fn run(text: &str) -> (Event, Result<(), ParseError>) {
+        let mut e = Event::raw(1, RECEIVED, Origin::new("test", None), b"");
+        let r = parse(text, &mut e);
+        (e, r)
+    }
+
+    #[test]
+    fn detects() {
+        assert!(detect("LEEF:1.0|a|b|c|d|"));
+        assert!(detect(" LEEF:2.0|"));
+        assert!(!detect("CEF:0|"));
+        assert!(!detect("LEEF"));
+    }
+
+    #[test]
+    fn leef1() {
+        let (e, r) = run("LEEF:1.0|Microsoft|MSExchange|2013 SP1|15345|src=10.50.1.1\tdst=2.10.20.20\tspt=1200\tsrcPort=1200\tdstPort=443\tproto=TCP\tusrName=alice\tsev=5\tdevTime=Nov 25 2026 10:00:00 GMT+07:00");
+        assert_eq!(r, Ok(()));
+        assert_eq!(e.get_str("observer.vendor"), Some("Microsoft"));
+        assert_eq!(e.get_str("observer.version"), Some("2013 SP1"));
+        assert_eq!(e.get_str("event.code"), Some("15345"));
+        assert_eq!(e.get_str("source.ip"), Some("10.50.1.1"));
+        assert_eq!(e.get("destination.port"), Some(&FieldValue::Int(443)));
+        assert_eq!(e.get_str("network.transport"), Some("tcp"));
+        assert_eq!(e.get_str("user.name"), Some("alice"));
+        assert_eq!(e.get("event.severity"), Some(&FieldValue::Int(5)));
+        assert_eq!(e.get_str("leef.spt"), Some("1200"));
+        assert_eq!(e.timestamp, datetime!(2026-11-25 03:00:00 UTC));
+        assert_eq!(e.logsource.product.as_deref(), Some("msexchange"));
+    }
+
+    #[test]
+    fn leef2_delimiters() {
+        for (d, sep) in [("^", "^"), ("x5E", "^"), ("0x5e", "^"), ("x09", "\t")] {
+            let (e, r) = run(&format!(
+                "LEEF:2.0|Lancope|StealthWatch|1.0|41|{d}|src=10.0.1.8{sep}dst=10.0.0.5{sep}sev=5{sep}devTime=2026-11-25T10:00:00.000+07:00{sep}devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSXXX"
+            ));
+            assert_eq!(r, Ok(()), "{d}");
+            assert_eq!(e.get_str("destination.ip"), Some("10.0.0.5"), "{d}");
+            assert_eq!(e.timestamp, datetime!(2026-11-25 03:00:00 UTC), "{d}");
+        }
+        // Without a delimiter field: TAB.
+        let (e, r) = run("LEEF:2.0|V|P|1|E|src=1.2.3.4\tdst=5.6.7.8");
+        assert_eq!(r, Ok(()));
+        assert_eq!(e.get_str("destination.ip"), Some("5.6.7.8"));
+        // rsyslog's escaped TAB.
+        let (e, r) = run("LEEF:1.0|V|P|1|E|src=1.2.3.4#011dst=5.6.7.8");
+        assert_eq!(r, Ok(()));
+        assert_eq!(e.get_str("destination.ip"), Some("5.6.7.8"));
+    }
+
+    #[test]
+    fn broken_records_keep_what_parsed() {
+        let (e, r) = run("LEEF:1.0|V|P");
+        assert_eq!(
+            r.map_err(|e| e.to_string()),
+            Err("leef: expected '|' after Product at byte 12".into())
+        );
+        assert_eq!(e.get_str("observer.vendor"), Some("V"));
+        let (e, r) = run("LEEF:1.0|V|P|1|E|src=1.2.3.4\tnonsense\tdst=5.6.7.8");
+        assert_eq!(
+            r.map_err(|e| e.to_string()),
+            Err("leef: expected attribute key=value at byte 29".into())
+        );
+        assert_eq!(e.get_str("destination.ip"), Some("5.6.7.8"));
+        let (_, r) = run("LEEF:abc|V|P|1|E|");
+        assert!(r.is_err());
+        let (e, r) = run("LEEF:1.0|V|P|1|E");
+        assert_eq!(r, Ok(()));
+        assert_eq!(e.get_str("event.code"), Some("E"));
+    }
+
+    #[test]
+    fn hostile_inputs() {
+        let mb = 1 << 20;
+        for filler in ["=", "\t", "|", "a=b\t", "#011"] {
+            let _ = run(&format!("LEEF:2.0|{}", filler.repeat(mb / filler.len())));
+            let _ = run(&format!(
+                "LEEF:1.0|a|b|c|d|{}",
+                filler.repeat(mb / filler.len())
+            ));
+        }
+    }
+}

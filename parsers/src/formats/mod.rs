@@ -1,0 +1,55 @@
+//! Device and application formats carried in a syslog MSG, or sent as bare
+//! lines: CEF, LEEF, firewall key=value logs, Cisco ASA, netfilter,
+//! pfSense filterlog, web server access logs.
+//!
+//! Each format is a cheap `detect` (a prefix or a few bytes, no parsing) and
+//! a `parse` that fills ECS fields and the Sigma log source on the event.
+//! [`FORMATS`] is tried in order; the first whose `detect` accepts the text
+//! parses it. A `parse` that fails half-way keeps every field it already set
+//! and returns the error, which becomes `error.message`.
+
+use vedette_model::Event;
+
+use crate::ParseError;
+
+mod asa;
+mod cef;
+mod filterlog;
+mod fortigate;
+mod leef;
+mod netfilter;
+mod sonicwall;
+mod sophos;
+mod web;
+
+/// One format: how to recognize it and how to parse it.
+pub(crate) struct Format {
+    /// Short name, used in errors and as `event.module`.
+    pub(crate) name: &'static str,
+    /// Whether `text` looks like this format (must be cheap).
+    pub(crate) detect: fn(&str) -> bool,
+    /// Parses `text` into `ev`.
+    pub(crate) parse: fn(&str, &mut Event) -> Result<(), ParseError>,
+}
+
+/// Every format, most specific first.
+pub(crate) const FORMATS: &[Format] = &[
+    cef::FORMAT,
+    leef::FORMAT,
+    asa::FORMAT,
+    fortigate::FORMAT,
+    sophos::FORMAT,
+    sonicwall::FORMAT,
+    filterlog::FORMAT,
+    netfilter::FORMAT,
+    web::FORMAT,
+];
+
+/// Parses `text` with the first format that recognizes it; `None` when no
+/// format does. `base` is where `text` starts in `event.original`, so that
+/// error offsets count from there.
+pub(crate) fn apply(text: &str, base: usize, ev: &mut Event) -> Option<Result<(), ParseError>> {
+    let f = FORMATS.iter().find(|f| (f.detect)(text))?;
+    ev.set("event.module", f.name);
+    Some((f.parse)(text, ev).map_err(|e| e.shifted(base)))
+}

@@ -1,0 +1,346 @@
+//! Sophos Firewall (XG, SFOS) key=value logs, both the SFOS 17/18 form
+//!
+//! ```text
+//! device="SFW" date=2026-11-25 time=10:00:00 timezone="+07" device_name="XG230"
+//! device_id=C01001ABCDEF123 log_id=010101600001 log_type="Firewall"
+//! log_component="Firewall Rule" log_subtype="Allowed" status="Allow"
+//! priority=Information fw_rule_id=5 src_ip=10.0.0.5 dst_ip=203.0.113.9
+//! protocol="TCP" src_port=51234 dst_port=443 sent_bytes=1200 recv_bytes=5400
+//! ```
+//!
+//! and the SFOS 19+ form (`device_name="SFW"`, `timestamp=`,
+//! `device_model=`, `device_serial_id=`, `severity=`, `bytes_sent=`,
+//! `src_trans_ip=`, ...). Every pair is kept under `sophos.xg.<key>`; the
+//! known ones are mapped to ECS as well.
+
+use std::borrow::Cow;
+
+use time::UtcOffset;
+use vedette_model::{Event, LogSource};
+
+use super::fortigate::{
+    auth_outcome, local_datetime, parse_offset, set_count, set_ip, set_mac, set_port,
+    set_proto_number, set_text, set_url, set_verdict, verdict, Pairs, Raw, DEFAULT_OFFSET,
+};
+use crate::timestamp::parse_iso;
+use crate::ParseError;
+
+pub(crate) const FORMAT: super::Format = super::Format {
+    name: "sophos",
+    detect,
+    parse,
+};
+
+/// How far into the record `device_name=` and `log_id=` are looked for.
+const DETECT_WINDOW: usize = 512;
+
+fn detect(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.starts_with(b"device=\"SFW\"") {
+        return true;
+    }
+    let head = b.get(..DETECT_WINDOW.min(b.len())).unwrap_or(b);
+    let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+    (b.starts_with(b"device_name=") || has(b" device_name=")) && has(b" log_id=")
+}
+
+/// The pairs whose meaning depends on others, kept until all are read.
+#[derive(Default)]
+struct Xg<'a> {
+    log_type: Option<Cow<'a, str>>,
+    component: Option<Cow<'a, str>>,
+    subtype: Option<Cow<'a, str>>,
+    status: Option<Cow<'a, str>>,
+    date: Option<Cow<'a, str>>,
+    time: Option<Cow<'a, str>>,
+    timezone: Option<Cow<'a, str>>,
+    timestamp: Option<Cow<'a, str>>,
+    url: Option<Cow<'a, str>>,
+    domain: Option<Cow<'a, str>>,
+    message: Option<Cow<'a, str>>,
+    signature_id: Option<Cow<'a, str>>,
+    signature_msg: Option<Cow<'a, str>>,
+    rule_id: Option<Cow<'a, str>>,
+    rule_name: Option<Cow<'a, str>>,
+    sent: Option<i64>,
+    rcvd: Option<i64>,
+}
+
+fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
+    let mut raw = Raw::new("sophos.xg.");
+    let mut f = Xg::default();
+    let mut pairs = Pairs::new(text);
+    for p in pairs.by_ref() {
+        let v = p.value();
+        raw.set(ev, p.key, &v);
+        let s: &str = &v;
+        match p.key {
+            "src_ip" => {
+                set_ip(ev, "source.ip", s);
+            }
+            "dst_ip" => {
+                set_ip(ev, "destination.ip", s);
+            }
+            "src_port" => set_port(ev, "source.port", s),
+            "dst_port" => set_port(ev, "destination.port", s),
+            "tran_src_ip" | "src_trans_ip" => {
+                set_ip(ev, "source.nat.ip", s);
+            }
+            "tran_src_port" | "src_trans_port" if s != "0" => set_port(ev, "source.nat.port", s),
+            "tran_dst_ip" | "dst_trans_ip" => {
+                set_ip(ev, "destination.nat.ip", s);
+            }
+            "tran_dst_port" | "dst_trans_port" if s != "0" => {
+                set_port(ev, "destination.nat.port", s)
+            }
+            "src_mac" => set_mac(ev, "source.mac", s),
+            "dst_mac" => set_mac(ev, "destination.mac", s),
+            "in_interface" | "in_display_interface" => {
+                set_text(ev, "observer.ingress.interface.name", s)
+            }
+            "out_interface" | "out_display_interface" => {
+                set_text(ev, "observer.egress.interface.name", s)
+            }
+            "srczone" | "src_zone" => set_text(ev, "observer.ingress.zone", s),
+            "dstzone" | "dst_zone" => set_text(ev, "observer.egress.zone", s),
+            "protocol" => {
+                if s.bytes().all(|c| c.is_ascii_digit()) {
+                    set_proto_number(ev, s);
+                } else if !s.is_empty() {
+                    ev.set("network.transport", s.to_ascii_lowercase());
+                }
+            }
+            "sent_bytes" | "bytes_sent" => {
+                f.sent = super::fortigate::count(s);
+                set_count(ev, "source.bytes", s);
+            }
+            "recv_bytes" | "bytes_received" => {
+                f.rcvd = super::fortigate::count(s);
+                set_count(ev, "destination.bytes", s);
+            }
+            "sent_pkts" | "packets_sent" => set_count(ev, "source.packets", s),
+            "recv_pkts" | "packets_received" => set_count(ev, "destination.packets", s),
+            "duration" => {
+                if let Some(n) =
+                    super::fortigate::count(s).and_then(|n| n.checked_mul(1_000_000_000))
+                {
+                    ev.set("event.duration", n);
+                }
+            }
+            "user_name" => set_text(ev, "user.name", s),
+            "user_gp" | "user_group" => set_text(ev, "group.name", s),
+            "application" | "app_name" => {
+                set_text(ev, "network.application", &s.to_ascii_lowercase())
+            }
+            "priority" | "severity" => set_text(ev, "log.level", s),
+            "log_id" => set_text(ev, "event.code", s),
+            "device_name" if s != "SFW" => set_text(ev, "observer.name", s),
+            "device_id" | "device_serial_id" => set_text(ev, "observer.serial_number", s),
+            "con_id" | "connid" => set_text(ev, "network.session_id", s),
+            "file_name" | "filename" => set_text(ev, "file.name", s),
+            "virus" | "malware" => set_text(ev, "threat.software.name", s),
+            "log_type" => f.log_type = Some(v),
+            "log_component" => f.component = Some(v),
+            "log_subtype" => f.subtype = Some(v),
+            "status" => f.status = Some(v),
+            "date" => f.date = Some(v),
+            "time" => f.time = Some(v),
+            "timezone" => f.timezone = Some(v),
+            "timestamp" => f.timestamp = Some(v),
+            "url" => f.url = Some(v),
+            "domain" | "fqdn" => f.domain = Some(v),
+            "message" => f.message = Some(v),
+            "signature_id" => f.signature_id = Some(v),
+            "signature_msg" => f.signature_msg = Some(v),
+            "fw_rule_id" => f.rule_id = Some(v),
+            "fw_rule_name" => f.rule_name = Some(v),
+            _ => {}
+        }
+    }
+    finish(ev, &f);
+    pairs.error("sophos")
+}
+
+fn finish(ev: &mut Event, f: &Xg<'_>) {
+    ev.set("observer.vendor", "Sophos");
+    ev.set("observer.product", "XG Firewall");
+    ev.set("observer.type", "firewall");
+    ev.set("event.dataset", "sophos.xg");
+
+    let log_type = f.log_type.as_deref().unwrap_or("");
+    let component = f.component.as_deref().unwrap_or("");
+    let subtype = f.subtype.as_deref().unwrap_or("");
+    let status = f.status.as_deref().filter(|s| !s.is_empty());
+    let auth = component.contains("Authentication")
+        || subtype.contains("Authentication")
+        || component == "GUI"
+        || component == "SSH"
+        || component == "CLI";
+
+    let (category, kind) = match log_type {
+        "Firewall" => ("network", "event"),
+        "IPS" | "Advanced Threat Protection" | "ATP" => ("intrusion_detection", "alert"),
+        "Anti-Virus" | "Antivirus" | "Sandbox" | "Anti-Malware" => ("malware", "alert"),
+        "Content Filtering" | "Web Filter" | "WAF" | "Web Server Protection" => ("web", "event"),
+        "Event" if auth => ("authentication", "event"),
+        "Event" if subtype == "Admin" || component == "Admin" => ("configuration", "event"),
+        "Event" => ("host", "event"),
+        _ => ("network", "event"),
+    };
+    ev.set("event.category", category);
+    ev.set("event.kind", kind);
+    ev.logsource = LogSource::new(Some("sophos_xg"), Some("firewall"), &[]);
+
+    // `status` says Allow/Deny for traffic, Successful/Failed for logins;
+    // `log_subtype` says Allowed/Denied/Drop/Alert.
+    // For logins the message says what was attempted: "User admin failed
+    // to login to WebAdmin ...".
+    let message = f.message.as_deref().unwrap_or("").to_ascii_lowercase();
+    let attempted = if category != "authentication" {
+        None
+    } else if message.contains("logout") || message.contains("logged out") {
+        Some("logout")
+    } else if message.contains("login") || message.contains("logged in") {
+        Some("login")
+    } else {
+        None
+    };
+    let action = status.or(Some(subtype).filter(|s| !s.is_empty()));
+    match (attempted, action) {
+        (Some(a), _) => ev.set("event.action", a),
+        (None, Some(a)) => ev.set("event.action", a.to_ascii_lowercase()),
+        (None, None) => {}
+    }
+    if category == "authentication" {
+        if let Some(o) = status.and_then(auth_outcome) {
+            ev.set("event.outcome", o);
+        }
+    } else {
+        set_verdict(ev, status.and_then(verdict).or_else(|| verdict(subtype)));
+    }
+
+    if log_type == "IPS" && (f.signature_id.is_some() || f.signature_msg.is_some()) {
+        if let Some(id) = f.signature_id.as_deref() {
+            set_text(ev, "rule.id", id);
+        }
+        if let Some(name) = f.signature_msg.as_deref() {
+            set_text(ev, "rule.name", name);
+        }
+    } else {
+        if let Some(id) = f.rule_id.as_deref() {
+            set_text(ev, "rule.id", id);
+        }
+        if let Some(name) = f.rule_name.as_deref() {
+            set_text(ev, "rule.name", name);
+        }
+    }
+    if let Some(m) = f.message.as_deref() {
+        set_text(ev, "event.reason", m);
+    }
+    set_url(ev, f.url.as_deref(), f.domain.as_deref());
+    if let (Some(s), Some(r)) = (f.sent, f.rcvd) {
+        if let Some(total) = s.checked_add(r) {
+            ev.set("network.bytes", total);
+        }
+    }
+
+    // SFOS 19+: `timestamp="2026-11-25T10:00:00+0700"`. Older: `date`,
+    // `time` and a `timezone` that may be an offset (`+07`) or a name
+    // (`IST`): a name, or no zone, is read in the deployment's zone
+    // (+07:00).
+    let at = f
+        .timestamp
+        .as_deref()
+        .and_then(parse_iso)
+        .map(|t| t.resolve(DEFAULT_OFFSET))
+        .or_else(|| {
+            let local = local_datetime(f.date.as_deref()?, f.time.as_deref()?)?;
+            let offset = f
+                .timezone
+                .as_deref()
+                .and_then(parse_offset)
+                .unwrap_or(DEFAULT_OFFSET);
+            Some(local.assume_offset(offset))
+        });
+    if let Some(t) = at {
+        ev.timestamp = t.to_offset(UtcOffset::UTC);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::datetime;
+    use vedette_model::{FieldValue, Origin};
+
+    fn event() -> Event {
+        Event::raw(
+            1,
+            datetime!(2026-11-25 03:00:00 UTC),
+            Origin::new("test", None),
+            b"",
+        )
+    }
+
+    #[test]
+    fn detects_only_sophos() {
+        assert!(detect(r#"device="SFW" date=2026-11-25 time=10:00:00"#));
+        assert!(detect(
+            r#"device_name="SFW" timestamp="2026-11-25T10:00:00+0700" device_model="XGS2100" log_id=010101600001"#
+        ));
+        assert!(!detect(
+            r#"date=2026-11-25 devname="FGT" logid="0000000013""#
+        ));
+        assert!(!detect("id=firewall sn=1 m=98 c=1"));
+        assert!(!detect("device_name=x but no id"));
+    }
+
+    #[test]
+    fn firewall_allowed_v18() {
+        let mut ev = event();
+        let r = parse(
+            r#"device="SFW" date=2026-11-25 time=10:00:00 timezone="+07" device_name="XG230" device_id=C01001 log_id=010101600001 log_type="Firewall" log_component="Firewall Rule" log_subtype="Allowed" status="Allow" priority=Information fw_rule_id=5 src_ip=10.0.0.5 dst_ip=203.0.113.9 protocol="TCP" src_port=51234 dst_port=443 sent_bytes=100 recv_bytes=200 tran_src_ip=198.51.100.1 tran_src_port=0"#,
+            &mut ev,
+        );
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.timestamp, datetime!(2026-11-25 03:00:00 UTC));
+        assert_eq!(ev.get_str("network.transport"), Some("tcp"));
+        assert_eq!(ev.get_str("event.type"), Some("allowed"));
+        assert_eq!(ev.get_str("event.outcome"), Some("success"));
+        assert_eq!(ev.get_str("event.action"), Some("allow"));
+        assert_eq!(ev.get_str("rule.id"), Some("5"));
+        assert_eq!(ev.get("network.bytes"), Some(&FieldValue::Int(300)));
+        assert_eq!(ev.get_str("source.nat.ip"), Some("198.51.100.1"));
+        assert_eq!(ev.get("source.nat.port"), None);
+        assert_eq!(ev.get_str("observer.name"), Some("XG230"));
+        assert!(ev
+            .logsource
+            .admits(Some("sophos_xg"), Some("firewall"), None));
+    }
+
+    #[test]
+    fn zone_names_fall_back_to_the_default() {
+        let mut ev = event();
+        let r = parse(
+            r#"device="SFW" date=2026-11-25 time=10:00:00 timezone="IST" log_type="Event" log_component="Firewall Authentication" status="Failed" user_name="bob""#,
+            &mut ev,
+        );
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.timestamp, datetime!(2026-11-25 03:00:00 UTC));
+        assert_eq!(ev.get_str("event.category"), Some("authentication"));
+        assert_eq!(ev.get_str("event.outcome"), Some("failure"));
+        assert_eq!(ev.get_str("user.name"), Some("bob"));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(s in "\\PC{0,200}", t in "[a-z_= \"\\\\0-9.:-]{0,80}") {
+            for text in [s.as_str(), t.as_str(), &format!("device=\"SFW\" {t}")] {
+                let mut ev = event();
+                let _ = parse(text, &mut ev);
+                let _ = detect(text);
+            }
+        }
+    }
+}

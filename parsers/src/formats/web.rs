@@ -1,0 +1,805 @@
+//! Web server access logs, one line at a time.
+//!
+//! Two variants:
+//!
+//! - **NCSA common / combined** as Apache (`%h %l %u %t "%r" %>s %b`, plus
+//!   `"%{Referer}i" "%{User-agent}i"`) and nginx (`$remote_addr -
+//!   $remote_user [$time_local] "$request" $status $body_bytes_sent
+//!   "$http_referer" "$http_user_agent"`) write them, with the common
+//!   extensions: a leading virtual host (`%v:%p ` or `%v `, into
+//!   `destination.*`), IPv6 clients, host names instead of addresses, `-`
+//!   for a missing size, and whatever trails the user agent (nginx's
+//!   `"$http_x_forwarded_for"`, request times, ...) kept raw in
+//!   `http.access.extra`. In quoted fields `\"` and `\\` are unescaped;
+//!   other escapes (`\xHH`) are kept as written.
+//! - **IIS W3C extended** in IIS's default field order (`date time s-ip
+//!   cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip
+//!   cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status
+//!   time-taken`), times in UTC. Another `#Fields:` order needs the header
+//!   line, that is per-source state a record-at-a-time parser does not have:
+//!   such lines keep their time, server address and method and get an error.
+//!
+//! A request line that is not `METHOD TARGET HTTP/x.y` (TLS bytes sent to a
+//! plain HTTP port, a bare `-`) is a valid log line of an invalid request:
+//! it is kept in `http.request.line` and is not an error.
+//!
+//! Error offsets are byte offsets into the text given to the format (the
+//! whole line for a bare line, the syslog MSG otherwise).
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use vedette_model::{Event, LogSource};
+
+use crate::ParseError;
+
+pub(crate) const FORMAT: super::Format = super::Format {
+    name: "web",
+    detect,
+    parse,
+};
+
+const P: &str = "web";
+
+/// How far into the text the ` [` before an NCSA timestamp is looked for.
+const DETECT_WINDOW: usize = 300;
+
+/// `25/Nov/2026:10:00:00 +0700`: `d` a digit, `M` a letter, `s` a sign,
+/// anything else itself.
+const CLF_TIME: &[u8] = b"dd/MMM/dddd:dd:dd:dd sdddd";
+
+/// `2026-11-25 10:00:00 `, the start of an IIS W3C line.
+const IIS_TIME: &[u8] = b"dddd-dd-dd dd:dd:dd ";
+
+/// The fields of IIS's default `#Fields:` line.
+const IIS_FIELDS: usize = 15;
+
+/// Methods an IIS line may carry (its detection needs a known one).
+const KNOWN_METHODS: &[&str] = &[
+    "GET",
+    "POST",
+    "HEAD",
+    "PUT",
+    "DELETE",
+    "OPTIONS",
+    "PATCH",
+    "TRACE",
+    "CONNECT",
+    "PROPFIND",
+    "PROPPATCH",
+    "MKCOL",
+    "COPY",
+    "MOVE",
+    "LOCK",
+    "UNLOCK",
+    "SEARCH",
+    "RPC_IN_DATA",
+    "RPC_OUT_DATA",
+    "DEBUG",
+];
+
+fn detect(text: &str) -> bool {
+    clf_start(text).is_some() || is_iis(text)
+}
+
+fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
+    if let Some(sp) = clf_start(text) {
+        let product = match ev.get_str("process.name") {
+            Some("nginx") => Some("nginx"),
+            Some("apache" | "apache2" | "httpd") => Some("apache"),
+            _ => None,
+        };
+        set_common(ev, product);
+        clf(text, sp, ev)
+    } else if is_iis(text) {
+        set_common(ev, None);
+        ev.set("observer.vendor", "Microsoft");
+        ev.set("observer.product", "IIS");
+        iis(text, ev)
+    } else {
+        Err(ParseError::expected(P, "an access log line", 0))
+    }
+}
+
+fn set_common(ev: &mut Event, product: Option<&str>) {
+    ev.logsource = LogSource::new(product, Some("webserver"), &[]);
+    ev.set("event.kind", "event");
+    ev.set("event.category", "web");
+    ev.set("event.type", "access");
+    ev.set("observer.type", "web");
+    if let Some(p) = product {
+        ev.set("observer.product", p);
+    }
+}
+
+/// Whether `b` starts with the shape `pat` (see [`CLF_TIME`]).
+fn shape(b: &[u8], pat: &[u8]) -> bool {
+    b.len() >= pat.len()
+        && pat.iter().zip(b).all(|(&p, &c)| match p {
+            b'd' => c.is_ascii_digit(),
+            b'M' => c.is_ascii_alphabetic(),
+            b's' => c == b'+' || c == b'-',
+            _ => c == p,
+        })
+}
+
+/// The position of the space before `[` of an NCSA line's timestamp, when
+/// `text` is one: 3 tokens (host, ident, user) or 4 (a virtual host first)
+/// before ` [dd/Mon/yyyy:hh:mm:ss +zzzz] "`.
+fn clf_start(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    if !b
+        .first()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b':')
+    {
+        return None;
+    }
+    let window = b.get(..DETECT_WINDOW).unwrap_or(b);
+    let sp = memchr::memmem::find(window, b" [")?;
+    let head = window.get(..sp)?;
+    let spaces = head.iter().filter(|&&c| c == b' ').count();
+    if !(2..=3).contains(&spaces) || head.windows(2).any(|w| w == b"  ") {
+        return None;
+    }
+    let after = b.get(sp + 2..)?;
+    let close = after.get(CLF_TIME.len()..CLF_TIME.len() + 3)?;
+    (shape(after, CLF_TIME) && close == b"] \"").then_some(sp)
+}
+
+/// Whether `text` starts like an IIS W3C line in the default field order:
+/// date, time, server address, a known method.
+fn is_iis(text: &str) -> bool {
+    let b = text.as_bytes();
+    if !shape(b, IIS_TIME) {
+        return false;
+    }
+    let rest = b.get(IIS_TIME.len()..).unwrap_or_default();
+    let Some(ip_len) = rest.iter().take(47).position(|&c| c == b' ') else {
+        return false;
+    };
+    let ip = rest.get(..ip_len).unwrap_or_default();
+    if !std::str::from_utf8(ip).is_ok_and(|s| s.parse::<IpAddr>().is_ok()) {
+        return false;
+    }
+    let rest = rest.get(ip_len + 1..).unwrap_or_default();
+    KNOWN_METHODS.iter().any(|m| {
+        rest.strip_prefix(m.as_bytes())
+            .is_some_and(|r| r.first() == Some(&b' '))
+    })
+}
+
+/// The byte offset of `part` (a sub-slice of `text`, or its end) in `text`.
+fn offset(text: &str, part: &str) -> usize {
+    (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
+}
+
+/// An address or a host name into `<prefix>.ip` or `<prefix>.domain`.
+fn set_host(ev: &mut Event, ip_key: &str, domain_key: &str, host: &str) {
+    if host.is_empty() || host == "-" {
+        return;
+    }
+    if host.parse::<IpAddr>().is_ok() {
+        ev.set(ip_key, host);
+    } else {
+        ev.set(domain_key, host);
+    }
+}
+
+fn set_status(ev: &mut Event, status: i64) {
+    ev.set("http.response.status_code", status);
+    ev.set(
+        "event.outcome",
+        if status < 400 { "success" } else { "failure" },
+    );
+}
+
+/// A value that means "none" in an access log.
+fn absent(v: &str) -> bool {
+    v.is_empty() || v == "-"
+}
+
+/// An NCSA common / combined line; `sp` is from [`clf_start`].
+fn clf(text: &str, sp: usize, ev: &mut Event) -> Result<(), ParseError> {
+    let head = text.get(..sp).unwrap_or_default();
+    let mut tokens = head.split(' ');
+    if head.bytes().filter(|&c| c == b' ').count() == 3 {
+        let vhost = tokens.next().unwrap_or_default();
+        let (name, port) = match vhost.rsplit_once(':') {
+            Some((h, p)) if !h.is_empty() && !h.contains(':') => match p.parse::<u16>() {
+                Ok(port) => (h, Some(port)),
+                Err(_) => (vhost, None),
+            },
+            _ => (vhost, None),
+        };
+        set_host(ev, "destination.ip", "destination.domain", name);
+        if let Some(port) = port {
+            ev.set("destination.port", i64::from(port));
+        }
+    }
+    let host = tokens.next().unwrap_or_default();
+    set_host(ev, "source.ip", "source.domain", host);
+    let ident = tokens.next().unwrap_or_default();
+    if !absent(ident) {
+        ev.set("http.access.ident", ident);
+    }
+    let user = tokens.next().unwrap_or_default();
+    if !absent(user) && user != "\"\"" {
+        ev.set("user.name", user);
+    }
+
+    let stamp = text
+        .get(sp + 2..sp + 2 + CLF_TIME.len())
+        .unwrap_or_default();
+    match clf_time(stamp.as_bytes()) {
+        Some(t) => ev.timestamp = t,
+        None => return Err(ParseError::expected(P, "TIMESTAMP", sp + 2)),
+    }
+
+    // `] "` follows the timestamp (checked by `clf_start`).
+    let req_at = sp + 2 + CLF_TIME.len() + 2;
+    let rest = text.get(req_at..).unwrap_or_default();
+    let Some((request, rest)) = quoted(rest) else {
+        return Err(ParseError::expected(
+            P,
+            "'\"' closing the request",
+            text.len(),
+        ));
+    };
+    set_request(ev, &request);
+
+    let Some(rest) = rest.strip_prefix(' ') else {
+        return Err(ParseError::expected(P, "SP", offset(text, rest)));
+    };
+    let (status, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    match status_code(status) {
+        Some(s) => set_status(ev, s),
+        None => return Err(ParseError::expected(P, "STATUS", offset(text, status))),
+    }
+
+    if rest.is_empty() {
+        return Err(ParseError::expected(P, "BYTES", text.len()));
+    }
+    let (bytes, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    if bytes != "-" {
+        match digits(bytes) {
+            Some(n) => ev.set("http.response.body.bytes", n),
+            None => return Err(ParseError::expected(P, "BYTES", offset(text, bytes))),
+        }
+    }
+
+    // Combined: referrer and user agent, then anything else.
+    let mut rest = rest;
+    for (key, what) in [
+        ("http.request.referrer", "'\"' closing the referrer"),
+        ("user_agent.original", "'\"' closing the user agent"),
+    ] {
+        if !rest.starts_with('"') {
+            break;
+        }
+        let Some((value, after)) = quoted(rest) else {
+            return Err(ParseError::expected(P, what, text.len()));
+        };
+        if !absent(&value) {
+            ev.set(key, value.into_owned());
+        }
+        rest = after.strip_prefix(' ').unwrap_or(after);
+    }
+    let extra = rest.trim();
+    if !extra.is_empty() {
+        ev.set("http.access.extra", extra);
+    }
+    Ok(())
+}
+
+/// `dd/Mon/yyyy:hh:mm:ss +zzzz` in UTC.
+fn clf_time(b: &[u8]) -> Option<OffsetDateTime> {
+    if !shape(b, CLF_TIME) {
+        return None;
+    }
+    let day = num(b.get(0..2)?);
+    let month = month(b.get(3..6)?)?;
+    let year = num(b.get(7..11)?);
+    let time = Time::from_hms(
+        num(b.get(12..14)?) as u8,
+        num(b.get(15..17)?) as u8,
+        num(b.get(18..20)?) as u8,
+    )
+    .ok()?;
+    let date = Date::from_calendar_date(year as i32, month, day as u8).ok()?;
+    let (oh, om) = (num(b.get(22..24)?) as i8, num(b.get(24..26)?) as i8);
+    let sign = if b.get(21) == Some(&b'-') { -1 } else { 1 };
+    let offset = UtcOffset::from_hms(sign * oh, sign * om, 0).ok()?;
+    Some(
+        PrimitiveDateTime::new(date, time)
+            .assume_offset(offset)
+            .to_offset(UtcOffset::UTC),
+    )
+}
+
+/// The value of ASCII digits (at most 4, checked by the caller's shape).
+fn num(b: &[u8]) -> u32 {
+    b.iter()
+        .fold(0, |n, &c| n * 10 + u32::from(c.wrapping_sub(b'0') % 10))
+}
+
+fn month(b: &[u8]) -> Option<Month> {
+    let mut m = [0u8; 3];
+    m.copy_from_slice(b.get(..3)?);
+    m.make_ascii_lowercase();
+    Some(match &m {
+        b"jan" => Month::January,
+        b"feb" => Month::February,
+        b"mar" => Month::March,
+        b"apr" => Month::April,
+        b"may" => Month::May,
+        b"jun" => Month::June,
+        b"jul" => Month::July,
+        b"aug" => Month::August,
+        b"sep" => Month::September,
+        b"oct" => Month::October,
+        b"nov" => Month::November,
+        b"dec" => Month::December,
+        _ => return None,
+    })
+}
+
+/// A non-negative decimal number of at most 18 digits.
+fn digits(s: &str) -> Option<i64> {
+    if s.is_empty() || s.len() > 18 || !s.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// A three-digit HTTP status code.
+fn status_code(s: &str) -> Option<i64> {
+    if s.len() != 3 {
+        return None;
+    }
+    digits(s).filter(|n| *n >= 100)
+}
+
+/// A quoted field at the start of `s`: its value (`\"` and `\\` unescaped)
+/// and what follows the closing quote. The closing quote is the first
+/// unescaped `"` followed by a space or the end, so a stray quote from a
+/// server that does not escape them does not end the field.
+fn quoted(s: &str) -> Option<(Cow<'_, str>, &str)> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'"') {
+        return None;
+    }
+    let mut i = 1;
+    let mut escaped = false;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                escaped = true;
+                i += 2;
+                continue;
+            }
+            b'"' if matches!(b.get(i + 1), None | Some(b' ')) => {
+                let raw = s.get(1..i)?;
+                let rest = s.get(i + 1..)?;
+                let value = if escaped {
+                    Cow::Owned(unescape(raw))
+                } else {
+                    Cow::Borrowed(raw)
+                };
+                return Some((value, rest));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `\"` to `"` and `\\` to `\`; other escapes kept as written.
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(n @ ('"' | '\\')) => out.push(n),
+            Some(n) => {
+                out.push('\\');
+                out.push(n);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Whether `m` looks like an HTTP method: upper-case letters, `-`, `_`.
+fn is_method(m: &str) -> bool {
+    (1..=32).contains(&m.len())
+        && m.bytes()
+            .all(|c| c.is_ascii_uppercase() || c == b'-' || c == b'_')
+}
+
+/// `METHOD TARGET HTTP/x.y` into the method, URL and version fields;
+/// anything else into `http.request.line`.
+fn set_request(ev: &mut Event, req: &str) {
+    let parts = req.split_once(' ').and_then(|(method, rest)| {
+        let (target, proto) = rest.rsplit_once(' ')?;
+        let version = proto.strip_prefix("HTTP/")?;
+        (is_method(method) && !target.is_empty()).then_some((method, target, version))
+    });
+    let Some((method, target, version)) = parts else {
+        if !absent(req) {
+            ev.set("http.request.line", req);
+        }
+        return;
+    };
+    ev.set("http.request.method", method);
+    set_target(ev, target, None);
+    if !version.is_empty() {
+        ev.set("http.version", version);
+    }
+}
+
+/// `url.original`, and `url.path` / `url.query` for an origin-form target
+/// (`/path?query`). With `query` the path and query come apart (IIS).
+fn set_target(ev: &mut Event, target: &str, query: Option<&str>) {
+    match query {
+        Some(q) => {
+            ev.set("url.original", format!("{target}?{q}"));
+            ev.set("url.path", target);
+            ev.set("url.query", q);
+        }
+        None => {
+            ev.set("url.original", target);
+            if target.starts_with('/') {
+                let (path, query) = match target.split_once('?') {
+                    Some((p, q)) => (p, Some(q)),
+                    None => (target, None),
+                };
+                ev.set("url.path", path);
+                if let Some(q) = query {
+                    ev.set("url.query", q);
+                }
+            }
+        }
+    }
+}
+
+/// An IIS W3C line in the default field order (checked by [`is_iis`]).
+fn iis(text: &str, ev: &mut Event) -> Result<(), ParseError> {
+    let mut f = [""; IIS_FIELDS];
+    let mut it = text.split(' ');
+    let mut n = 0;
+    for slot in f.iter_mut() {
+        match it.next() {
+            Some(s) => {
+                *slot = s;
+                n += 1;
+            }
+            None => break,
+        }
+    }
+    let surplus = it.next();
+
+    match iis_time(text.as_bytes()) {
+        Some(t) => ev.timestamp = t,
+        None => return Err(ParseError::expected(P, "TIMESTAMP", 0)),
+    }
+    set_host(ev, "destination.ip", "destination.domain", f[2]);
+    ev.set("http.request.method", f[3]);
+    if n < IIS_FIELDS {
+        return Err(ParseError::expected(
+            P,
+            "the 15 fields of IIS's default #Fields",
+            text.len(),
+        ));
+    }
+    if let Some(s) = surplus {
+        return Err(ParseError::expected(
+            P,
+            "the end of IIS's default #Fields",
+            offset(text, s),
+        ));
+    }
+
+    let field = |i: usize, what: &'static str| ParseError::expected(P, what, offset(text, f[i]));
+    let query = (!absent(f[5])).then_some(f[5]);
+    if !absent(f[4]) {
+        set_target(ev, f[4], query);
+    } else if let Some(q) = query {
+        ev.set("url.query", q);
+    }
+    match f[6].parse::<u16>() {
+        Ok(p) if digits(f[6]).is_some() => ev.set("destination.port", i64::from(p)),
+        _ => return Err(field(6, "s-port")),
+    }
+    if !absent(f[7]) {
+        ev.set("user.name", f[7]);
+    }
+    set_host(ev, "source.ip", "source.domain", f[8]);
+    if !absent(f[9]) {
+        // W3C writes the spaces of a header value as `+`.
+        ev.set("user_agent.original", f[9].replace('+', " "));
+    }
+    if !absent(f[10]) {
+        ev.set("http.request.referrer", f[10]);
+    }
+    match status_code(f[11]) {
+        Some(s) => set_status(ev, s),
+        None => return Err(field(11, "sc-status")),
+    }
+    match digits(f[12]) {
+        Some(s) => ev.set("iis.sub_status", s),
+        None => return Err(field(12, "sc-substatus")),
+    }
+    match digits(f[13]) {
+        Some(s) => ev.set("iis.win32_status", s),
+        None => return Err(field(13, "sc-win32-status")),
+    }
+    match digits(f[14]).and_then(|ms| ms.checked_mul(1_000_000)) {
+        Some(ns) => ev.set("event.duration", ns),
+        None => return Err(field(14, "time-taken")),
+    }
+    Ok(())
+}
+
+/// `yyyy-mm-dd hh:mm:ss` at the start of `b`, in UTC.
+fn iis_time(b: &[u8]) -> Option<OffsetDateTime> {
+    if !shape(b, IIS_TIME) {
+        return None;
+    }
+    let month = Month::try_from(num(b.get(5..7)?) as u8).ok()?;
+    let date =
+        Date::from_calendar_date(num(b.get(0..4)?) as i32, month, num(b.get(8..10)?) as u8).ok()?;
+    let time = Time::from_hms(
+        num(b.get(11..13)?) as u8,
+        num(b.get(14..16)?) as u8,
+        num(b.get(17..19)?) as u8,
+    )
+    .ok()?;
+    Some(PrimitiveDateTime::new(date, time).assume_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+    use vedette_model::{FieldValue, Origin};
+
+    fn event(process: Option<&str>) -> Event {
+        let mut ev = Event::raw(
+            1,
+            datetime!(2026-11-25 03:00:00 UTC),
+            Origin::new("test", None),
+            b"",
+        );
+        if let Some(p) = process {
+            ev.set("process.name", p);
+        }
+        ev
+    }
+
+    fn run(text: &str) -> (Event, Result<(), ParseError>) {
+        let mut ev = event(None);
+        assert!(detect(text), "not detected: {text}");
+        let r = parse(text, &mut ev);
+        (ev, r)
+    }
+
+    fn int(ev: &Event, k: &str) -> Option<i64> {
+        match ev.get(k) {
+            Some(FieldValue::Int(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn apache_combined() {
+        let (ev, r) = run(
+            r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif?a=1&b=2 HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)""#,
+        );
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.timestamp, datetime!(2000-10-10 20:55:36 UTC));
+        assert_eq!(ev.get_str("source.ip"), Some("127.0.0.1"));
+        assert_eq!(ev.get_str("user.name"), Some("frank"));
+        assert_eq!(ev.get_str("http.request.method"), Some("GET"));
+        assert_eq!(ev.get_str("url.original"), Some("/apache_pb.gif?a=1&b=2"));
+        assert_eq!(ev.get_str("url.path"), Some("/apache_pb.gif"));
+        assert_eq!(ev.get_str("url.query"), Some("a=1&b=2"));
+        assert_eq!(ev.get_str("http.version"), Some("1.0"));
+        assert_eq!(int(&ev, "http.response.status_code"), Some(200));
+        assert_eq!(int(&ev, "http.response.body.bytes"), Some(2326));
+        assert_eq!(
+            ev.get_str("http.request.referrer"),
+            Some("http://www.example.com/start.html")
+        );
+        assert_eq!(
+            ev.get_str("user_agent.original"),
+            Some("Mozilla/4.08 [en] (Win98; I ;Nav)")
+        );
+        assert_eq!(ev.get_str("event.outcome"), Some("success"));
+        assert_eq!(ev.get_str("event.category"), Some("web"));
+        assert_eq!(ev.get("http.access.extra"), None);
+        assert_eq!(ev.logsource, LogSource::new(None, Some("webserver"), &[]));
+    }
+
+    #[test]
+    fn common_with_missing_size_and_vhost() {
+        let (ev, r) = run(
+            r#"www.example.com:443 2001:db8::7 - - [25/Nov/2026:10:00:00 +0700] "HEAD / HTTP/1.1" 304 -"#,
+        );
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.timestamp, datetime!(2026-11-25 03:00:00 UTC));
+        assert_eq!(ev.get_str("destination.domain"), Some("www.example.com"));
+        assert_eq!(int(&ev, "destination.port"), Some(443));
+        assert_eq!(ev.get_str("source.ip"), Some("2001:db8::7"));
+        assert_eq!(ev.get("user.name"), None);
+        assert_eq!(ev.get("http.response.body.bytes"), None);
+        assert_eq!(ev.get_str("url.path"), Some("/"));
+        assert_eq!(ev.get("url.query"), None);
+    }
+
+    #[test]
+    fn nginx_extras_and_product() {
+        let text = r#"203.0.113.9 - - [25/Nov/2026:10:00:00 +0000] "POST /login HTTP/2.0" 401 15 "-" "curl/8.5.0" "198.51.100.1, 10.0.0.2" 0.004"#;
+        let mut ev = event(Some("nginx"));
+        assert_eq!(parse(text, &mut ev), Ok(()));
+        assert_eq!(ev.get("http.request.referrer"), None);
+        assert_eq!(ev.get_str("user_agent.original"), Some("curl/8.5.0"));
+        assert_eq!(
+            ev.get_str("http.access.extra"),
+            Some(r#""198.51.100.1, 10.0.0.2" 0.004"#)
+        );
+        assert_eq!(ev.get_str("event.outcome"), Some("failure"));
+        assert_eq!(ev.logsource.product.as_deref(), Some("nginx"));
+        let mut ev = event(Some("httpd"));
+        assert_eq!(parse(text, &mut ev), Ok(()));
+        assert_eq!(ev.logsource.product.as_deref(), Some("apache"));
+    }
+
+    #[test]
+    fn invalid_requests_are_not_errors() {
+        let (ev, r) = run(
+            r#"198.51.100.7 - - [25/Nov/2026:10:00:00 +0700] "\x16\x03\x01\x00\xa5\x01" 400 157 "-" "-""#,
+        );
+        assert_eq!(r, Ok(()));
+        assert_eq!(
+            ev.get_str("http.request.line"),
+            Some(r"\x16\x03\x01\x00\xa5\x01")
+        );
+        assert_eq!(ev.get("url.original"), None);
+        assert_eq!(ev.get("http.request.method"), None);
+        assert_eq!(ev.get("user_agent.original"), None);
+        let (ev, r) = run(r#"198.51.100.7 - - [25/Nov/2026:10:00:00 +0700] "-" 408 0 "-" "-""#);
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.get("http.request.line"), None);
+        assert_eq!(int(&ev, "http.response.status_code"), Some(408));
+    }
+
+    #[test]
+    fn escaped_quotes() {
+        let (ev, r) = run(
+            r#"crawler.example.net - - [25/Nov/2026:10:00:00 +0700] "GET /a\"b\\c HTTP/1.1" 404 0 "-" "x\" y""#,
+        );
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.get_str("source.domain"), Some("crawler.example.net"));
+        assert_eq!(ev.get_str("url.original"), Some(r#"/a"b\c"#));
+        assert_eq!(ev.get_str("user_agent.original"), Some(r#"x" y"#));
+        // An unescaped quote (old servers) does not end the field early.
+        let (ev, r) = run(r#"10.0.0.1 - - [25/Nov/2026:10:00:00 +0700] "GET /"x HTTP/1.1" 404 0"#);
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.get_str("url.original"), Some(r#"/"x"#));
+    }
+
+    #[test]
+    fn broken_lines_keep_what_parsed() {
+        let (ev, r) = run(r#"10.0.0.1 - bob [25/Nov/2026:10:00:00 +0700] "GET / HTTP/1.1" abc 12"#);
+        assert_eq!(
+            r.map_err(|e| e.to_string()),
+            Err("web: expected STATUS at byte 61".into())
+        );
+        assert_eq!(ev.get_str("user.name"), Some("bob"));
+        assert_eq!(ev.get_str("url.original"), Some("/"));
+        let (_, r) = run(r#"10.0.0.1 - - [25/Nov/2026:10:00:00 +0700] "GET / HTTP/1.1"#);
+        assert_eq!(
+            r.map_err(|e| e.to_string()),
+            Err("web: expected '\"' closing the request at byte 57".into())
+        );
+        let (ev, r) = run(r#"10.0.0.1 - - [31/Feb/2026:10:00:00 +0700] "GET / HTTP/1.1" 200 1"#);
+        assert_eq!(r, Err(ParseError::expected(P, "TIMESTAMP", 14)));
+        assert_eq!(ev.get_str("source.ip"), Some("10.0.0.1"));
+        let (_, r) =
+            run(r#"10.0.0.1 - - [25/Nov/2026:10:00:00 +0700] "GET / HTTP/1.1" 200 1 "ref"#);
+        assert_eq!(
+            r,
+            Err(ParseError::expected(P, "'\"' closing the referrer", 69))
+        );
+    }
+
+    #[test]
+    fn iis_default_fields() {
+        let (ev, r) = run("2026-11-25 03:00:00 192.0.2.10 GET /owa/auth/logon.aspx replaceCurrent=1 443 CONTOSO\\alice 198.51.100.23 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) https://mail.example.com/ 200 0 0 187");
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.timestamp, datetime!(2026-11-25 03:00:00 UTC));
+        assert_eq!(ev.get_str("destination.ip"), Some("192.0.2.10"));
+        assert_eq!(int(&ev, "destination.port"), Some(443));
+        assert_eq!(
+            ev.get_str("url.original"),
+            Some("/owa/auth/logon.aspx?replaceCurrent=1")
+        );
+        assert_eq!(ev.get_str("url.path"), Some("/owa/auth/logon.aspx"));
+        assert_eq!(ev.get_str("user.name"), Some("CONTOSO\\alice"));
+        assert_eq!(ev.get_str("source.ip"), Some("198.51.100.23"));
+        assert_eq!(
+            ev.get_str("user_agent.original"),
+            Some("Mozilla/5.0 (Windows NT 10.0; Win64; x64)")
+        );
+        assert_eq!(int(&ev, "iis.sub_status"), Some(0));
+        assert_eq!(int(&ev, "event.duration"), Some(187_000_000));
+        assert_eq!(ev.get_str("observer.product"), Some("IIS"));
+    }
+
+    #[test]
+    fn iis_other_field_orders_are_errors() {
+        let text = "2026-11-25 03:00:00 192.0.2.10 GET / - 80 - 198.51.100.23 HTTP/1.1 - - 200 0 0 15 extra";
+        let (ev, r) = run(text);
+        assert_eq!(
+            r,
+            Err(ParseError::expected(
+                P,
+                "the end of IIS's default #Fields",
+                text.len() - 8
+            ))
+        );
+        assert_eq!(ev.get_str("http.request.method"), Some("GET"));
+        assert_eq!(ev.get("source.ip"), None);
+        let (_, r) =
+            run("2026-11-25 03:00:00 192.0.2.10 GET / - http - 198.51.100.23 - - 200 0 0 15");
+        assert_eq!(r, Err(ParseError::expected(P, "s-port", 39)));
+    }
+
+    #[test]
+    fn detect_is_specific() {
+        for text in [
+            "",
+            "hello world",
+            "#Fields: date time s-ip cs-method cs-uri-stem",
+            "#Software: Microsoft Internet Information Services 10.0",
+            "Accepted publickey for alice from 203.0.113.9 port 50022 ssh2",
+            "[Wed Nov 25 10:00:00.123 2026] [core:error] [pid 1] AH00126: Invalid URI",
+            "a b c d e [25/Nov/2026:10:00:00 +0700] \"GET / HTTP/1.1\" 200 1",
+            "a - - [25/Nov/2026:10:00:00 +0700] GET",
+            "a - - [25/Nov/2026:10:00 +0700] \"GET / HTTP/1.1\" 200 1",
+            "2026-11-25 03:00:00 not-an-ip GET / - 80",
+            "2026-11-25 03:00:00 192.0.2.1 FROB / - 80",
+            "2026-11-25 03:00:00 host app: message",
+        ] {
+            assert!(!detect(text), "claimed: {text}");
+        }
+        assert!(detect(
+            "::1 - - [25/Nov/2026:10:00:00 +0700] \"GET / HTTP/1.1\" 200 1"
+        ));
+    }
+
+    #[test]
+    fn odd_inputs_do_not_panic() {
+        let mut ev = event(None);
+        for text in [
+            "a - - [25/Nov/2026:10:00:00 +0700] \"",
+            "a - - [25/Nov/2026:10:00:00 +0700] \"\\",
+            "a - - [25/Nov/2026:10:00:00 +0700] \"x\\\"",
+            "a - - [25/Xyz/2026:99:99:99 +9999] \"GET / HTTP/1.1\" 200",
+            "a - - [25/Nov/2026:10:00:00 +0700] \"GET / HTTP/1.1\" 200 99999999999999999999",
+            "a - - [25/Nov/2026:10:00:00 +0700] \"é\" 200 1 \"é\\",
+            "2026-11-25 03:00:00 ::1 GET",
+            "2026-13-45 03:00:00 ::1 GET / - 1 - - - - 200 0 0 99999999999999999",
+        ] {
+            let _ = parse(text, &mut ev);
+        }
+        let _ = parse("x", &mut ev);
+    }
+}
