@@ -52,6 +52,7 @@ mod formats;
 mod logsource;
 mod rfc3164;
 mod rfc5424;
+mod sources;
 mod syslog;
 mod timestamp;
 
@@ -59,23 +60,30 @@ use time::{OffsetDateTime, UtcOffset};
 use vedette_model::{Event, FieldValue, Origin};
 
 pub use error::ParseError;
+pub use sources::{format_names, Cidr, SourceError, SourceRule};
+
 pub use logsource::{syslog_logsource, LINUX_PROGRAMS};
+use sources::Forced;
 
 use syslog::{Cursor, Parsed, BOM};
 
 /// How to read records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParserConfig {
     /// The zone of timestamps that carry none (BSD syslog, zone-less ISO).
     /// Defaults to +07:00 (Asia/Ho_Chi_Minh, which has no daylight saving
     /// time).
     pub default_offset: UtcOffset,
+    /// Per-source rules, first match wins: a fixed format, the owning
+    /// organization (`organization.id`).
+    pub sources: Vec<SourceRule>,
 }
 
 impl Default for ParserConfig {
     fn default() -> Self {
         ParserConfig {
             default_offset: time::macros::offset!(+7),
+            sources: Vec::new(),
         }
     }
 }
@@ -105,6 +113,13 @@ impl Parser {
     /// mark at the start and trailing `\n`, `\r` and NUL are ignored.
     pub fn parse(&self, seq: u64, received: OffsetDateTime, origin: Origin, bytes: &[u8]) -> Event {
         let mut ev = Event::raw(seq, received, origin, bytes);
+        // Rules that need no host name decide before parsing.
+        let pre = self
+            .cfg
+            .sources
+            .iter()
+            .find(|r| !r.needs_host() && r.matches(&ev.origin, None));
+        let forced = pre.and_then(SourceRule::forced);
         let original = std::mem::take(&mut ev.original);
         let trimmed = original.trim_end_matches(['\n', '\r', '\0']);
         let (record, base) = match trimmed.strip_prefix(BOM) {
@@ -120,17 +135,27 @@ impl Parser {
                 || starts_with_w3c_time(record))
         {
             set_message(&mut ev, record);
-            if let Some(r) = formats::apply(record, base, &mut ev) {
+            if let Some(r) = device_format(forced, record, base, &mut ev) {
                 if let Err(e) = r {
                     ev.error = Some(e.to_string());
                 }
+                set_organization(&mut ev, pre);
                 ev.original = original;
                 return ev;
             }
         }
 
         let mut parsed = Parsed::default();
-        let mut result = self.parse_record(&mut ev, record, base, &mut parsed);
+        let mut result = self.parse_record(&mut ev, record, base, &mut parsed, forced);
+        // Rules by host name decide once the header named the host.
+        let rule = pre.or_else(|| {
+            let host = ev.get_str("host.name");
+            self.cfg
+                .sources
+                .iter()
+                .find(|r| r.needs_host() && r.matches(&ev.origin, host))
+        });
+        let forced = rule.and_then(SourceRule::forced);
         if parsed.syslog && !parsed.formatted {
             ev.logsource = syslog_logsource(parsed.program);
         }
@@ -153,7 +178,8 @@ impl Parser {
             (Some(auth), _) => auth.apply(&mut ev),
             // The MSG of a syslog record may be in a device format.
             (None, Some(msg)) if !parsed.formatted => {
-                if let Some(Err(e)) = formats::apply(msg, offset_in(&original, msg), &mut ev) {
+                let base = offset_in(&original, msg);
+                if let Some(Err(e)) = device_format(forced, msg, base, &mut ev) {
                     if result.is_ok() {
                         result = Err(e);
                     }
@@ -164,6 +190,7 @@ impl Parser {
         if let Err(e) = result {
             ev.error = Some(e.to_string());
         }
+        set_organization(&mut ev, rule);
         ev.original = original;
         ev
     }
@@ -174,6 +201,7 @@ impl Parser {
         record: &'a str,
         base: usize,
         parsed: &mut Parsed<'a>,
+        forced: Option<&Forced>,
     ) -> Result<(), ParseError> {
         if record.is_empty() {
             return Err(ParseError::Empty { parser: "syslog" });
@@ -193,7 +221,7 @@ impl Parser {
             (!rfc3164::has_timestamp(rest, ev.received, self.cfg.default_offset))
                 .then(|| {
                     set_message(ev, rest);
-                    formats::apply(rest, cur.offset(), ev)
+                    device_format(forced, rest, cur.offset(), ev)
                 })
                 .flatten()
         {
@@ -210,6 +238,27 @@ impl Parser {
 
 /// Sets `message`, reusing the buffer `Event::raw` filled with a copy of
 /// the whole record (always at least as long).
+/// The device format of `text`: the source's fixed one, none for a source
+/// fixed to plain syslog, else whichever format recognizes it.
+fn device_format(
+    forced: Option<&Forced>,
+    text: &str,
+    base: usize,
+    ev: &mut Event,
+) -> Option<Result<(), ParseError>> {
+    match forced {
+        None => formats::apply(text, base, ev),
+        Some(Forced::Syslog) => None,
+        Some(Forced::Format(name)) => formats::apply_named(name, text, base, ev),
+    }
+}
+
+fn set_organization(ev: &mut Event, rule: Option<&SourceRule>) {
+    if let Some(org) = rule.and_then(SourceRule::organization) {
+        ev.set("organization.id", org);
+    }
+}
+
 /// `yyyy-mm-dd hh:mm:ss` (a space, not RFC 3339's `T`): W3C/IIS logs.
 fn starts_with_w3c_time(s: &str) -> bool {
     let b = s.as_bytes();
@@ -249,6 +298,51 @@ mod tests {
             Origin::new("test", None),
             line.as_bytes(),
         )
+    }
+
+    #[test]
+    fn source_rules_fix_the_format_and_the_organization() {
+        let cfg = ParserConfig {
+            sources: vec![
+                SourceRule::new(
+                    "hq-fw",
+                    &["10.1.0.0/16"],
+                    &[],
+                    &[],
+                    Some("fortigate"),
+                    Some("so-tttt"),
+                )
+                .unwrap(),
+                SourceRule::new("web", &[], &["web*"], &[], Some("syslog"), Some("ubnd-hue"))
+                    .unwrap(),
+            ],
+            ..ParserConfig::default()
+        };
+        let p = Parser::new(cfg);
+        let at = datetime!(2026-11-25 03:00:00 UTC);
+        let from = |ip: &str| Origin::new("syslog-udp", Some(format!("{ip}:514").parse().unwrap()));
+        // Too little for detection to call it FortiGate; the rule says it is.
+        let line = b"<189>srcip=10.0.0.5 dstip=203.0.113.9 action=\"deny\"";
+        let fixed = p.parse(1, at, from("10.1.2.3"), line);
+        assert_eq!(fixed.get_str("event.module"), Some("fortigate"));
+        assert_eq!(fixed.get_str("source.ip"), Some("10.0.0.5"));
+        assert_eq!(fixed.get_str("organization.id"), Some("so-tttt"));
+        let auto = p.parse(2, at, from("10.9.9.9"), line);
+        assert_eq!(auto.get_str("source.ip"), None);
+        assert_eq!(auto.get_str("organization.id"), None);
+        // By host name: plain syslog, so the CEF text stays a message.
+        let cef = "<134>Nov 25 10:00:00 web01 app: CEF:0|V|P|1|100|n|5|src=10.0.0.1";
+        let ev = p.parse(3, at, from("10.9.9.9"), cef.as_bytes());
+        assert_eq!(ev.get_str("event.module"), None);
+        assert_eq!(ev.get_str("organization.id"), Some("ubnd-hue"));
+        let other = p.parse(
+            4,
+            at,
+            from("10.9.9.9"),
+            cef.replace("web01", "db01").as_bytes(),
+        );
+        assert_eq!(other.get_str("event.module"), Some("cef"));
+        assert_eq!(other.get_str("organization.id"), None);
     }
 
     #[test]

@@ -394,3 +394,51 @@ fn rules_check_reports_bad_rules() {
         "{text}"
     );
 }
+
+#[test]
+fn parse_command_prints_one_event_per_line() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(server::exe())
+        .args(["parse", "--peer", "10.1.2.3:514"])
+        .arg("--config")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../vedette.example.toml"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(
+            b"<38>Nov 25 10:01:02 web01 sshd[2211]: Failed password for root from 203.0.113.7 port 50122 ssh2\n\
+              srcip=10.0.0.5 dstip=203.0.113.9 action=deny\n\
+              \n\
+              \xff\xfe not a log line\n",
+        )
+        .unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 3, "blank lines are skipped");
+    assert_eq!(events[0]["user.name"], "root");
+    assert_eq!(events[0]["sigma.service"][0], "sshd");
+    // The example config fixes 10.1.0.0/16 to FortiGate for agency so-tttt.
+    assert_eq!(events[1]["event.module"], "fortigate");
+    assert_eq!(events[1]["source.ip"], "10.0.0.5");
+    assert_eq!(events[1]["organization.id"], "so-tttt");
+    assert!(events[2]["error.message"].is_string());
+    assert!(events[2]["event.original"]
+        .as_str()
+        .unwrap()
+        .contains("not a log line"));
+}

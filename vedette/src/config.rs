@@ -35,6 +35,31 @@ pub struct Config {
     pub spool_max_bytes: u64,
     /// Memory for the index writer.
     pub index_heap_bytes: usize,
+    /// Per-source rules (`[[sources]]`): fixed format and owning agency.
+    pub sources: Vec<SourceConfig>,
+}
+
+/// One `[[sources]]` entry: which senders it covers (every condition given
+/// must hold; each list is "any of"), the format they speak, and the
+/// organization (agency) their events belong to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// A name for the rule, used in errors.
+    pub name: String,
+    /// Sender networks, e.g. `["10.1.0.0/16"]`.
+    #[serde(default)]
+    pub networks: Vec<String>,
+    /// Host names in the records (`fw-*` matches a prefix).
+    #[serde(default)]
+    pub hostnames: Vec<String>,
+    /// Listeners: `syslog-udp`, `syslog-tcp`, `import`.
+    #[serde(default)]
+    pub inputs: Vec<String>,
+    /// `auto` (default), `syslog`, or a device format name.
+    pub format: Option<String>,
+    /// The organization id set on the events (`organization.id`).
+    pub organization: Option<String>,
 }
 
 impl Default for Config {
@@ -51,6 +76,7 @@ impl Default for Config {
             max_connections: 1024,
             spool_max_bytes: 2 * 1024 * 1024 * 1024,
             index_heap_bytes: 128 * 1024 * 1024,
+            sources: Vec::new(),
         }
     }
 }
@@ -70,6 +96,10 @@ pub fn parse_listen(s: &str) -> Result<Option<SocketAddr>, String> {
     }
 }
 
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
 impl Config {
     /// Reads a TOML config file.
     pub fn from_file(path: &Path) -> Result<Config> {
@@ -85,6 +115,28 @@ impl Config {
         }
         let path = absolute(&self.data_dir)?.join("vedette.db");
         Ok(format!("sqlite://{}", path.display()))
+    }
+
+    /// The parsers' settings: time zone and per-source rules.
+    pub fn parser_config(&self) -> Result<vedette_parsers::ParserConfig> {
+        let mut sources = Vec::with_capacity(self.sources.len());
+        for s in &self.sources {
+            sources.push(
+                vedette_parsers::SourceRule::new(
+                    &s.name,
+                    &strs(&s.networks),
+                    &strs(&s.hostnames),
+                    &strs(&s.inputs),
+                    s.format.as_deref(),
+                    s.organization.as_deref(),
+                )
+                .with_context(|| format!("in [[sources]] {:?}", s.name))?,
+            );
+        }
+        Ok(vedette_parsers::ParserConfig {
+            default_offset: self.utc_offset()?,
+            sources,
+        })
     }
 
     /// The configured time zone offset.

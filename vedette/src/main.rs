@@ -6,6 +6,7 @@ mod config;
 mod import;
 mod metrics;
 mod node;
+mod parse;
 mod serve;
 
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ enum Cmd {
     },
     /// End-to-end benchmark: a child `vedette serve` fed over TCP by this process.
     Bench(bench::BenchArgs),
+    /// Parse records (stdin or a file) and print one JSON event per line.
+    Parse(parse::ParseArgs),
 }
 
 #[derive(Subcommand)]
@@ -249,6 +252,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::Bench(a) => {
             bench::run(a)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Parse(a) => {
+            parse::run(a)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use vedette_collectors::{CollectorStats, Frame};
 use vedette_correlation::{Detection, Detector, SigmaRuleSet};
 use vedette_model::{Event, FieldValue, NewAlert};
-use vedette_parsers::{Parser, ParserConfig};
+use vedette_parsers::Parser;
 use vedette_search::{EventIndex, EventWriter};
 use vedette_spool::{Spool, SpoolConfig, SpoolHandle, SpoolWriter};
 use vedette_store::Store;
@@ -167,9 +167,7 @@ impl Node {
             .index
             .writer(self.cfg.index_heap_bytes)
             .context("opening the index writer")?;
-        let parser = Parser::new(ParserConfig {
-            default_offset: self.cfg.utc_offset()?,
-        });
+        let parser = Parser::new(self.cfg.parser_config()?);
         let p = Pipeline {
             spool: self.spool.clone(),
             writer,

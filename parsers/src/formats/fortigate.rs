@@ -142,6 +142,9 @@ impl<'a> Pairs<'a> {
     pub(super) fn error(&self, parser: &'static str) -> Result<(), ParseError> {
         match self.unterminated {
             Some(at) => Err(ParseError::expected(parser, "'\"' closing a value", at)),
+            // Only reachable when a source forces the format on text that
+            // has no pairs at all: the record is kept, with the reason.
+            None if self.taken == 0 => Err(ParseError::expected(parser, "key=value pairs", 0)),
             None => Ok(()),
         }
     }
@@ -998,7 +1001,8 @@ mod tests {
                 .map(|p| (p.key.to_string(), p.value().into_owned()))
                 .collect();
             prop_assert_eq!(got, want);
-            prop_assert!(it.error("t").is_ok());
+            // No pairs at all is an error (a forced format on other text).
+            prop_assert_eq!(it.error("t").is_ok(), !items.is_empty());
         }
 
         #[test]

@@ -53,3 +53,21 @@ pub(crate) fn apply(text: &str, base: usize, ev: &mut Event) -> Option<Result<()
     ev.set("event.module", f.name);
     Some((f.parse)(text, ev).map_err(|e| e.shifted(base)))
 }
+
+/// The names a source may force: every format's name.
+pub(crate) fn names() -> impl Iterator<Item = &'static str> {
+    FORMATS.iter().map(|f| f.name)
+}
+
+/// Parses `text` with the named format, without detection (a source whose
+/// format the operator fixed). `None` when no format has that name.
+pub(crate) fn apply_named(
+    name: &str,
+    text: &str,
+    base: usize,
+    ev: &mut Event,
+) -> Option<Result<(), ParseError>> {
+    let f = FORMATS.iter().find(|f| f.name == name)?;
+    ev.set("event.module", f.name);
+    Some((f.parse)(text, ev).map_err(|e| e.shifted(base)))
+}
