@@ -187,7 +187,7 @@ impl SourceRule {
     /// Whether the rule applies to a record from `origin` whose host name is
     /// `host` (when known).
     pub(crate) fn matches(&self, origin: &Origin, host: Option<&str>) -> bool {
-        let input_ok = self.inputs.is_empty() || self.inputs.iter().any(|i| *i == origin.input);
+        let input_ok = self.inputs.is_empty() || self.inputs.contains(&origin.input);
         let net_ok = self.networks.is_empty()
             || origin
                 .peer

@@ -13,14 +13,19 @@ use vedette_model::Event;
 use crate::ParseError;
 
 mod asa;
+mod auditd;
 mod cef;
 mod filterlog;
 mod fortigate;
+mod juniper;
 mod leef;
+mod modsec;
 mod netfilter;
+mod panos;
 mod sonicwall;
 mod sophos;
 mod web;
+mod windows;
 
 /// One format: how to recognize it and how to parse it.
 pub(crate) struct Format {
@@ -34,13 +39,18 @@ pub(crate) struct Format {
 
 /// Every format, most specific first.
 pub(crate) const FORMATS: &[Format] = &[
+    windows::FORMAT,
     cef::FORMAT,
     leef::FORMAT,
     asa::FORMAT,
+    juniper::FORMAT,
+    panos::FORMAT,
     fortigate::FORMAT,
     sophos::FORMAT,
     sonicwall::FORMAT,
     filterlog::FORMAT,
+    auditd::FORMAT,
+    modsec::FORMAT,
     netfilter::FORMAT,
     web::FORMAT,
 ];
