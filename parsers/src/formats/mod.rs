@@ -17,6 +17,7 @@ mod auditd;
 mod cef;
 mod filterlog;
 mod fortigate;
+mod json;
 mod juniper;
 mod leef;
 mod modsec;
@@ -53,6 +54,8 @@ pub(crate) const FORMATS: &[Format] = &[
     modsec::FORMAT,
     netfilter::FORMAT,
     web::FORMAT,
+    // Last: any JSON object no specific format claimed.
+    json::FORMAT,
 ];
 
 /// Parses `text` with the first format that recognizes it; `None` when no

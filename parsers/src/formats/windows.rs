@@ -177,7 +177,7 @@ pub const CATEGORIES: &[CategoryRule] = &[
 
 /// Keys the event model writes itself (`Event::to_json`) or the format
 /// framework owns: a record's own are dropped.
-const RESERVED_KEYS: &[&str] = &[
+pub(super) const RESERVED_KEYS: &[&str] = &[
     "@timestamp",
     "event.id",
     "event.created",
@@ -365,7 +365,7 @@ fn capped(s: &str) -> &str {
     &s[..end]
 }
 
-fn value(v: &JsonScalar<'_>) -> FieldValue {
+pub(super) fn value(v: &JsonScalar<'_>) -> FieldValue {
     match v {
         JsonScalar::Str(s) => FieldValue::Str(capped(s).to_string()),
         JsonScalar::Int(i) => FieldValue::Int(*i),
