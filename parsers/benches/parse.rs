@@ -1,12 +1,16 @@
 //! Parser throughput on realistic records: `parse_rfc5424`,
-//! `parse_rfc3164` and `parse_sshd_auth`, in bytes per second.
+//! `parse_rfc3164` and `parse_sshd_auth`, in bytes per second; and
+//! `parse_format/<name>`: each device format on its golden records
+//! (`testdata/<format>/*.log`, repeated to about 1 MiB), auto-detected and,
+//! as the baseline in the same run, with the format fixed by a source rule
+//! (no detection), which shows what auto-detection costs.
 
 use std::hint::black_box;
 
 use criterion::{criterion_main, Criterion, Throughput};
 use time::macros::datetime;
 use vedette_model::Origin;
-use vedette_parsers::{Parser, ParserConfig};
+use vedette_parsers::{Parser, ParserConfig, SourceRule};
 
 const LINES: usize = 4000;
 
@@ -122,9 +126,99 @@ fn parse_sshd_auth(c: &mut Criterion) {
     bench_lines(c, "parse_sshd_auth", &sshd_lines());
 }
 
+/// The golden records of a format directory, without the deliberately
+/// broken ones, repeated to about 1 MiB.
+fn golden_lines(dir: &str) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(dir);
+    let mut base = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(path)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    entries.sort();
+    for p in entries {
+        if p.extension().is_some_and(|e| e == "log") {
+            let json = std::fs::read_to_string(p.with_extension("json")).unwrap_or_default();
+            if json.contains("\"error.message\"") {
+                continue;
+            }
+            if let Ok(text) = std::fs::read_to_string(&p) {
+                base.push(text.trim_end_matches(['\n', '\r']).to_string());
+            }
+        }
+    }
+    let size: usize = base.iter().map(String::len).sum::<usize>().max(1);
+    let copies = (1 << 20) / size + 1;
+    base.iter()
+        .cycle()
+        .take(base.len() * copies)
+        .cloned()
+        .collect()
+}
+
+fn parse_formats(c: &mut Criterion) {
+    let received = datetime!(2026-11-25 03:00:00 UTC);
+    let origin = Origin::new("bench", None);
+    let formats = [
+        ("cef", "cef"),
+        ("leef", "leef"),
+        ("asa", "asa"),
+        ("juniper", "juniper"),
+        ("panos", "panos"),
+        ("fortigate", "fortigate"),
+        ("sophos", "sophos"),
+        ("sonicwall", "sonicwall"),
+        ("filterlog", "filterlog"),
+        ("auditd", "auditd"),
+        ("modsecurity", "modsec"),
+        ("netfilter", "netfilter"),
+        ("web", "web"),
+        ("windows", "windows"),
+        ("json", "json"),
+    ];
+    let auto = Parser::new(ParserConfig::default());
+    let mut group = c.benchmark_group("parse_format");
+    for (name, dir) in formats {
+        let lines = golden_lines(dir);
+        if lines.is_empty() {
+            continue;
+        }
+        let fixed = Parser::new(ParserConfig {
+            sources: vec![
+                SourceRule::new("bench", &[], &[], &[], Some(name), None).expect("known format")
+            ],
+            ..ParserConfig::default()
+        });
+        let bytes: usize = lines.iter().map(String::len).sum();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        for (mode, parser) in [("auto", &auto), ("fixed", &fixed)] {
+            group.bench_function(format!("{name}/{mode}"), |b| {
+                b.iter(|| {
+                    for (seq, line) in lines.iter().enumerate() {
+                        black_box(parser.parse(
+                            seq as u64,
+                            received,
+                            origin.clone(),
+                            line.as_bytes(),
+                        ));
+                    }
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 mod group {
     // In a private module: the function criterion_group! makes is undocumented.
-    use super::{parse_rfc3164, parse_rfc5424, parse_sshd_auth};
-    criterion::criterion_group!(benches, parse_rfc5424, parse_rfc3164, parse_sshd_auth);
+    use super::{parse_formats, parse_rfc3164, parse_rfc5424, parse_sshd_auth};
+    criterion::criterion_group!(
+        benches,
+        parse_rfc5424,
+        parse_rfc3164,
+        parse_sshd_auth,
+        parse_formats
+    );
 }
 criterion_main!(group::benches);
