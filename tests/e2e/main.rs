@@ -52,12 +52,15 @@ fn syslog_to_alert_and_search() {
     )
     .unwrap();
 
+    // Four alerts: the root login failure, the uid-0 account (which is also
+    // a new account), and sudo by someone not in sudoers.
     let alerts = wait_until(Duration::from_secs(30), || {
         let (code, body) = srv.get("/api/v1/alerts", Some(&token));
         assert_eq!(code, 200, "{body}");
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        (v["total"].as_u64() >= Some(3)).then_some(v)
+        (v["total"].as_u64() >= Some(4)).then_some(v)
     });
+    assert_eq!(alerts["total"], 4, "{alerts}");
     let titles: Vec<&str> = alerts["alerts"]
         .as_array()
         .unwrap()
