@@ -16,6 +16,12 @@
 
 use std::net::IpAddr;
 
+/// Built once: constructing a searcher per record costs more than the search.
+static ASA_FINDER: std::sync::LazyLock<memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memmem::Finder::new(b": %ASA-"));
+static FTD_FINDER: std::sync::LazyLock<memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memmem::Finder::new(b": %FTD-"));
+
 use memchr::memmem;
 use vedette_model::{Event, LogSource};
 
@@ -99,7 +105,7 @@ fn header(text: &str) -> Option<(Header, usize)> {
     } else {
         let head = text.as_bytes();
         let head = head.get(..HEADER_WINDOW).unwrap_or(head);
-        memmem::find(head, b": %ASA-").or_else(|| memmem::find(head, b": %FTD-"))? + 2
+        ASA_FINDER.find(head).or_else(|| FTD_FINDER.find(head))? + 2
     };
     let (h, rest) = tag(text.get(start..)?)?;
     let body = rest.strip_prefix(':')?.trim_start_matches(' ');

@@ -25,6 +25,10 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
+/// Built once: constructing a searcher per record costs more than the search.
+static MARK_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(MARK));
+
 use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 use vedette_model::{Event, LogSource};
 
@@ -51,7 +55,7 @@ fn detect(text: &str) -> bool {
 fn mark(text: &str) -> Option<usize> {
     let b = text.as_bytes();
     let window = b.get(..(WINDOW + MARK.len()).min(b.len()))?;
-    memchr::memmem::find(window, MARK)
+    MARK_FINDER.find(window)
 }
 
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {

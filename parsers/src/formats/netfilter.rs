@@ -8,7 +8,10 @@
 
 use std::net::IpAddr;
 
-use memchr::memmem;
+/// Built once: constructing a searcher per record costs more than the search.
+static IN_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"IN="));
+
 use vedette_model::{Event, LogSource};
 
 use crate::ParseError;
@@ -30,7 +33,7 @@ fn find_in(text: &str) -> Option<usize> {
     let b = text.as_bytes();
     let head = b.get(..WINDOW).unwrap_or(b);
     let mut from = 0;
-    while let Some(i) = head.get(from..).and_then(|h| memmem::find(h, b"IN=")) {
+    while let Some(i) = head.get(from..).and_then(|h| IN_FINDER.find(h)) {
         let at = from + i;
         from = at + 3;
         let before = at.checked_sub(1).and_then(|j| b.get(j));

@@ -29,6 +29,10 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
+/// Built once: constructing a searcher per record costs more than the search.
+static OPEN_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b" ["));
+
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 use vedette_model::{Event, LogSource};
 
@@ -136,7 +140,7 @@ fn clf_start(text: &str) -> Option<usize> {
         return None;
     }
     let window = b.get(..DETECT_WINDOW).unwrap_or(b);
-    let sp = memchr::memmem::find(window, b" [")?;
+    let sp = OPEN_FINDER.find(window)?;
     let head = window.get(..sp)?;
     let spaces = head.iter().filter(|&&c| c == b' ').count();
     if !(2..=3).contains(&spaces) || head.windows(2).any(|w| w == b"  ") {
