@@ -99,10 +99,10 @@ struct ServeArgs {
     /// Console and API address [default: 127.0.0.1:8080].
     #[arg(long)]
     http: Option<std::net::SocketAddr>,
-    /// Syslog UDP address, or `off` [default: [::]:5514].
+    /// Syslog UDP address, or `off` [default: `[::]:5514`].
     #[arg(long, value_parser = listen_arg)]
     syslog_udp: Option<Listen>,
-    /// Syslog TCP address, or `off` [default: [::]:5514].
+    /// Syslog TCP address, or `off` [default: `[::]:5514`].
     #[arg(long, value_parser = listen_arg)]
     syslog_tcp: Option<Listen>,
 }
