@@ -67,6 +67,19 @@ use sources::Forced;
 
 use syslog::{Cursor, Parsed, BOM};
 
+thread_local! {
+    /// The zone of zone-less times for the record being parsed on this
+    /// thread: `ParserConfig::default_offset`, set by `Parser::parse` so
+    /// that device formats deep in their helpers read the configured zone.
+    static DEFAULT_OFFSET: std::cell::Cell<UtcOffset> =
+        const { std::cell::Cell::new(time::macros::offset!(+7)) };
+}
+
+/// The configured zone for times that carry none (see [`ParserConfig`]).
+pub(crate) fn default_offset() -> UtcOffset {
+    DEFAULT_OFFSET.with(std::cell::Cell::get)
+}
+
 /// How to read records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParserConfig {
@@ -112,6 +125,7 @@ impl Parser {
     /// `event.original` is `bytes` lossily decoded as UTF-8. A byte order
     /// mark at the start and trailing `\n`, `\r` and NUL are ignored.
     pub fn parse(&self, seq: u64, received: OffsetDateTime, origin: Origin, bytes: &[u8]) -> Event {
+        DEFAULT_OFFSET.with(|c| c.set(self.cfg.default_offset));
         let mut ev = Event::raw(seq, received, origin, bytes);
         // Rules that need no host name decide before parsing.
         let pre = self
@@ -343,6 +357,21 @@ mod tests {
         );
         assert_eq!(other.get_str("event.module"), Some("cef"));
         assert_eq!(other.get_str("organization.id"), None);
+    }
+
+    #[test]
+    fn device_formats_use_the_configured_zone() {
+        let line =
+            b"date=2026-11-25 time=10:00:00 logid=\"0000000013\" type=\"traffic\" srcip=10.0.0.5";
+        let at = datetime!(2026-11-25 03:00:00 UTC);
+        let default = Parser::default().parse(1, at, Origin::new("t", None), line);
+        assert_eq!(default.timestamp, datetime!(2026-11-25 03:00:00 UTC));
+        let utc = Parser::new(ParserConfig {
+            default_offset: UtcOffset::UTC,
+            ..ParserConfig::default()
+        })
+        .parse(1, at, Origin::new("t", None), line);
+        assert_eq!(utc.timestamp, datetime!(2026-11-25 10:00:00 UTC));
     }
 
     #[test]

@@ -41,12 +41,6 @@ pub(super) const MAX_VALUE: usize = 64 * 1024;
 /// A "key" longer than this is junk, not a key.
 const MAX_KEY: usize = 256;
 
-/// The zone of vendor timestamps that carry none: the deployment's zone
-/// (Asia/Ho_Chi_Minh, +07:00, no daylight saving time), which is also
-/// `ParserConfig::default_offset`'s default. Formats do not see the
-/// parser's configuration, so the value is fixed here.
-pub(super) const DEFAULT_OFFSET: UtcOffset = time::macros::offset!(+7);
-
 /// One `key=value` pair, borrowed from the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Pair<'a> {
@@ -769,7 +763,7 @@ fn finish(ev: &mut Event, f: &Fg<'_>) {
         let offset =
             f.tz.as_deref()
                 .and_then(parse_offset)
-                .unwrap_or(DEFAULT_OFFSET);
+                .unwrap_or_else(crate::default_offset);
         Some(local.assume_offset(offset))
     });
     if let Some(t) = at {

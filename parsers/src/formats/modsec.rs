@@ -32,7 +32,7 @@ static MARK_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
 use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 use vedette_model::{Event, LogSource};
 
-use super::fortigate::{set_ip, set_port, set_url, DEFAULT_OFFSET, MAX_PAIRS, MAX_VALUE};
+use super::fortigate::{set_ip, set_port, set_url, MAX_PAIRS, MAX_VALUE};
 use crate::ParseError;
 
 const P: &str = "modsec";
@@ -343,7 +343,9 @@ fn prefix(p: &str, ev: &mut Event) {
     let mut r = p.trim_start();
     // nginx: `2026/11/25 10:00:00 [error] 1234#1234: *5 `
     if let Some(t) = r.get(..19).and_then(nginx_time) {
-        ev.timestamp = t.assume_offset(DEFAULT_OFFSET).to_offset(UtcOffset::UTC);
+        ev.timestamp = t
+            .assume_offset(crate::default_offset())
+            .to_offset(UtcOffset::UTC);
         r = r.get(19..).unwrap_or("").trim_start();
     }
     while let Some(inner_start) = r.strip_prefix('[') {
@@ -371,7 +373,9 @@ fn prefix(p: &str, ev: &mut Event) {
 /// One `[...]` group of the prefix.
 fn group(g: &str, ev: &mut Event) {
     if let Some(t) = apache_time(g) {
-        ev.timestamp = t.assume_offset(DEFAULT_OFFSET).to_offset(UtcOffset::UTC);
+        ev.timestamp = t
+            .assume_offset(crate::default_offset())
+            .to_offset(UtcOffset::UTC);
     } else if let Some(c) = g.strip_prefix("client ") {
         client(c.trim(), ev);
     } else if let Some(p) = g.strip_prefix("pid ") {

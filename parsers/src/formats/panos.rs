@@ -23,8 +23,7 @@ use time::UtcOffset;
 use vedette_model::{Event, LogSource};
 
 use super::fortigate::{
-    count, local_datetime, set_count, set_ip, set_port, set_text, DEFAULT_OFFSET, MAX_PAIRS,
-    MAX_VALUE,
+    count, local_datetime, set_count, set_ip, set_port, set_text, MAX_PAIRS, MAX_VALUE,
 };
 use crate::ParseError;
 
@@ -446,7 +445,9 @@ fn column<'a>(ev: &mut Event, seen: &mut Seen<'a>, name: &str, v: Cow<'a, str>) 
                 .zip(v.get(11..))
                 .and_then(|(d, t)| local_datetime(d, t));
             if let Some(t) = local {
-                ev.timestamp = t.assume_offset(DEFAULT_OFFSET).to_offset(UtcOffset::UTC);
+                ev.timestamp = t
+                    .assume_offset(crate::default_offset())
+                    .to_offset(UtcOffset::UTC);
             }
         }
         "source_address" => set_addr(ev, "source.ip", &v),

@@ -19,7 +19,7 @@ use vedette_model::{Event, LogSource};
 
 use super::fortigate::{
     auth_outcome, count, set_count, set_ip, set_mac, set_port, set_proto_number, set_text, set_url,
-    set_verdict, verdict, Pairs, Raw, DEFAULT_OFFSET,
+    set_verdict, verdict, Pairs, Raw,
 };
 use crate::timestamp::parse_iso;
 use crate::ParseError;
@@ -313,9 +313,12 @@ fn finish(ev: &mut Event, f: &Sw<'_>) {
             zone => Some(super::fortigate::parse_offset(zone)?),
         };
         Some(
-            stamp
-                .datetime
-                .assume_offset(stamp.offset.or(offset).unwrap_or(DEFAULT_OFFSET)),
+            stamp.datetime.assume_offset(
+                stamp
+                    .offset
+                    .or(offset)
+                    .unwrap_or_else(crate::default_offset),
+            ),
         )
     }) {
         ev.timestamp = t.to_offset(UtcOffset::UTC);

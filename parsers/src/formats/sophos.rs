@@ -20,7 +20,7 @@ use vedette_model::{Event, LogSource};
 
 use super::fortigate::{
     auth_outcome, local_datetime, parse_offset, set_count, set_ip, set_mac, set_port,
-    set_proto_number, set_text, set_url, set_verdict, verdict, Pairs, Raw, DEFAULT_OFFSET,
+    set_proto_number, set_text, set_url, set_verdict, verdict, Pairs, Raw,
 };
 use crate::timestamp::parse_iso;
 use crate::ParseError;
@@ -252,14 +252,14 @@ fn finish(ev: &mut Event, f: &Xg<'_>) {
         .timestamp
         .as_deref()
         .and_then(parse_iso)
-        .map(|t| t.resolve(DEFAULT_OFFSET))
+        .map(|t| t.resolve(crate::default_offset()))
         .or_else(|| {
             let local = local_datetime(f.date.as_deref()?, f.time.as_deref()?)?;
             let offset = f
                 .timezone
                 .as_deref()
                 .and_then(parse_offset)
-                .unwrap_or(DEFAULT_OFFSET);
+                .unwrap_or_else(crate::default_offset);
             Some(local.assume_offset(offset))
         });
     if let Some(t) = at {

@@ -62,8 +62,6 @@ pub(super) const MAX_VALUE: usize = 64 * 1024;
 const RESERVED: usize = 40;
 /// How far into the text the detection looks.
 const DETECT_WINDOW: usize = 512;
-/// Zone-less times (NXLog's `EventTime`) are read in the deployment's zone.
-const DEFAULT_OFFSET: UtcOffset = time::macros::offset!(+7);
 
 /// The Sigma service of each channel (ASCII case ignored), most specific
 /// first.
@@ -600,14 +598,14 @@ fn set_endpoint(sink: &mut Sink<'_>, prefix: &str, ips: &[&str], ports: &[&str])
 }
 
 /// An RFC 3339 time (`SystemTime`, `@timestamp`), the zone-less
-/// `yyyy-mm-dd hh:mm:ss` of NXLog (read in [`DEFAULT_OFFSET`]), or older
+/// `yyyy-mm-dd hh:mm:ss` of NXLog (read in `ParserConfig::default_offset`), or older
 /// evtx's `yyyy-mm-dd hh:mm:ss.ffffff UTC`.
 fn parse_time(s: &str) -> Option<OffsetDateTime> {
     let t = parse_iso(s)?;
     let rest = &s[t.len..];
     let offset = match (t.offset, rest) {
         (Some(o), "") => o,
-        (None, "") => DEFAULT_OFFSET,
+        (None, "") => crate::default_offset(),
         (None, " UTC") => UtcOffset::UTC,
         _ => return None,
     };
