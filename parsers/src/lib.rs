@@ -149,7 +149,14 @@ impl Parser {
                 || starts_with_w3c_time(record))
         {
             set_message(&mut ev, record);
-            if let Some(r) = device_format(forced, record, base, &mut ev) {
+            // A bare line that starts like a JSON object is JSON even when
+            // cut short: its error then says where the JSON broke.
+            let claimed = device_format(forced, record, base, &mut ev).or_else(|| {
+                (forced.is_none() && record.starts_with("{\""))
+                    .then(|| formats::apply_named("json", record, base, &mut ev))
+                    .flatten()
+            });
+            if let Some(r) = claimed {
                 if let Err(e) = r {
                     ev.error = Some(e.to_string());
                 }

@@ -20,10 +20,12 @@ const P: &str = "json";
 /// Keys whose text, when present, becomes the event's `message`.
 const MESSAGE_KEYS: &[&str] = &["message", "msg", "log", "text"];
 
-/// An object: `{"` (a record cut short by a relay still counts), or `{...}`.
+/// A whole object, `{...}`. Text that only starts like JSON (a record cut
+/// short, or a message that happens to begin with `{"`) is left a plain
+/// message rather than reported as broken JSON.
 fn detect(text: &str) -> bool {
-    let t = text.trim_start();
-    t.starts_with("{\"") || (t.starts_with('{') && t.trim_end().ends_with('}'))
+    let t = text.trim();
+    t.starts_with('{') && t.ends_with('}')
 }
 
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
@@ -85,7 +87,7 @@ mod tests {
         assert_eq!(e.parser(), "json");
         assert_eq!(ev.get_str("a"), Some("b"));
         assert!(!detect("{ not closed"));
-        assert!(detect(r#"{"cut": "off"#));
+        assert!(!detect(r#"{"cut": "off"#));
         assert!(!detect("plain text {}"));
         let deep = format!("{}{}", "{\"a\":".repeat(200), "1}");
         let deep = format!("{deep}{}", "}".repeat(199));

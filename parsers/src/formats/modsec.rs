@@ -18,9 +18,28 @@
 //! in `modsec.tags`); the rule, the verdict, the client and the request are
 //! mapped to ECS.
 //!
-//! Left out: the JSON audit log (needs a bounded JSON reader, which this
-//! crate does not have yet) and the native multi-part audit log (`-A--` ...
-//! `-Z--`), which spans many lines. ModSecurity sent as CEF is `cef.rs`'s.
+//! The JSON audit log (`SecAuditLogFormat JSON`), one transaction per
+//! line, in both shapes: libmodsecurity 3's
+//!
+//! ```text
+//! {"transaction":{"client_ip":"203.0.113.7","time_stamp":"Wed Nov 25 10:00:00 2026",
+//! "client_port":51234,"host_ip":"10.0.0.10","host_port":443,"unique_id":"...",
+//! "request":{"method":"GET","http_version":1.1,"uri":"/?id=1","headers":{...}},
+//! "response":{"http_code":403,"headers":{...}},"producer":{...},
+//! "messages":[{"message":"...","details":{"ruleId":"942100","severity":"2",
+//! "tags":[...],...}}]}}
+//! ```
+//!
+//! and ModSecurity 2's (`{"transaction":{"time":"25/Nov/2026:10:00:00 +0700",
+//! "transaction_id":...,"remote_address":...,"remote_port":...,"local_address":...,
+//! "local_port":...},"request":{"request_line":"GET / HTTP/1.1","headers":{...}},
+//! "response":{"status":403,...},"audit_data":{"messages":["Warning. ... [id
+//! \"942100\"] ..."],...}}`). The client, server, request, response and rules
+//! are mapped to ECS; every other value is kept under `modsec.audit.<path>`
+//! (headers included, at most [`AUDIT_FIELDS`] of them).
+//!
+//! Left out: the native multi-part audit log (`-A--` ... `-Z--`), which
+//! spans many lines. ModSecurity sent as CEF is `cef.rs`'s.
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -29,10 +48,11 @@ use std::net::IpAddr;
 static MARK_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(MARK));
 
-use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 use vedette_model::{Event, LogSource};
 
 use super::fortigate::{set_ip, set_port, set_url, MAX_PAIRS, MAX_VALUE};
+use super::windows::{flatten, value, JsonScalar, MAX_DEPTH, MAX_FIELDS};
 use crate::ParseError;
 
 const P: &str = "modsec";
@@ -48,7 +68,7 @@ const WINDOW: usize = 256;
 const MARK: &[u8] = b"ModSecurity: ";
 
 fn detect(text: &str) -> bool {
-    mark(text).is_some()
+    is_audit_json(text) || mark(text).is_some()
 }
 
 /// Where `ModSecurity: ` starts, within [`WINDOW`] bytes.
@@ -59,19 +79,14 @@ fn mark(text: &str) -> Option<usize> {
 }
 
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
+    // An error-log line never starts with `{`; a JSON audit record does.
+    if text.trim_start().starts_with('{') {
+        return audit_json(text, ev);
+    }
     let Some(at) = mark(text) else {
         return Err(ParseError::expected(P, "\"ModSecurity: \"", 0));
     };
-    // No Sigma category fits a WAF: `webserver` rules are written for
-    // access logs (they would fire a second time on the WAF's record of
-    // the same request, which holds only part of it), and an invented
-    // `waf` category matches no rule. The product lets rules target it.
-    ev.logsource = LogSource::new(Some("modsecurity"), None, &[]);
-    ev.set("observer.vendor", "OWASP");
-    ev.set("observer.product", "ModSecurity");
-    ev.set("observer.type", "waf");
-    ev.set("event.kind", "event");
-    ev.set("event.category", "intrusion_detection");
+    common(ev);
 
     prefix(text.get(..at).unwrap_or(""), ev);
     let body_at = at + MARK.len();
@@ -125,6 +140,20 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         ev.set("event.kind", "alert");
     }
     result
+}
+
+/// The log source and observer of every ModSecurity record.
+fn common(ev: &mut Event) {
+    // No Sigma category fits a WAF: `webserver` rules are written for
+    // access logs (they would fire a second time on the WAF's record of
+    // the same request, which holds only part of it), and an invented
+    // `waf` category matches no rule. The product lets rules target it.
+    ev.logsource = LogSource::new(Some("modsecurity"), None, &[]);
+    ev.set("observer.vendor", "OWASP");
+    ev.set("observer.product", "ModSecurity");
+    ev.set("observer.type", "waf");
+    ev.set("event.kind", "event");
+    ev.set("event.category", "intrusion_detection");
 }
 
 /// The verdict that opens the message: `Access denied with code 403
@@ -484,6 +513,447 @@ fn apache_time(s: &str) -> Option<PrimitiveDateTime> {
     Some(PrimitiveDateTime::new(date, time))
 }
 
+// ------------------------------------------------------- JSON audit log
+
+/// How far into the text `"audit_data"` may start, for a v2 record whose
+/// `transaction` is not the first object member's value.
+const AUDIT_WINDOW: usize = 4096;
+/// How many values the JSON reader may report (linear work either way).
+const JSON_VALUES: usize = 4 * MAX_FIELDS;
+/// How many `modsec.audit.*` fields one record may set.
+const AUDIT_FIELDS: usize = MAX_FIELDS - 200;
+/// The longest path kept under `modsec.audit.` (header names are free).
+const MAX_KEY: usize = 200;
+/// Messages (matched rules) read per record.
+const MAX_MESSAGES: usize = 100;
+/// Distinct tags kept per record.
+const MAX_TAGS: usize = 100;
+/// `[name "value"]` tags read per v2 message.
+const MAX_MESSAGE_TAGS: usize = 64;
+
+/// `{"transaction":{` (both shapes), or `{"transaction":` with
+/// `"audit_data"` in the first [`AUDIT_WINDOW`] bytes (v2). Whitespace
+/// between tokens is allowed.
+fn is_audit_json(text: &str) -> bool {
+    let Some(r) = text.trim_start().strip_prefix('{') else {
+        return false;
+    };
+    let Some(r) = r.trim_start().strip_prefix("\"transaction\"") else {
+        return false;
+    };
+    let Some(r) = r.trim_start().strip_prefix(':') else {
+        return false;
+    };
+    if r.trim_start().starts_with('{') {
+        return true;
+    }
+    let b = text.as_bytes();
+    let head = b.get(..AUDIT_WINDOW.min(b.len())).unwrap_or(b);
+    memchr::memmem::find(head, b"\"audit_data\"").is_some()
+}
+
+/// One message (a matched rule) of the record.
+#[derive(Debug, Default)]
+struct Msg {
+    text: Option<String>,
+    id: Option<String>,
+    ver: Option<String>,
+    severity: Option<(i64, &'static str)>,
+    tags: Vec<String>,
+}
+
+/// What the record holds that needs more than one value to map.
+#[derive(Debug, Default)]
+struct Audit {
+    time: Option<String>,
+    uri: Option<String>,
+    request_line: Option<String>,
+    version: Option<String>,
+    host: Option<String>,
+    status: Option<i64>,
+    intercepted: bool,
+    messages: Vec<Msg>,
+    audit_fields: usize,
+    truncated: bool,
+}
+
+fn audit_json(text: &str, ev: &mut Event) -> Result<(), ParseError> {
+    common(ev);
+    let mut a = Audit::default();
+    let result = flatten(text, MAX_DEPTH, JSON_VALUES, &mut |path, v| {
+        if v == JsonScalar::Null {
+            return;
+        }
+        if !audit_value(path, &v, ev, &mut a) {
+            keep(path, &v, ev, &mut a);
+        }
+    });
+    finish(a, ev);
+    result.map_err(|(at, expected)| ParseError::expected(P, expected, at))
+}
+
+/// `v` as text: strings, and numbers written back.
+fn scalar_text(v: &JsonScalar<'_>) -> Option<String> {
+    match v {
+        JsonScalar::Str(s) => Some(cap(s).to_string()),
+        JsonScalar::Int(i) => Some(i.to_string()),
+        JsonScalar::Float(f) => Some(f.to_string()),
+        JsonScalar::Bool(_) | JsonScalar::Null => None,
+    }
+}
+
+/// `v` as a whole number: an integer, or a string of digits.
+fn scalar_int(v: &JsonScalar<'_>) -> Option<i64> {
+    match v {
+        JsonScalar::Int(i) => Some(*i),
+        JsonScalar::Str(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Keeps `v` under `modsec.audit.<path>`, within [`AUDIT_FIELDS`].
+fn keep(path: &str, v: &JsonScalar<'_>, ev: &mut Event, a: &mut Audit) {
+    if path.is_empty() || path.len() > MAX_KEY {
+        return;
+    }
+    if let JsonScalar::Str(s) = v {
+        if s.is_empty() {
+            return;
+        }
+    }
+    if a.audit_fields >= AUDIT_FIELDS {
+        a.truncated = true;
+        return;
+    }
+    a.audit_fields += 1;
+    ev.set(&format!("modsec.audit.{path}"), value(v));
+}
+
+/// Maps one value of the record; whether it is mapped whole (and so not
+/// kept under `modsec.audit.`).
+fn audit_value(path: &str, v: &JsonScalar<'_>, ev: &mut Event, a: &mut Audit) -> bool {
+    // v3 nests everything in `transaction`; v2 only the connection.
+    let p = path.strip_prefix("transaction.").unwrap_or(path);
+    let endpoint = |ev: &mut Event, key: &str| match v {
+        JsonScalar::Str(s) => set_ip(ev, key, s),
+        _ => false,
+    };
+    let port = |ev: &mut Event, key: &str| match scalar_int(v) {
+        Some(n) if (0..=65535).contains(&n) => {
+            ev.set(key, n);
+            true
+        }
+        _ => false,
+    };
+    match p {
+        "client_ip" | "remote_address" => endpoint(ev, "source.ip"),
+        "client_port" | "remote_port" => port(ev, "source.port"),
+        "host_ip" | "local_address" => endpoint(ev, "destination.ip"),
+        "host_port" | "local_port" => port(ev, "destination.port"),
+        "unique_id" | "transaction_id" => match scalar_text(v) {
+            Some(id) if !id.is_empty() => {
+                ev.set("http.request.id", id);
+                true
+            }
+            _ => false,
+        },
+        "time_stamp" | "time" => {
+            a.time = scalar_text(v);
+            false
+        }
+        "request.method" => match v {
+            JsonScalar::Str(m) if !m.is_empty() => {
+                ev.set("http.request.method", cap(m));
+                true
+            }
+            _ => false,
+        },
+        "request.uri" => {
+            a.uri = scalar_text(v);
+            a.uri.is_some()
+        }
+        "request.request_line" => {
+            a.request_line = scalar_text(v);
+            a.request_line.is_some()
+        }
+        "request.http_version" => {
+            a.version = match v {
+                // `2.0` is read as the number 2.
+                JsonScalar::Float(f) if f.fract() == 0.0 => Some(format!("{f:.1}")),
+                _ => scalar_text(v),
+            };
+            a.version.is_some()
+        }
+        "response.http_code" | "response.status" => match scalar_int(v) {
+            Some(c) if (0..1000).contains(&c) => {
+                ev.set("http.response.status_code", c);
+                a.status = Some(c);
+                true
+            }
+            _ => false,
+        },
+        "audit_data.action.intercepted" => {
+            a.intercepted = *v == JsonScalar::Bool(true);
+            false
+        }
+        _ => {
+            if let Some(h) = p.strip_prefix("request.headers.") {
+                header(h, v, ev, a);
+            } else if let Some(m) = p.strip_prefix("messages.") {
+                v3_message(m, v, a);
+            } else if let Some(m) = p.strip_prefix("audit_data.messages.") {
+                if let (Ok(i), JsonScalar::Str(s)) = (m.parse::<usize>(), v) {
+                    if let Some(msg) = message_at(a, i) {
+                        v2_message(s, msg);
+                    }
+                }
+            }
+            false
+        }
+    }
+}
+
+/// A request header (kept under `modsec.audit.` too).
+fn header(name: &str, v: &JsonScalar<'_>, ev: &mut Event, a: &mut Audit) {
+    let JsonScalar::Str(s) = v else {
+        return;
+    };
+    let s = cap(s);
+    if s.is_empty() {
+        return;
+    }
+    if name.eq_ignore_ascii_case("host") {
+        a.host = Some(s.to_string());
+    } else if name.eq_ignore_ascii_case("user-agent") {
+        ev.set("user_agent.original", s);
+    } else if name.eq_ignore_ascii_case("referer") {
+        ev.set("http.request.referrer", s);
+    }
+}
+
+/// The message at index `i`, created when it is the next one; `None` past
+/// [`MAX_MESSAGES`] (indexes come in order, so at most one is added).
+fn message_at(a: &mut Audit, i: usize) -> Option<&mut Msg> {
+    if i >= MAX_MESSAGES {
+        return None;
+    }
+    while a.messages.len() <= i {
+        a.messages.push(Msg::default());
+    }
+    a.messages.get_mut(i)
+}
+
+/// `N.message`, `N.details.ruleId`, ... of a v3 message.
+fn v3_message(rest: &str, v: &JsonScalar<'_>, a: &mut Audit) {
+    let Some((i, field)) = rest.split_once('.') else {
+        return;
+    };
+    let Ok(i) = i.parse::<usize>() else {
+        return;
+    };
+    let Some(msg) = message_at(a, i) else {
+        return;
+    };
+    let Some(t) = scalar_text(v).filter(|t| !t.is_empty()) else {
+        return;
+    };
+    match field {
+        "message" => msg.text = Some(t),
+        "details.ruleId" => msg.id = Some(t),
+        "details.ver" => msg.ver = Some(t),
+        "details.severity" => msg.severity = severity(&t),
+        f if f.starts_with("details.tags.") && msg.tags.len() < MAX_TAGS => msg.tags.push(t),
+        _ => {}
+    }
+}
+
+/// A v2 message: `Warning. Matched ... [file "..."] [id "942100"] [msg
+/// "..."] [severity "CRITICAL"] [tag "..."] ...`.
+fn v2_message(s: &str, msg: &mut Msg) {
+    let first = first_tag(s, 0).unwrap_or(s.len());
+    let lead = s.get(..first).unwrap_or("").trim();
+    let mut pos = first;
+    for _ in 0..MAX_MESSAGE_TAGS {
+        let Some(start) = first_tag(s, pos) else {
+            break;
+        };
+        let Some((name, value, end)) = tag(s, start) else {
+            break;
+        };
+        let value = cap(&value);
+        match name {
+            _ if value.is_empty() => {}
+            "id" => msg.id = Some(value.to_string()),
+            "msg" => msg.text = Some(value.to_string()),
+            "ver" => msg.ver = Some(value.to_string()),
+            "severity" => msg.severity = severity(value),
+            "tag" if msg.tags.len() < MAX_TAGS => msg.tags.push(value.to_string()),
+            _ => {}
+        }
+        pos = end;
+    }
+    if msg.text.is_none() && !lead.is_empty() {
+        msg.text = Some(lead.to_string());
+    }
+}
+
+/// Maps what needed the whole record: the time, the URL, the rules and the
+/// verdict.
+fn finish(a: Audit, ev: &mut Event) {
+    if let Some(t) = a.time.as_deref().and_then(audit_time) {
+        ev.timestamp = t;
+    }
+    let host = a.host.as_deref().map(host_name).filter(|h| !h.is_empty());
+    if let Some(h) = host {
+        if h.parse::<IpAddr>().is_err() {
+            ev.set("destination.domain", h);
+        }
+    }
+    if let Some(v) = a.version.as_deref() {
+        ev.set("http.version", v);
+    }
+    match (a.uri.as_deref(), a.request_line.as_deref()) {
+        (Some(uri), _) => set_url(ev, Some(uri), host),
+        (None, Some(line)) => {
+            if let Some(h) = host {
+                ev.set("url.domain", h);
+            }
+            request(line, ev);
+        }
+        (None, None) => {
+            if let Some(h) = host {
+                ev.set("url.domain", h);
+            }
+        }
+    }
+    if a.truncated {
+        ev.set("modsec.audit_truncated", true);
+    }
+
+    let messages: Vec<&Msg> = a
+        .messages
+        .iter()
+        .filter(|m| m.text.is_some() || m.id.is_some())
+        .collect();
+    if let Some(first) = messages.first() {
+        if let Some(id) = &first.id {
+            ev.set("rule.id", id.as_str());
+        }
+        if let Some(t) = &first.text {
+            ev.set("rule.name", t.as_str());
+            ev.set("event.reason", t.as_str());
+        }
+        if let Some(v) = &first.ver {
+            ev.set("rule.ruleset", v.as_str());
+        }
+    }
+    let mut ids: Vec<&str> = Vec::new();
+    let mut texts: Vec<&str> = Vec::new();
+    let mut tags: Vec<&str> = Vec::new();
+    let mut worst: Option<(i64, &'static str)> = None;
+    for m in &messages {
+        if let Some(id) = m.id.as_deref() {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        if let Some(t) = m.text.as_deref() {
+            texts.push(t);
+        }
+        for t in &m.tags {
+            if tags.len() < MAX_TAGS && !tags.contains(&t.as_str()) {
+                tags.push(t);
+            }
+        }
+        if let Some(s) = m.severity {
+            if worst.is_none_or(|w| s.0 < w.0) {
+                worst = Some(s);
+            }
+        }
+    }
+    for (key, list, sep) in [
+        ("modsec.rule_ids", &ids, ", "),
+        ("modsec.messages", &texts, " | "),
+        ("modsec.tags", &tags, ", "),
+    ] {
+        if !list.is_empty() {
+            ev.set(key, cap(&list.join(sep)));
+        }
+    }
+    if let Some((n, level)) = worst {
+        ev.set("event.severity", n);
+        ev.set("log.level", level);
+    }
+
+    let error_status = a.status.is_some_and(|c| c >= 400);
+    let detected = !messages.is_empty();
+    if detected && (error_status || a.intercepted) {
+        ev.set("event.action", "denied");
+        ev.set("event.type", "denied");
+        ev.set("event.outcome", "failure");
+    } else {
+        ev.set("event.action", "detected");
+        ev.set("event.type", "info");
+        match a.status {
+            Some(c) if c >= 400 => ev.set("event.outcome", "failure"),
+            Some(_) => ev.set("event.outcome", "success"),
+            None => {}
+        }
+    }
+    if detected {
+        ev.set("event.kind", "alert");
+    }
+}
+
+/// The `Host` header without its port.
+fn host_name(h: &str) -> &str {
+    let h = h.trim();
+    if let Some(v6) = h.strip_prefix('[') {
+        return v6.split_once(']').map_or(v6, |(a, _)| a);
+    }
+    match h.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') && port.bytes().all(|c| c.is_ascii_digit()) => {
+            name
+        }
+        _ => h,
+    }
+}
+
+/// v3's `Wed Nov 25 10:00:00 2026` (the configured zone) or v2's
+/// `25/Nov/2026:10:00:00 +0700` (fraction optional), in UTC.
+fn audit_time(s: &str) -> Option<OffsetDateTime> {
+    if let Some(t) = apache_time(s.trim()) {
+        return Some(
+            t.assume_offset(crate::default_offset())
+                .to_offset(UtcOffset::UTC),
+        );
+    }
+    let (clock, zone) = s.trim().split_once(' ')?;
+    let b = clock.as_bytes();
+    if b.get(2) != Some(&b'/') || b.get(6) != Some(&b'/') || b.get(11) != Some(&b':') {
+        return None;
+    }
+    let day = clock.get(..2)?;
+    let month = clock.get(3..6)?;
+    let year = clock.get(7..11)?;
+    let time = clock.get(12..)?;
+    // Reuse the Apache reader for the clock and the calendar.
+    let t = apache_time(&format!("Mon {month} {day} {time} {year}"))?;
+    let z = zone.as_bytes();
+    if z.len() != 5 {
+        return None;
+    }
+    let sign = match z.first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return None,
+    };
+    let hh = i8::try_from(num(z, 1, 2)?).ok()?;
+    let mm = i8::try_from(num(z, 3, 2)?).ok()?;
+    let offset = UtcOffset::from_hms(sign * hh, sign * mm, 0).ok()?;
+    Some(t.assume_offset(offset).to_offset(UtcOffset::UTC))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -594,15 +1064,258 @@ mod tests {
         assert_eq!(ev.get_str("source.ip"), Some("2001:db8::1"));
     }
 
+    const V3: &str = r#"{"transaction":{"client_ip":"203.0.113.7","time_stamp":"Wed Nov 25 10:00:00 2026","server_id":"a1b2c3","client_port":51234,"host_ip":"10.0.0.10","host_port":443,"unique_id":"176404320012.345678","request":{"method":"GET","http_version":1.1,"uri":"/index.php?id=1%27","headers":{"Host":"www.example.gov.vn:443","User-Agent":"sqlmap/1.7","Referer":"https://x.example/"}},"response":{"http_code":403,"headers":{"Server":"nginx"}},"producer":{"modsecurity":"ModSecurity v3.0.12 (Linux)","connector":"ModSecurity-nginx v1.0.3","secrules_engine":"Enabled","components":["OWASP_CRS/3.3.5\""]},"messages":[{"message":"SQL Injection Attack Detected via libinjection","details":{"match":"detected SQLi using libinjection.","reference":"v9,4","ruleId":"942100","file":"/etc/crs/rules/REQUEST-942-APPLICATION-ATTACK-SQLI.conf","lineNumber":"45","data":"Matched Data: s&sos found within ARGS:id: 1'","severity":"2","ver":"OWASP_CRS/3.3.5","rev":"","tags":["application-multi","attack-sqli"],"maturity":"0","accuracy":"0"}},{"message":"Inbound Anomaly Score Exceeded (Total Score: 5)","details":{"ruleId":"949110","severity":"0","tags":["application-multi","anomaly-evaluation"]}}]}}"#;
+
+    const V2: &str = r#"{"transaction":{"time":"25/Nov/2026:10:00:00.250000 +0700","transaction_id":"ZWJ4kH8AAQEAAAQTn0YAAAAB","remote_address":"2001:db8::7","remote_port":40000,"local_address":"10.0.0.10","local_port":80},"request":{"request_line":"GET /download.php?file=../../etc/passwd HTTP/1.1","headers":{"host":"www.example.gov.vn","user-agent":"curl/8.5.0"}},"response":{"protocol":"HTTP/1.1","status":200,"headers":{"Content-Type":"text/html"}},"audit_data":{"messages":["Warning. Pattern match \"(?:etc/passwd)\" at ARGS:file. [file \"/etc/crs/REQUEST-930-APPLICATION-ATTACK-LFI.conf\"] [line \"100\"] [id \"930120\"] [msg \"OS File Access Attempt\"] [severity \"CRITICAL\"] [ver \"OWASP_CRS/3.3.2\"] [tag \"attack-lfi\"]","Warning. Operator GE matched 5 at TX:inbound_anomaly_score. [id \"980130\"] [severity \"NOTICE\"] [tag \"event-correlation\"] [tag \"attack-lfi\"]"],"producer":["ModSecurity for Apache/2.9.7 (http://www.modsecurity.org/)","OWASP_CRS/3.3.2"],"engine_mode":"ENABLED"}}"#;
+
+    #[test]
+    fn json_detection() {
+        assert!(detect(V3));
+        assert!(detect(V2));
+        assert!(detect(r#" { "transaction" : { "x":1}}"#));
+        assert!(detect(r#"{"transaction":null,"audit_data":{}}"#));
+        assert!(!detect(r#"{"transaction":null,"x":{}}"#));
+        assert!(!detect(r#"{"a":{"transaction":{}}}"#));
+        let far = format!(
+            r#"{{"transaction":null,"x":"{}","audit_data":{{}}}}"#,
+            "a".repeat(5000)
+        );
+        assert!(!detect(&far));
+    }
+
+    #[test]
+    fn json_v3() {
+        let (ev, r) = run(V3);
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.timestamp, datetime!(2026-11-25 03:00:00 UTC));
+        assert_eq!(ev.get_str("source.ip"), Some("203.0.113.7"));
+        assert_eq!(ev.get("source.port"), Some(&FieldValue::Int(51234)));
+        assert_eq!(ev.get_str("destination.ip"), Some("10.0.0.10"));
+        assert_eq!(ev.get("destination.port"), Some(&FieldValue::Int(443)));
+        assert_eq!(ev.get_str("destination.domain"), Some("www.example.gov.vn"));
+        assert_eq!(ev.get_str("url.domain"), Some("www.example.gov.vn"));
+        assert_eq!(ev.get_str("url.original"), Some("/index.php?id=1%27"));
+        assert_eq!(ev.get_str("url.path"), Some("/index.php"));
+        assert_eq!(ev.get_str("url.query"), Some("id=1%27"));
+        assert_eq!(ev.get_str("http.request.method"), Some("GET"));
+        assert_eq!(ev.get_str("http.version"), Some("1.1"));
+        assert_eq!(ev.get_str("http.request.id"), Some("176404320012.345678"));
+        assert_eq!(
+            ev.get_str("http.request.referrer"),
+            Some("https://x.example/")
+        );
+        assert_eq!(
+            ev.get("http.response.status_code"),
+            Some(&FieldValue::Int(403))
+        );
+        assert_eq!(ev.get_str("user_agent.original"), Some("sqlmap/1.7"));
+        assert_eq!(ev.get_str("event.action"), Some("denied"));
+        assert_eq!(ev.get_str("event.outcome"), Some("failure"));
+        assert_eq!(ev.get_str("event.kind"), Some("alert"));
+        assert_eq!(ev.get_str("event.category"), Some("intrusion_detection"));
+        assert_eq!(ev.get_str("rule.id"), Some("942100"));
+        assert_eq!(
+            ev.get_str("rule.name"),
+            Some("SQL Injection Attack Detected via libinjection")
+        );
+        assert_eq!(ev.get_str("rule.ruleset"), Some("OWASP_CRS/3.3.5"));
+        assert_eq!(ev.get_str("modsec.rule_ids"), Some("942100, 949110"));
+        assert_eq!(
+            ev.get_str("modsec.messages"),
+            Some("SQL Injection Attack Detected via libinjection | Inbound Anomaly Score Exceeded (Total Score: 5)")
+        );
+        assert_eq!(
+            ev.get_str("modsec.tags"),
+            Some("application-multi, attack-sqli, anomaly-evaluation")
+        );
+        assert_eq!(ev.get("event.severity"), Some(&FieldValue::Int(0)));
+        assert_eq!(ev.get_str("log.level"), Some("emergency"));
+        assert_eq!(
+            ev.get_str("modsec.audit.transaction.request.headers.User-Agent"),
+            Some("sqlmap/1.7")
+        );
+        assert_eq!(
+            ev.get_str("modsec.audit.transaction.messages.0.details.file"),
+            Some("/etc/crs/rules/REQUEST-942-APPLICATION-ATTACK-SQLI.conf")
+        );
+        assert_eq!(
+            ev.get_str("modsec.audit.transaction.producer.components.0"),
+            Some("OWASP_CRS/3.3.5\"")
+        );
+        // Mapped whole: not repeated under modsec.audit.
+        assert_eq!(ev.get("modsec.audit.transaction.client_ip"), None);
+        assert_eq!(
+            ev.get("modsec.audit.transaction.messages.0.details.rev"),
+            None
+        );
+        assert_eq!(ev.logsource.product.as_deref(), Some("modsecurity"));
+    }
+
+    #[test]
+    fn json_v2() {
+        let (ev, r) = run(V2);
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.timestamp, datetime!(2026-11-25 03:00:00.25 UTC));
+        assert_eq!(ev.get_str("source.ip"), Some("2001:db8::7"));
+        assert_eq!(ev.get("source.port"), Some(&FieldValue::Int(40000)));
+        assert_eq!(ev.get("destination.port"), Some(&FieldValue::Int(80)));
+        assert_eq!(
+            ev.get_str("http.request.id"),
+            Some("ZWJ4kH8AAQEAAAQTn0YAAAAB")
+        );
+        assert_eq!(ev.get_str("http.request.method"), Some("GET"));
+        assert_eq!(ev.get_str("http.version"), Some("1.1"));
+        assert_eq!(ev.get_str("url.path"), Some("/download.php"));
+        assert_eq!(ev.get_str("url.query"), Some("file=../../etc/passwd"));
+        assert_eq!(ev.get_str("url.domain"), Some("www.example.gov.vn"));
+        assert_eq!(ev.get_str("user_agent.original"), Some("curl/8.5.0"));
+        assert_eq!(
+            ev.get("http.response.status_code"),
+            Some(&FieldValue::Int(200))
+        );
+        assert_eq!(ev.get_str("event.action"), Some("detected"));
+        assert_eq!(ev.get_str("event.outcome"), Some("success"));
+        assert_eq!(ev.get_str("rule.id"), Some("930120"));
+        assert_eq!(ev.get_str("rule.name"), Some("OS File Access Attempt"));
+        assert_eq!(ev.get_str("modsec.rule_ids"), Some("930120, 980130"));
+        assert_eq!(
+            ev.get_str("modsec.messages"),
+            Some("OS File Access Attempt | Warning. Operator GE matched 5 at TX:inbound_anomaly_score.")
+        );
+        assert_eq!(
+            ev.get_str("modsec.tags"),
+            Some("attack-lfi, event-correlation")
+        );
+        assert_eq!(ev.get("event.severity"), Some(&FieldValue::Int(2)));
+        assert_eq!(
+            ev.get_str("modsec.audit.audit_data.producer.0"),
+            Some("ModSecurity for Apache/2.9.7 (http://www.modsecurity.org/)")
+        );
+        assert_eq!(
+            ev.get_str("modsec.audit.transaction.time"),
+            Some("25/Nov/2026:10:00:00.250000 +0700")
+        );
+    }
+
+    #[test]
+    fn json_no_messages_and_intercepted() {
+        let (ev, r) = run(
+            r#"{"transaction":{"client_ip":"203.0.113.9","time_stamp":"bad","request":{"method":"POST","http_version":2.0,"uri":"/"},"response":{"http_code":404},"messages":[]}}"#,
+        );
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.timestamp, datetime!(2026-11-25 03:00:00 UTC));
+        assert_eq!(ev.get_str("http.version"), Some("2.0"));
+        assert_eq!(ev.get_str("event.action"), Some("detected"));
+        assert_eq!(ev.get_str("event.outcome"), Some("failure"));
+        assert_eq!(ev.get_str("event.kind"), Some("event"));
+        assert_eq!(ev.get("rule.id"), None);
+        assert_eq!(
+            ev.get_str("modsec.audit.transaction.time_stamp"),
+            Some("bad")
+        );
+        let (ev, _) = run(
+            r#"{"transaction":{"remote_address":"h"},"response":{"status":200},"audit_data":{"action":{"intercepted":true},"messages":["Access denied [id \"1\"]"]}}"#,
+        );
+        assert_eq!(ev.get_str("event.action"), Some("denied"));
+        assert_eq!(ev.get_str("rule.name"), Some("Access denied"));
+        // Not an address: kept as it came.
+        assert_eq!(ev.get("source.ip"), None);
+        assert_eq!(
+            ev.get_str("modsec.audit.transaction.remote_address"),
+            Some("h")
+        );
+    }
+
+    #[test]
+    fn json_broken_keeps_what_was_read() {
+        let cut = V3.get(..V3.find("\"response\"").unwrap_or(0)).unwrap_or("");
+        let (ev, r) = run(cut);
+        assert!(
+            matches!(r, Err(ParseError::Expected { parser: P, .. })),
+            "{r:?}"
+        );
+        assert_eq!(ev.get_str("source.ip"), Some("203.0.113.7"));
+        assert_eq!(ev.get_str("url.path"), Some("/index.php"));
+        assert_eq!(ev.timestamp, datetime!(2026-11-25 03:00:00 UTC));
+        let (_, r) = run(r#"{"transaction":{"a":1}} trailing"#);
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn json_bounds() {
+        let headers: Vec<String> = (0..3000).map(|i| format!("\"h{i}\":\"v\"")).collect();
+        let text = format!(
+            r#"{{"transaction":{{"client_ip":"203.0.113.7","request":{{"headers":{{{}}}}}}}}}"#,
+            headers.join(",")
+        );
+        let (ev, r) = run(&text);
+        assert_eq!(r, Ok(()));
+        assert_eq!(
+            ev.get("modsec.audit_truncated"),
+            Some(&FieldValue::Bool(true))
+        );
+        let kept = ev
+            .fields
+            .keys()
+            .filter(|k| k.starts_with("modsec.audit."))
+            .count();
+        assert_eq!(kept, AUDIT_FIELDS);
+        let msgs: Vec<String> = (0..500)
+            .map(|i| {
+                format!(r#"{{"message":"m{i}","details":{{"ruleId":"{i}","tags":["t{i}"]}}}}"#)
+            })
+            .collect();
+        let text = format!(r#"{{"transaction":{{"messages":[{}]}}}}"#, msgs.join(","));
+        let (ev, _) = run(&text);
+        assert_eq!(
+            ev.get_str("modsec.rule_ids").map(|s| s.split(", ").count()),
+            Some(MAX_MESSAGES)
+        );
+        let deep = format!(
+            "{{\"transaction\":{}1{}}}",
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        assert!(run(&deep).1.is_err());
+    }
+
+    #[test]
+    fn audit_times() {
+        assert_eq!(
+            audit_time("25/Nov/2026:10:00:00 +0700"),
+            Some(datetime!(2026-11-25 03:00:00 UTC))
+        );
+        assert_eq!(
+            audit_time("05/Jan/2026:00:30:00 -0130"),
+            Some(datetime!(2026-01-05 02:00:00 UTC))
+        );
+        assert_eq!(audit_time("25/Nov/2026:10:00:00"), None);
+        assert_eq!(audit_time("25/Xyz/2026:10:00:00 +0700"), None);
+        assert_eq!(audit_time("25/Nov/2026:10:00:00 +07"), None);
+        assert_eq!(host_name("[2001:db8::1]:8443"), "2001:db8::1");
+        assert_eq!(host_name("a.example:80"), "a.example");
+        assert_eq!(host_name("2001:db8::1"), "2001:db8::1");
+    }
+
     proptest! {
         #[test]
-        fn never_panics(s in "\\PC{0,200}", t in "[a-z0-9 \"\\\\\\[\\]:,*#/.]{0,120}") {
+        fn never_panics(
+            s in "\\PC{0,200}",
+            t in "[a-z0-9 \"\\\\\\[\\]:,*#/.]{0,120}",
+            j in "[{}\\[\\]\":,0-9a-z_. \\\\-]{0,200}",
+        ) {
             for text in [
                 s.as_str(),
                 &format!("ModSecurity: {s}"),
                 &format!("[{t}] ModSecurity: Warning. {t}"),
                 &format!("2026/11/25 10:00:00 [{t} ModSecurity: {t}"),
                 &format!("ModSecurity: x [id \"{t}"),
+                &format!("{{\"transaction\":{s}"),
+                &format!("{{\"transaction\":{j}"),
+                &format!("{{\"transaction\":{{\"messages\":[{{\"details\":{j}"),
+                &format!("{{\"transaction\":{{\"messages\":[\"{t}"),
+                &format!("{{\"transaction\":{{\"time_stamp\":\"{t}\",\"request\":{{\"headers\":{{\"Host\":\"{t}\"}}}}}}}}"),
+                &format!("{{\"transaction\":{{}},\"audit_data\":{{\"messages\":[\"{t}\"]}}}}"),
             ] {
                 let (_, _) = run(text);
                 let _ = detect(text);
