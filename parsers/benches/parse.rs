@@ -187,6 +187,8 @@ fn parse_formats(c: &mut Criterion) {
         ("cef", "cef"),
         ("leef", "leef"),
         ("asa", "asa"),
+        ("cisco_ios", "cisco_ios"),
+        ("mikrotik", "mikrotik"),
         ("juniper", "juniper"),
         ("panos", "panos"),
         ("fortigate", "fortigate"),

@@ -15,11 +15,13 @@ use crate::ParseError;
 mod asa;
 mod auditd;
 mod cef;
+mod cisco_ios;
 mod filterlog;
 mod fortigate;
 mod json;
 mod juniper;
 mod leef;
+mod mikrotik;
 mod modsec;
 mod netfilter;
 mod panos;
@@ -44,6 +46,8 @@ pub(crate) const FORMATS: &[Format] = &[
     cef::FORMAT,
     leef::FORMAT,
     asa::FORMAT,
+    cisco_ios::FORMAT,
+    mikrotik::FORMAT,
     juniper::FORMAT,
     panos::FORMAT,
     fortigate::FORMAT,

@@ -1,0 +1,767 @@
+//! Cisco IOS, IOS-XE and NX-OS system messages:
+//! `%FACILITY-SEVERITY-MNEMONIC: text` (ASA and FTD, whose headers look the
+//! same, are left to the `asa` format).
+//!
+//! Every message gets `event.code`, `cisco.ios.facility`,
+//! `cisco.ios.severity`, `cisco.ios.mnemonic`, `log.level` and the
+//! observer; the most security-relevant ones (logins, configuration
+//! changes, logged commands, interface state, ACL logging, SSH user
+//! authentication, 802.1X / MAB / authentication manager) are taken apart
+//! into ECS fields by splitting on their fixed words. No regexes.
+//!
+//! IOS writes `<PRI>seq: [host: ][*|.]Mmm dd [yyyy ]hh:mm:ss[.mmm][ TZ]: %...`
+//! and NX-OS `<PRI>: yyyy Mmm dd hh:mm:ss[.mmm] TZ: %...`, which BSD syslog
+//! parsing does not take apart: the header is then looked for after that
+//! prefix, whose sequence number, host and time are read too. A time marked
+//! `*` (the clock is not authoritative) is not used as the event time.
+
+use std::net::IpAddr;
+
+use memchr::memmem;
+use time::UtcOffset;
+use vedette_model::{Event, LogSource};
+
+use crate::timestamp::parse_bsd;
+use crate::ParseError;
+
+const P: &str = "cisco_ios";
+
+pub(crate) const FORMAT: super::Format = super::Format {
+    name: "cisco_ios",
+    detect,
+    parse,
+};
+
+/// Built once: constructing a searcher per record costs more than the search.
+static HEADER_FINDER: std::sync::LazyLock<memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memmem::Finder::new(b": %"));
+
+/// How far into the text a header after a prefix is looked for.
+const WINDOW: usize = 96;
+
+/// At most this many `: ` separated parts before the header.
+const MAX_PREFIX_PARTS: usize = 4;
+
+const SEVERITIES: [&str; 8] = [
+    "emergency",
+    "alert",
+    "critical",
+    "error",
+    "warning",
+    "notice",
+    "informational",
+    "debug",
+];
+
+/// The `%FACILITY-SEVERITY-MNEMONIC:` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Header<'a> {
+    facility: &'a str,
+    severity: u8,
+    mnemonic: &'a str,
+}
+
+/// `%FAC-SEV-MNEMONIC:` at the start of `s`: the header and what follows
+/// the colon.
+fn tag(s: &str) -> Option<(Header<'_>, &str)> {
+    let r = s.strip_prefix('%')?;
+    let n = r
+        .bytes()
+        .take(33)
+        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+        .count();
+    if n == 0 || n > 32 {
+        return None;
+    }
+    let facility = r.get(..n)?;
+    if facility == "ASA" || facility == "FTD" || !facility.as_bytes()[0].is_ascii_uppercase() {
+        return None;
+    }
+    let r = r.get(n..)?.strip_prefix('-')?;
+    let sev = *r.as_bytes().first()?;
+    if !(b'0'..=b'7').contains(&sev) {
+        return None;
+    }
+    let r = r.get(1..)?.strip_prefix('-')?;
+    let m = r
+        .bytes()
+        .take(65)
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        .count();
+    if m == 0 || m > 64 {
+        return None;
+    }
+    let mnemonic = r.get(..m)?;
+    let rest = r.get(m..)?.strip_prefix(':')?;
+    Some((
+        Header {
+            facility,
+            severity: sev - b'0',
+            mnemonic,
+        },
+        rest,
+    ))
+}
+
+/// What came before the header: `seq: host: time: `.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Prefix<'a> {
+    seq: Option<i64>,
+    host: Option<&'a str>,
+    time: Option<&'a str>,
+}
+
+/// Reads the parts of a prefix (the text before `: %`); `None` when a part
+/// is neither a sequence number, a timestamp nor a host name.
+fn prefix(p: &str) -> Option<Prefix<'_>> {
+    let mut out = Prefix::default();
+    let p = p.trim_start_matches([' ', ':']).trim_end();
+    if p.is_empty() {
+        return Some(out);
+    }
+    for (i, part) in p.split(": ").enumerate() {
+        let part = part.trim();
+        if i >= MAX_PREFIX_PARTS || part.is_empty() {
+            return None;
+        }
+        if out.seq.is_none()
+            && out.host.is_none()
+            && out.time.is_none()
+            && part.len() <= 18
+            && part.bytes().all(|b| b.is_ascii_digit())
+        {
+            out.seq = part.parse().ok();
+            out.seq?;
+        } else if out.time.is_none() && looks_like_time(part) {
+            out.time = Some(part);
+        } else if out.host.is_none()
+            && out.time.is_none()
+            && part.len() <= 255
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        {
+            out.host = Some(part);
+        } else {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+fn looks_like_time(s: &str) -> bool {
+    let s = s.trim_start_matches(['*', '.']);
+    parse_time(s, time::OffsetDateTime::UNIX_EPOCH).is_some()
+}
+
+/// An IOS or NX-OS time (without its `*`/`.` marker), resolved near
+/// `received`: `Mmm dd [yyyy ]hh:mm:ss[.fff][ TZ]` or
+/// `yyyy Mmm dd hh:mm:ss[.fff][ TZ]`. Only `UTC`/`GMT` zones are known;
+/// other names are read in the configured default zone.
+fn parse_time(s: &str, received: time::OffsetDateTime) -> Option<time::OffsetDateTime> {
+    let b = s.as_bytes();
+    let (year, s) = if b.len() > 5 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b' ' {
+        (Some(s.get(..4)?.parse::<i32>().ok()?), s.get(5..)?)
+    } else {
+        (None, s)
+    };
+    let mut stamp = parse_bsd(s)?;
+    if year.is_some() {
+        if stamp.year.is_some() {
+            return None;
+        }
+        stamp.year = year;
+    }
+    let zone = s.get(stamp.len..)?;
+    let offset = match zone.strip_prefix(' ') {
+        None if zone.is_empty() => crate::default_offset(),
+        Some(z)
+            if (1..=6).contains(&z.len())
+                && z.bytes()
+                    .all(|c| c.is_ascii_alphabetic() || c == b'+' || c == b'-') =>
+        {
+            if z.eq_ignore_ascii_case("UTC") || z.eq_ignore_ascii_case("GMT") {
+                UtcOffset::UTC
+            } else {
+                crate::default_offset()
+            }
+        }
+        _ => return None,
+    };
+    stamp.resolve(received, offset)
+}
+
+/// The header in `text`, its prefix, and the offset of the message text.
+fn header(text: &str) -> Option<(Header<'_>, Prefix<'_>, usize)> {
+    let t = text.trim_start_matches(' ');
+    if t.starts_with('%') {
+        let (h, rest) = tag(t)?;
+        let body = rest.trim_start_matches(' ');
+        return Some((h, Prefix::default(), text.len() - body.len()));
+    }
+    let b = text.as_bytes();
+    let head = b.get(..WINDOW).unwrap_or(b);
+    let mut from = 0;
+    while let Some(i) = head.get(from..).and_then(|h| HEADER_FINDER.find(h)) {
+        let at = from + i;
+        from = at + 3;
+        let Some((h, rest)) = text.get(at + 2..).and_then(tag) else {
+            continue;
+        };
+        let Some(p) = text.get(..at).and_then(prefix) else {
+            continue;
+        };
+        let body = rest.trim_start_matches(' ');
+        return Some((h, p, text.len() - body.len()));
+    }
+    None
+}
+
+fn detect(text: &str) -> bool {
+    header(text).is_some()
+}
+
+fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
+    set_observer(ev, &[]);
+    let Some((h, pre, at)) = header(text) else {
+        return Err(ParseError::expected(P, "%FACILITY-SEVERITY-MNEMONIC:", 0));
+    };
+    // `host 123: *Nov 25 ...: %...` relayed as BSD syslog: the syslog
+    // parser took the sequence number for the TAG.
+    let tagged_seq = ev
+        .get_str("process.name")
+        .filter(|p| p.len() <= 18 && p.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|p| p.parse::<i64>().ok());
+    if let Some(seq) = tagged_seq {
+        ev.fields.remove("process.name");
+        ev.set("cisco.ios.sequence", seq);
+    }
+    if let Some(seq) = pre.seq {
+        ev.set("cisco.ios.sequence", seq);
+    }
+    if let Some(host) = pre.host {
+        if ev.get_str("host.name").is_none() {
+            ev.set("host.name", host);
+        }
+    }
+    if let Some(t) = pre.time {
+        if !t.starts_with('*') {
+            if let Some(ts) = parse_time(t.trim_start_matches('.'), ev.received) {
+                ev.timestamp = ts.to_offset(UtcOffset::UTC);
+            }
+        }
+    }
+    let body = text.get(at..).unwrap_or("");
+    ev.set(
+        "event.code",
+        format!("{}-{}-{}", h.facility, h.severity, h.mnemonic),
+    );
+    ev.set("cisco.ios.facility", h.facility);
+    ev.set("cisco.ios.severity", i64::from(h.severity));
+    ev.set("cisco.ios.mnemonic", h.mnemonic);
+    ev.set("log.level", SEVERITIES[usize::from(h.severity & 7)]);
+    ev.set("message", body);
+    ev.set("event.kind", "event");
+    let ok = match (h.facility, h.mnemonic) {
+        ("SEC_LOGIN", "LOGIN_SUCCESS") => login(body, ev, true),
+        ("SEC_LOGIN", "LOGIN_FAILED") => login(body, ev, false),
+        ("SYS", "CONFIG_I" | "CONFIG") => config(body, ev),
+        ("PARSER", "CFGLOG_LOGGEDCMD") => logged_command(body, ev),
+        ("LINK", "UPDOWN" | "CHANGED") | ("LINEPROTO", "UPDOWN") => updown(body, ev),
+        ("SEC", "IPACCESSLOGP" | "IPACCESSLOGDP" | "IPACCESSLOGNP" | "IPACCESSLOGRP")
+        | ("IPV6_ACL", "ACCESSLOGP" | "ACCESSLOGDP" | "ACCESSLOGNP") => acl(body, ev, true),
+        ("SEC", "IPACCESSLOGS") | ("IPV6_ACL", "ACCESSLOGS") => acl(body, ev, false),
+        ("SSH", "SSH2_USERAUTH") => ssh_userauth(body, ev),
+        ("DOT1X" | "MAB" | "AUTHMGR", _) => port_auth(h.facility, h.mnemonic, body, ev),
+        _ => Some(()),
+    };
+    ok.ok_or_else(|| ParseError::expected(P, "the documented text of the message", at))
+}
+
+fn set_observer(ev: &mut Event, services: &[&str]) {
+    ev.logsource = LogSource::new(Some("cisco"), None, services);
+    ev.set("observer.vendor", "Cisco");
+    ev.set("observer.product", "IOS");
+}
+
+fn set_ip(ev: &mut Event, key: &str, ip: &str) -> Option<()> {
+    ip.parse::<IpAddr>().ok()?;
+    ev.set(key, ip);
+    Some(())
+}
+
+fn set_port(ev: &mut Event, key: &str, port: &str) -> Option<()> {
+    let n = port.parse::<u16>().ok()?;
+    ev.set(key, i64::from(n));
+    Some(())
+}
+
+fn authentication(ev: &mut Event, action: &str, success: bool) {
+    ev.logsource = LogSource::new(Some("cisco"), None, &["aaa"]);
+    ev.set("event.category", "authentication");
+    ev.set("event.action", action);
+    ev.set("event.type", if success { "start" } else { "info" });
+    ev.set("event.outcome", if success { "success" } else { "failure" });
+}
+
+/// The value of `[key: value]` in `s`.
+fn bracketed<'a>(s: &'a str, key: &str) -> Option<&'a str> {
+    let mut r = s;
+    while let Some(i) = r.find('[') {
+        let inner = r.get(i + 1..)?;
+        let end = inner.find(']')?;
+        let item = inner.get(..end)?;
+        if let Some((k, v)) = item.split_once(':') {
+            if k.trim().eq_ignore_ascii_case(key) {
+                return Some(v.trim());
+            }
+        }
+        r = inner.get(end + 1..)?;
+    }
+    None
+}
+
+/// `Login Success [user: admin] [Source: 10.0.0.5] [localport: 22] at ...`
+fn login(b: &str, ev: &mut Event, success: bool) -> Option<()> {
+    authentication(ev, "login", success);
+    let user = bracketed(b, "user")?;
+    if !user.is_empty() {
+        ev.set("user.name", user);
+    }
+    if let Some(src) = bracketed(b, "Source") {
+        set_ip(ev, "source.ip", src)?;
+    }
+    if let Some(port) = bracketed(b, "localport") {
+        set_port(ev, "destination.port", port)?;
+    }
+    if let Some(reason) = bracketed(b, "Reason").filter(|r| !r.is_empty()) {
+        ev.set("event.reason", reason);
+    }
+    Some(())
+}
+
+/// `Configured from console by admin on vty0 (10.0.0.5)`
+fn config(b: &str, ev: &mut Event) -> Option<()> {
+    ev.set("event.action", "config-change");
+    ev.set("event.category", "configuration");
+    ev.set("event.type", "change");
+    let r = b.strip_prefix("Configured from ")?;
+    let (from, r) = r.split_once(" by ")?;
+    ev.set("cisco.ios.config_source", from);
+    let r = r.trim_end_matches(['.', ' ']);
+    let (user, r) = r.split_once(' ').unwrap_or((r, ""));
+    if user.is_empty() {
+        return None;
+    }
+    // `by console`: the console line, no user name.
+    if user != "console" && user != "vty" {
+        ev.set("user.name", user);
+    }
+    if let Some(r) = r.strip_prefix("on ") {
+        let (line, r) = r.split_once(' ').unwrap_or((r, ""));
+        ev.set("cisco.ios.line", line);
+        if let Some(ip) = r.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+            // Not always an address: `(console)` on some releases.
+            if set_ip(ev, "source.ip", ip).is_none() {
+                ev.set("source.address", ip);
+            }
+        }
+    }
+    Some(())
+}
+
+/// `User:admin  logged command:no logging host 10.0.0.1`
+fn logged_command(b: &str, ev: &mut Event) -> Option<()> {
+    ev.set("event.action", "command-logged");
+    ev.set("event.category", "configuration");
+    ev.set("event.type", "change");
+    let r = b.strip_prefix("User:")?;
+    let (user, r) = r.split_once(' ')?;
+    if !user.is_empty() {
+        ev.set("user.name", user);
+    }
+    // Some releases write `location :vty0 ` before `logged command:`.
+    let (_, cmd) = r.split_once("logged command:")?;
+    ev.set("process.command_line", cmd.trim());
+    Some(())
+}
+
+/// `[Line protocol on ]Interface Gi0/1, changed state to down`
+fn updown(b: &str, ev: &mut Event) -> Option<()> {
+    ev.set("event.action", "state-change");
+    let r = b.strip_prefix("Line protocol on ").unwrap_or(b);
+    let r = r.strip_prefix("Interface ")?;
+    let (iface, state) = r.split_once(", changed state to ")?;
+    if iface.is_empty() || iface.contains(' ') {
+        return None;
+    }
+    ev.set("interface.name", iface);
+    ev.set("cisco.ios.state", state.trim_end_matches(['.', ' ']));
+    Some(())
+}
+
+/// `ip(port)` or `ip`, with an optional trailing comma.
+fn acl_ep(s: &str) -> Option<(&str, Option<&str>)> {
+    let s = s.trim_end_matches(',');
+    match s.split_once('(') {
+        Some((ip, port)) => Some((ip, Some(port.strip_suffix(')')?))),
+        None => Some((s, None)),
+    }
+}
+
+/// `list 101 denied tcp 10.0.0.5(51234) [(Gi0/1 0011.2233.4455)] ->
+/// 203.0.113.9(22), 1 packet` and the ICMP, protocol-number and standard
+/// list forms.
+fn acl(b: &str, ev: &mut Event, extended: bool) -> Option<()> {
+    ev.logsource = LogSource::new(Some("cisco"), Some("firewall"), &[]);
+    ev.set("event.category", "network");
+    let r = b.strip_prefix("list ")?;
+    let (list, r) = r.split_once(' ')?;
+    ev.set("rule.name", list);
+    let (verdict, r) = r.split_once(' ')?;
+    match verdict {
+        "denied" => {
+            ev.set("event.action", "denied");
+            ev.set("event.type", "denied");
+            ev.set("event.outcome", "failure");
+        }
+        "permitted" => {
+            ev.set("event.action", "permitted");
+            ev.set("event.type", "allowed");
+            ev.set("event.outcome", "success");
+        }
+        _ => return None,
+    }
+    let mut words = r.split(' ').filter(|w| !w.is_empty());
+    if extended {
+        let proto = words.next()?;
+        let t = match proto.to_ascii_lowercase().as_str() {
+            "1" => "icmp".to_string(),
+            "6" => "tcp".to_string(),
+            "17" => "udp".to_string(),
+            "47" => "gre".to_string(),
+            "50" => "esp".to_string(),
+            "58" | "icmpv6" | "ipv6-icmp" => "ipv6-icmp".to_string(),
+            p => p.to_string(),
+        };
+        ev.set("network.transport", t);
+    }
+    let (ip, port) = acl_ep(words.next()?)?;
+    set_ip(ev, "source.ip", ip)?;
+    if let Some(p) = port {
+        set_port(ev, "source.port", p)?;
+    }
+    let mut w = words.next()?;
+    // `(GigabitEthernet0/1 0011.2233.4455)` with `log-input`.
+    if let Some(iface) = w.strip_prefix('(') {
+        let iface = iface.trim_end_matches([')', ',']);
+        if !iface.is_empty() {
+            ev.set("observer.ingress.interface.name", iface);
+        }
+        if !w.ends_with(')') && !w.ends_with("),") {
+            let mac = words.next()?;
+            if let Some(m) = dotted_mac(mac.trim_end_matches([')', ','])) {
+                ev.set("source.mac", m);
+            }
+        }
+        w = words.next()?;
+    }
+    if extended {
+        if w != "->" {
+            return None;
+        }
+        let (ip, port) = acl_ep(words.next()?)?;
+        set_ip(ev, "destination.ip", ip)?;
+        if let Some(p) = port {
+            set_port(ev, "destination.port", p)?;
+        }
+        w = words.next()?;
+        // ICMP `(8/0),`.
+        if let Some(tc) = w.strip_prefix('(') {
+            let tc = tc.trim_end_matches([')', ',']);
+            let (t, c) = tc.split_once('/')?;
+            ev.set("cisco.ios.icmp_type", i64::from(t.parse::<u8>().ok()?));
+            ev.set("cisco.ios.icmp_code", i64::from(c.parse::<u8>().ok()?));
+            w = words.next()?;
+        }
+    }
+    if w.len() > 18 || !w.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    ev.set("network.packets", w.parse::<i64>().ok()?);
+    Some(())
+}
+
+/// Cisco's `0011.2233.4455` as ECS `00-11-22-33-44-55`.
+fn dotted_mac(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    if b.len() != 14 || b[4] != b'.' || b[9] != b'.' {
+        return None;
+    }
+    let hex: Vec<u8> = b.iter().copied().filter(|c| *c != b'.').collect();
+    if hex.len() != 12 || !hex.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let mut out = String::with_capacity(17);
+    for (i, c) in hex.iter().enumerate() {
+        if i > 0 && i % 2 == 0 {
+            out.push('-');
+        }
+        out.push(char::from(c.to_ascii_uppercase()));
+    }
+    Some(out)
+}
+
+/// `User 'admin' authentication for SSH2 Session from 10.0.0.5 (tty = 0)
+/// using crypto cipher 'aes256-ctr', hmac 'hmac-sha2-256' Succeeded`
+fn ssh_userauth(b: &str, ev: &mut Event) -> Option<()> {
+    let r = b.strip_prefix("User '")?;
+    let (user, r) = r.split_once('\'')?;
+    let success = if b.trim_end().ends_with("Succeeded") {
+        true
+    } else if b.trim_end().ends_with("Failed") {
+        false
+    } else {
+        authentication(ev, "ssh-login", false);
+        ev.fields.remove("event.outcome");
+        ev.set("user.name", user);
+        return None;
+    };
+    authentication(ev, "ssh-login", success);
+    ev.set("network.protocol", "ssh");
+    if !user.is_empty() {
+        ev.set("user.name", user);
+    }
+    let r = r.strip_prefix(" authentication for SSH2 Session from ")?;
+    let ip = r.split(' ').next()?;
+    set_ip(ev, "source.ip", ip)?;
+    Some(())
+}
+
+/// 802.1X, MAB and the authentication manager: `... for client
+/// (0011.2233.4455) on Interface Gi1/0/1 AuditSessionID 0A0A...`.
+fn port_auth(facility: &str, mnemonic: &str, b: &str, ev: &mut Event) -> Option<()> {
+    match mnemonic {
+        "SUCCESS" | "AUTHZSUCCESS" => authentication(ev, "port-authentication", true),
+        "FAIL" | "AUTHZFAIL" | "SECURITY_VIOLATION" => {
+            authentication(ev, "port-authentication", false)
+        }
+        _ => {
+            ev.logsource = LogSource::new(Some("cisco"), None, &["aaa"]);
+            ev.set("event.category", "authentication");
+            ev.set("event.action", mnemonic.to_ascii_lowercase());
+        }
+    }
+    if facility != "AUTHMGR" {
+        ev.set("cisco.ios.auth_method", facility.to_ascii_lowercase());
+    }
+    if let Some((_, r)) = b.split_once("client (") {
+        let (mac, _) = r.split_once(')')?;
+        match dotted_mac(mac) {
+            Some(m) => ev.set("source.mac", m),
+            None if mac != "unknown" && !mac.is_empty() => ev.set("user.name", mac),
+            None => {}
+        }
+    }
+    if let Some((_, r)) = b.split_once(" on Interface ") {
+        let iface = r.split(' ').next().unwrap_or("");
+        if !iface.is_empty() {
+            ev.set("interface.name", iface);
+        }
+    }
+    if let Some((_, r)) = b.split_once("AuditSessionID ") {
+        let id = r.split(' ').next().unwrap_or("");
+        if !id.is_empty() {
+            ev.set("cisco.ios.audit_session_id", id);
+        }
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::datetime;
+    use vedette_model::{FieldValue, Origin};
+
+    fn ev() -> Event {
+        Event::raw(
+            1,
+            datetime!(2026-11-25 03:00:00 UTC),
+            Origin::new("t", None),
+            b"",
+        )
+    }
+
+    fn run(text: &str) -> (Event, Result<(), ParseError>) {
+        let mut e = ev();
+        assert!(detect(text), "{text}");
+        let r = parse(text, &mut e);
+        (e, r)
+    }
+
+    fn s<'a>(e: &'a Event, k: &str) -> Option<&'a str> {
+        e.get_str(k)
+    }
+
+    fn i(e: &Event, k: &str) -> Option<i64> {
+        match e.get(k) {
+            Some(FieldValue::Int(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn headers() {
+        let (h, rest) = tag("%SYS-5-CONFIG_I: x").unwrap();
+        assert_eq!(
+            h,
+            Header {
+                facility: "SYS",
+                severity: 5,
+                mnemonic: "CONFIG_I"
+            }
+        );
+        assert_eq!(rest, " x");
+        assert!(tag("%ASA-6-302013: x").is_none());
+        assert!(tag("%FTD-6-302013: x").is_none());
+        assert!(tag("%SYS-8-CONFIG_I: x").is_none());
+        assert!(tag("%SYS-5-CONFIG_I x").is_none());
+        assert!(tag("%sys-5-CONFIG_I: x").is_none());
+        assert!(tag("%SYS-5-: x").is_none());
+        assert!(tag("%-5-X: x").is_none());
+        assert!(!detect("hello %SYS-5-CONFIG_I: x"));
+        assert!(!detect("user: a: b: c: d: %SYS-5-CONFIG_I: x"));
+        assert!(!detect("%ASA-4-106023: Deny"));
+        assert!(!detect(""));
+        assert!(!detect("%"));
+        assert!(detect("123: *Mar  1 18:46:11.123: %SYS-5-CONFIG_I: x"));
+        assert!(detect(
+            "45: router01: *Nov 25 10:00:00.123 ICT: %LINK-3-UPDOWN: x"
+        ));
+        assert!(detect(": 2026 Nov 25 10:00:00 UTC: %ETHPORT-5-IF_UP: x"));
+        assert!(detect("*Nov 25 10:00:00.123: %SYS-5-CONFIG_I: x"));
+    }
+
+    #[test]
+    fn prefix_time_and_sequence() {
+        let (e, r) = run("45: router01: Nov 25 03:00:00.250 UTC: %LINK-3-UPDOWN: Interface Gi0/1, changed state to down");
+        assert_eq!(r, Ok(()));
+        assert_eq!(i(&e, "cisco.ios.sequence"), Some(45));
+        assert_eq!(s(&e, "host.name"), Some("router01"));
+        assert_eq!(e.timestamp, datetime!(2026-11-25 03:00:00.25 UTC));
+        // Not authoritative: the receive time stays.
+        let (e, _) =
+            run("7: *Mar  1 18:46:11.123: %SYS-5-CONFIG_I: Configured from console by console");
+        assert_eq!(e.timestamp, datetime!(2026-11-25 03:00:00 UTC));
+        assert_eq!(s(&e, "user.name"), None);
+        // NX-OS, local zone name.
+        let (e, _) =
+            run(": 2026 Nov 25 10:00:00 ICT: %ETHPORT-5-IF_UP: Interface Ethernet1/1 is up");
+        assert_eq!(e.timestamp, datetime!(2026-11-25 03:00:00 UTC));
+        assert_eq!(s(&e, "event.code"), Some("ETHPORT-5-IF_UP"));
+    }
+
+    #[test]
+    fn logins() {
+        let (e, r) = run("%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: x] [Source: 10.0.0.5] [localport: 22] [Reason: Login Authentication Failed] at 10:00:00 UTC Wed Nov 25 2026");
+        assert_eq!(r, Ok(()));
+        assert_eq!(s(&e, "user.name"), Some("x"));
+        assert_eq!(s(&e, "source.ip"), Some("10.0.0.5"));
+        assert_eq!(i(&e, "destination.port"), Some(22));
+        assert_eq!(s(&e, "event.outcome"), Some("failure"));
+        assert_eq!(s(&e, "event.reason"), Some("Login Authentication Failed"));
+        assert!(e.logsource.admits(Some("cisco"), None, Some("aaa")));
+        let (e, r) = run("%SSH-5-SSH2_USERAUTH: User 'admin' authentication for SSH2 Session from 10.0.0.5 (tty = 0) using crypto cipher 'aes256-ctr', hmac 'hmac-sha2-256' Succeeded");
+        assert_eq!(r, Ok(()));
+        assert_eq!(s(&e, "user.name"), Some("admin"));
+        assert_eq!(s(&e, "event.outcome"), Some("success"));
+        assert_eq!(s(&e, "source.ip"), Some("10.0.0.5"));
+    }
+
+    #[test]
+    fn commands_and_config() {
+        let (e, r) =
+            run("%PARSER-5-CFGLOG_LOGGEDCMD: User:admin  logged command:no logging host 10.0.0.1");
+        assert_eq!(r, Ok(()));
+        assert_eq!(s(&e, "user.name"), Some("admin"));
+        assert_eq!(
+            s(&e, "process.command_line"),
+            Some("no logging host 10.0.0.1")
+        );
+        let (e, r) = run("%SYS-5-CONFIG_I: Configured from console by admin on vty0 (10.0.0.5)");
+        assert_eq!(r, Ok(()));
+        assert_eq!(s(&e, "user.name"), Some("admin"));
+        assert_eq!(s(&e, "source.ip"), Some("10.0.0.5"));
+        assert_eq!(s(&e, "cisco.ios.line"), Some("vty0"));
+    }
+
+    #[test]
+    fn access_lists() {
+        let (e, r) = run(
+            "%SEC-6-IPACCESSLOGP: list 101 denied tcp 10.0.0.5(51234) -> 203.0.113.9(22), 1 packet",
+        );
+        assert_eq!(r, Ok(()));
+        assert_eq!(s(&e, "rule.name"), Some("101"));
+        assert_eq!(i(&e, "source.port"), Some(51234));
+        assert_eq!(i(&e, "destination.port"), Some(22));
+        assert_eq!(i(&e, "network.packets"), Some(1));
+        let (e, r) = run("%SEC-6-IPACCESSLOGDP: list OUTSIDE permitted icmp 10.0.0.5 (GigabitEthernet0/1 0011.2233.4455) -> 8.8.8.8 (8/0), 5 packets");
+        assert_eq!(r, Ok(()));
+        assert_eq!(s(&e, "source.mac"), Some("00-11-22-33-44-55"));
+        assert_eq!(i(&e, "cisco.ios.icmp_type"), Some(8));
+        assert_eq!(i(&e, "network.packets"), Some(5));
+        assert_eq!(s(&e, "event.outcome"), Some("success"));
+        let (e, r) = run("%SEC-6-IPACCESSLOGS: list 10 denied 192.0.2.7 3 packets");
+        assert_eq!(r, Ok(()));
+        assert_eq!(s(&e, "source.ip"), Some("192.0.2.7"));
+        assert_eq!(i(&e, "network.packets"), Some(3));
+        let (e, r) = run("%SEC-6-IPACCESSLOGP: list 101 denied tcp bogus(1) -> x, 1 packet");
+        assert!(r.is_err());
+        assert_eq!(s(&e, "event.code"), Some("SEC-6-IPACCESSLOGP"));
+    }
+
+    #[test]
+    fn interfaces_and_dot1x() {
+        let (e, r) = run("%LINEPROTO-5-UPDOWN: Line protocol on Interface GigabitEthernet0/1, changed state to up");
+        assert_eq!(r, Ok(()));
+        assert_eq!(s(&e, "interface.name"), Some("GigabitEthernet0/1"));
+        assert_eq!(s(&e, "cisco.ios.state"), Some("up"));
+        let (e, r) = run("%DOT1X-5-FAIL: Authentication failed for client (0011.2233.4455) on Interface Gi1/0/1 AuditSessionID 0A0A0A0A000000120003C2E1");
+        assert_eq!(r, Ok(()));
+        assert_eq!(s(&e, "event.outcome"), Some("failure"));
+        assert_eq!(s(&e, "interface.name"), Some("Gi1/0/1"));
+        assert_eq!(s(&e, "source.mac"), Some("00-11-22-33-44-55"));
+    }
+
+    #[test]
+    fn sequence_as_tag() {
+        let mut e = ev();
+        e.set("process.name", "123");
+        let t = "*Nov 25 10:00:00.123: %SYS-5-CONFIG_I: Configured from console by admin on vty0 (10.0.0.5)";
+        assert_eq!(parse(t, &mut e), Ok(()));
+        assert_eq!(s(&e, "process.name"), None);
+        assert_eq!(i(&e, "cisco.ios.sequence"), Some(123));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(s in "\\PC{0,200}", t in "[A-Za-z0-9_ ().:>,'\\[\\]/-]{0,100}") {
+            for text in [
+                s.as_str(),
+                t.as_str(),
+                &format!("%SEC-6-IPACCESSLOGP: list {t}"),
+                &format!("%SEC_LOGIN-5-LOGIN_SUCCESS: {t}"),
+                &format!("%DOT1X-5-FAIL: {t}"),
+                &format!("%SYS-5-CONFIG_I: {t}"),
+                &format!("%SSH-5-SSH2_USERAUTH: {t}"),
+                &format!("{t}: %LINK-3-UPDOWN: {s}"),
+            ] {
+                let mut e = ev();
+                let _ = detect(text);
+                let _ = parse(text, &mut e);
+            }
+        }
+    }
+}
