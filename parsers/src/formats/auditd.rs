@@ -203,17 +203,6 @@ fn epoch(t: &str) -> Option<(i64, u32, u32)> {
     Some((secs, nanos, f.len().min(9) as u32))
 }
 
-/// The `(node, serial)` of a record, which the records of one audit event
-/// share, so that a later stage can join them; `None` when `text` is not an
-/// audit record or its serial is not a number. Cheap: reads the header
-/// only.
-// Not called yet: the pipeline's join will use it.
-#[allow(dead_code)]
-pub(super) fn record_id(text: &str) -> Option<(Option<&str>, u64)> {
-    let h = header(text).ok()?;
-    Some((h.node, h.serial?))
-}
-
 /// How a value was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Quote {
@@ -762,20 +751,6 @@ mod tests {
         assert!(!detect("date=2026-11-25 type=SYSCALL msg=audit(1.2:3)"));
         assert!(!detect(""));
         assert!(!detect("node="));
-    }
-
-    #[test]
-    fn record_ids() {
-        assert_eq!(
-            record_id("node=web1 type=PATH msg=audit(1795575600.123:4567): item=0"),
-            Some((Some("web1"), 4567))
-        );
-        assert_eq!(
-            record_id("type=PATH msg=audit(1795575600.123:4567): item=0"),
-            Some((None, 4567))
-        );
-        assert_eq!(record_id("type=PATH msg=audit(x): item=0"), None);
-        assert_eq!(record_id("hello"), None);
     }
 
     #[test]
