@@ -930,7 +930,6 @@ mod tests {
             ] {
                 let mut ev = event();
                 let _ = detect(text);
-                let _ = record_id(text);
                 let _ = parse(text, &mut ev);
             }
         }
