@@ -152,19 +152,16 @@ pub async fn serve(cfg: Config) -> Result<()> {
 }
 
 /// Binds `addr`; when that is the IPv6 wildcard (`[::]`, the default) and
-/// the host has no IPv6, falls back to the IPv4 wildcard on the same port.
-fn bind_dual<T, E: std::fmt::Display>(
-    addr: SocketAddr,
-    bind: impl Fn(SocketAddr) -> Result<T, E>,
-) -> Result<T, E> {
-    match bind(addr) {
-        Err(e) if addr.ip() == std::net::Ipv6Addr::UNSPECIFIED => {
-            let v4 = SocketAddr::new(std::net::Ipv4Addr::UNSPECIFIED.into(), addr.port());
-            tracing::warn!("cannot bind {addr} ({e}); trying {v4}");
-            bind(v4)
-        }
-        r => r,
+/// the host has no IPv6 at all, binds the IPv4 wildcard on the same port.
+/// Any other failure (a port in use, say) is reported as it is.
+fn bind_dual<T, E>(addr: SocketAddr, bind: impl Fn(SocketAddr) -> Result<T, E>) -> Result<T, E> {
+    if addr.ip() == std::net::Ipv6Addr::UNSPECIFIED && std::net::UdpSocket::bind("[::]:0").is_err()
+    {
+        let v4 = SocketAddr::new(std::net::Ipv4Addr::UNSPECIFIED.into(), addr.port());
+        tracing::warn!("this host has no IPv6; listening on {v4} instead of {addr}");
+        return bind(v4);
     }
+    bind(addr)
 }
 
 fn outcome(r: std::thread::Result<Result<()>>) -> String {
