@@ -387,6 +387,17 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
         })
 }
 
+/// A vendor's separate local `date` and `time`, in `zone` when it is an
+/// offset (`+0700`, `+07:00`, `+07`, `Z`/`UTC`), else in the configured
+/// default zone (a zone name, or none).
+pub(super) fn local_in_zone(date: &str, time: &str, zone: Option<&str>) -> Option<OffsetDateTime> {
+    let local = local_datetime(date, time)?;
+    let offset = zone
+        .and_then(parse_offset)
+        .unwrap_or_else(crate::default_offset);
+    Some(local.assume_offset(offset))
+}
+
 /// `YYYY-MM-DD` and `HH:MM:SS` (exactly) as a local date and time.
 pub(super) fn local_datetime(date: &str, time: &str) -> Option<PrimitiveDateTime> {
     let (d, t) = (date.as_bytes(), time.as_bytes());
@@ -758,14 +769,11 @@ fn finish(ev: &mut Event, f: &Fg<'_>) {
 
     // `eventtime` is an absolute epoch time; `date`/`time` are local to
     // `tz`, or to the deployment's zone (+07:00) when there is no `tz`.
-    let at = f.eventtime.as_deref().and_then(epoch).or_else(|| {
-        let local = local_datetime(f.date.as_deref()?, f.time.as_deref()?)?;
-        let offset =
-            f.tz.as_deref()
-                .and_then(parse_offset)
-                .unwrap_or_else(crate::default_offset);
-        Some(local.assume_offset(offset))
-    });
+    let at = f
+        .eventtime
+        .as_deref()
+        .and_then(epoch)
+        .or_else(|| local_in_zone(f.date.as_deref()?, f.time.as_deref()?, f.tz.as_deref()));
     if let Some(t) = at {
         ev.timestamp = t.to_offset(UtcOffset::UTC);
     }

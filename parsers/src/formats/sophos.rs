@@ -19,8 +19,8 @@ use time::UtcOffset;
 use vedette_model::{Event, LogSource};
 
 use super::fortigate::{
-    auth_outcome, local_datetime, parse_offset, set_count, set_ip, set_mac, set_port,
-    set_proto_number, set_text, set_url, set_verdict, verdict, Pairs, Raw,
+    auth_outcome, local_in_zone, set_count, set_ip, set_mac, set_port, set_proto_number, set_text,
+    set_url, set_verdict, verdict, Pairs, Raw,
 };
 use crate::timestamp::parse_iso;
 use crate::ParseError;
@@ -254,13 +254,11 @@ fn finish(ev: &mut Event, f: &Xg<'_>) {
         .and_then(parse_iso)
         .map(|t| t.resolve(crate::default_offset()))
         .or_else(|| {
-            let local = local_datetime(f.date.as_deref()?, f.time.as_deref()?)?;
-            let offset = f
-                .timezone
-                .as_deref()
-                .and_then(parse_offset)
-                .unwrap_or_else(crate::default_offset);
-            Some(local.assume_offset(offset))
+            local_in_zone(
+                f.date.as_deref()?,
+                f.time.as_deref()?,
+                f.timezone.as_deref(),
+            )
         });
     if let Some(t) = at {
         ev.timestamp = t.to_offset(UtcOffset::UTC);
