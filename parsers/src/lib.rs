@@ -44,10 +44,15 @@
 //! into ECS fields (`event.action`, `event.outcome`, `user.name`,
 //! `source.ip`, ...), and every syslog record gets its Sigma log source from
 //! [`LINUX_PROGRAMS`].
+//!
+//! Windows event log files (`.evtx`) are read by [`evtx`]: each record
+//! becomes the JSON a forwarder would send and goes through
+//! [`Parser::parse`] like any live record.
 #![deny(missing_docs)]
 
 mod auth;
 mod error;
+pub mod evtx;
 mod formats;
 mod logsource;
 mod rfc3164;

@@ -19,7 +19,10 @@
 //! number), `Channel`, `Provider_Name` and `Computer`. ECS copies follow
 //! (`event.code`, `host.name`, `winlog.*`, `user.name`, `source.ip`,
 //! `process.*` for process creation), and the Sigma log source comes from
-//! [`SERVICES`] and [`CATEGORIES`]. Everything else in the record is kept
+//! [`SERVICES`] and [`CATEGORIES`]. Event data names with spaces (Windows
+//! Defender's `Threat Name`, `Process Name`, `New Value`, ...) are also set
+//! with the spaces removed (`ThreatName`), the names Sigma rules use, unless
+//! the record has that name itself. Everything else in the record is kept
 //! flattened under its dotted path (`Event.System.Execution.#attributes.ProcessID`,
 //! `agent.version`, ...); Winlogbeat's `winlog` object is kept whole.
 //!
@@ -337,6 +340,20 @@ impl Sink<'_> {
         self.ev.set(key, value(v));
     }
 
+    /// A value under `name` with its spaces removed, when it has any
+    /// (Defender's `Threat Name` is also `ThreatName`, the name Sigma rules
+    /// use), unless the record has that name itself: its own value wins,
+    /// whichever comes first.
+    fn keep_joined(&mut self, name: &str, v: &JsonScalar<'_>) {
+        if !name.contains(' ') {
+            return;
+        }
+        let joined: String = name.split(' ').collect();
+        if self.ev.get(&joined).is_none() {
+            self.keep(&joined, v);
+        }
+    }
+
     /// A normalized field (the budget kept back covers these).
     fn put(&mut self, key: &str, v: impl Into<FieldValue>) {
         self.ev.set(key, v);
@@ -432,11 +449,18 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         match native_name(shape, k) {
             Some(name) => {
                 sink.keep(name, v);
+                sink.keep_joined(name, v);
                 if shape == Shape::Winlogbeat {
                     sink.keep(k, v);
                 }
             }
-            None => sink.keep(k, v),
+            None => {
+                sink.keep(k, v);
+                // NXLog puts the event data at the top level.
+                if shape == Shape::Nxlog && !k.contains('.') {
+                    sink.keep_joined(k, v);
+                }
+            }
         }
     }
     normalize(&mut sink, &core);
@@ -1117,6 +1141,31 @@ mod tests {
             LogSource::new(Some("windows"), Some("process_creation"), &["sysmon"])
         );
         assert_eq!(ev.get_str("event.module"), Some("windows"));
+    }
+
+    #[test]
+    fn names_with_spaces_also_go_without() {
+        let ev = parse(
+            r##"{"Event":{"System":{"EventID":1116,"Channel":"Microsoft-Windows-Windows Defender/Operational"},"EventData":{"Threat Name":"Tool:Win32/EICAR_Test_File","Process Name":"C:\\x.exe","Severity ID":"5","New  Value":"a","SourceName":"own","Source Name":"joined"}}}"##,
+        );
+        assert_eq!(ev.error, None);
+        assert_eq!(
+            ev.get_str("Threat Name"),
+            Some("Tool:Win32/EICAR_Test_File")
+        );
+        assert_eq!(ev.get_str("ThreatName"), Some("Tool:Win32/EICAR_Test_File"));
+        assert_eq!(ev.get_str("ProcessName"), Some("C:\\x.exe"));
+        assert_eq!(ev.get_str("SeverityID"), Some("5"));
+        assert_eq!(ev.get_str("NewValue"), Some("a"));
+        // The record's own name wins, whichever comes first.
+        assert_eq!(ev.get_str("SourceName"), Some("own"));
+        assert_eq!(ev.get_str("Source Name"), Some("joined"));
+        let ev = parse(
+            r##"{"EventID":1116,"Channel":"Microsoft-Windows-Windows Defender/Operational","Threat Name":"x","ThreatName":"y"}"##,
+        );
+        assert_eq!(ev.get_str("ThreatName"), Some("y"));
+        assert_eq!(ev.get_str("Threat Name"), Some("x"));
+        assert_eq!(ev.logsource.services, ["windefend"]);
     }
 
     #[test]
