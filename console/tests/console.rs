@@ -51,6 +51,7 @@ fn alert(seq: u64, title: &str, severity: Severity, at: OffsetDateTime, ev: &Eve
         created: at,
         host: ev.get_str("host.name").map(str::to_string),
         event: ev.to_json(),
+        correlation: None,
     }
 }
 

@@ -33,7 +33,9 @@
 #![deny(missing_docs)]
 
 mod adapter;
+mod correlator;
 mod load;
+mod meta;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -41,11 +43,15 @@ use std::sync::{Arc, RwLock};
 
 use rsigma_eval::Engine;
 use time::OffsetDateTime;
-use vedette_model::{Event, LogSource, NewAlert, Severity};
+use vedette_model::{AlertCorrelation, Event, LogSource, NewAlert, Severity};
 
+pub use correlator::{
+    CorrelationConfig, Correlator, CorrelatorStats, RestoreOutcome, StateError, StateFile,
+};
 pub use load::{LoadReport, RuleError, RuleErrorKind};
+use meta::CorrelationSet;
 
-/// A rule that matched an event.
+/// A rule that matched an event, or a correlation that fired on it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detection {
     /// The rule id (the title when the rule has none).
@@ -56,10 +62,14 @@ pub struct Detection {
     pub level: Severity,
     /// The rule tags.
     pub tags: Vec<String>,
+    /// For a correlation rule: its group, aggregate and the events that
+    /// made it fire. `None` for a detection rule's match.
+    pub correlation: Option<AlertCorrelation>,
 }
 
 impl Detection {
-    /// The alert this detection raises for `event`.
+    /// The alert this detection raises for `event` (for a correlation: the
+    /// event that completed it).
     pub fn to_alert(&self, event: &Event, now: OffsetDateTime) -> NewAlert {
         NewAlert {
             rule_id: self.rule_id.clone(),
@@ -71,6 +81,7 @@ impl Detection {
             created: now,
             host: event.get_str("host.name").map(str::to_string),
             event: event.to_json(),
+            correlation: self.correlation.clone(),
         }
     }
 }
@@ -91,16 +102,31 @@ struct RuleSource {
     service: Option<String>,
 }
 
+impl RuleSource {
+    fn of(ls: &rsigma_parser::LogSource) -> RuleSource {
+        let low = |s: &Option<String>| s.as_deref().map(str::to_ascii_lowercase);
+        RuleSource {
+            product: low(&ls.product),
+            category: low(&ls.category),
+            service: low(&ls.service),
+        }
+    }
+}
+
 /// The rules of one log source, compiled together.
 struct Bucket {
     source: RuleSource,
     engine: Engine,
 }
 
-/// A compiled, immutable set of Sigma detection rules.
+/// A compiled, immutable set of Sigma rules: detection rules (with the
+/// filter rules applied to them) for [`Detector::detect`], and the
+/// correlation rules a [`Correlator`] runs on their matches.
 pub struct SigmaRuleSet {
     buckets: Vec<Bucket>,
     rules: usize,
+    filters: usize,
+    correlations: Arc<CorrelationSet>,
     /// Which buckets admit an event log source: computed once per distinct
     /// log source (there are few), then read-only.
     routes: RwLock<HashMap<LogSource, Arc<[usize]>>>,
@@ -110,9 +136,17 @@ impl std::fmt::Debug for SigmaRuleSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SigmaRuleSet")
             .field("rules", &self.rules)
+            .field("filters", &self.filters)
+            .field("correlations", &self.correlations.len())
             .field("logsources", &self.buckets.len())
             .finish()
     }
+}
+
+/// A detection rule that compiled, as later steps need to know it.
+pub(crate) struct Loaded {
+    pub rule: rsigma_parser::SigmaRule,
+    pub bucket: usize,
 }
 
 impl SigmaRuleSet {
@@ -124,7 +158,10 @@ impl SigmaRuleSet {
         let (set, compiled) =
             Self::from_sources(sources.iter().map(|(p, s)| (p.as_str(), s.as_str())));
         report.loaded = compiled.loaded;
+        report.correlations = compiled.correlations;
+        report.filters = compiled.filters;
         report.errors.extend(compiled.errors);
+        report.warnings.extend(compiled.warnings);
         (set, report)
     }
 
@@ -134,27 +171,13 @@ impl SigmaRuleSet {
         I: IntoIterator<Item = (&'a str, &'a str)>,
     {
         let mut report = LoadReport::default();
+        let mut meta = load::MetaRules::default();
         let mut buckets: Vec<Bucket> = Vec::new();
         let mut by_source: HashMap<RuleSource, usize> = HashMap::new();
+        let mut loaded: Vec<Loaded> = Vec::new();
         for (name, text) in sources {
-            for rule in load::parse_rules(name, text, &mut report) {
-                let source = RuleSource {
-                    product: rule
-                        .logsource
-                        .product
-                        .as_deref()
-                        .map(str::to_ascii_lowercase),
-                    category: rule
-                        .logsource
-                        .category
-                        .as_deref()
-                        .map(str::to_ascii_lowercase),
-                    service: rule
-                        .logsource
-                        .service
-                        .as_deref()
-                        .map(str::to_ascii_lowercase),
-                };
+            for rule in load::parse_rules(name, text, &mut report, &mut meta) {
+                let source = RuleSource::of(&rule.logsource);
                 let idx = *by_source.entry(source.clone()).or_insert_with(|| {
                     buckets.push(Bucket {
                         source,
@@ -163,7 +186,10 @@ impl SigmaRuleSet {
                     buckets.len() - 1
                 });
                 match buckets[idx].engine.add_rule(&rule) {
-                    Ok(()) => report.loaded += 1,
+                    Ok(()) => {
+                        report.loaded += 1;
+                        loaded.push(Loaded { rule, bucket: idx });
+                    }
                     Err(e) => report.errors.push(RuleError {
                         path: name.to_string(),
                         rule: Some(rule_key(&rule.id, &rule.title)),
@@ -173,11 +199,20 @@ impl SigmaRuleSet {
                 }
             }
         }
+        let engines: Vec<&mut Engine> = buckets.iter_mut().map(|b| &mut b.engine).collect();
+        let filters = meta::apply_filters(meta.filters, &loaded, engines, &mut report);
+        let correlations = CorrelationSet::build(meta.correlations, &loaded, &mut report);
+        report.filters = filters;
+        report.correlations = correlations.len();
+        // Buckets are indexed by position in `loaded`; only now may empty
+        // ones go.
         buckets.retain(|b| b.engine.rule_count() > 0);
         let rules = buckets.iter().map(|b| b.engine.rule_count()).sum();
         let set = SigmaRuleSet {
             buckets,
             rules,
+            filters,
+            correlations: Arc::new(correlations),
             routes: RwLock::new(HashMap::new()),
         };
         (set, report)
@@ -186,6 +221,22 @@ impl SigmaRuleSet {
     /// An empty rule set.
     pub fn empty() -> SigmaRuleSet {
         Self::from_sources(std::iter::empty()).0
+    }
+
+    /// How many correlation rules are loaded.
+    pub fn correlation_count(&self) -> usize {
+        self.correlations.len()
+    }
+
+    /// How many filter rules were applied.
+    pub fn filter_count(&self) -> usize {
+        self.filters
+    }
+
+    /// A new, empty correlation state for this rule set's correlation
+    /// rules. One per node, fed in event order (see [`Correlator`]).
+    pub fn correlator(&self, config: CorrelationConfig) -> Correlator {
+        Correlator::new(self.correlations.clone(), config)
     }
 
     fn route(&self, ls: &LogSource) -> Arc<[usize]> {
@@ -216,11 +267,12 @@ impl SigmaRuleSet {
     }
 }
 
-fn rule_key(id: &Option<String>, title: &str) -> String {
+/// How alerts and the store name a rule: its id, or its title without one.
+pub(crate) fn rule_key(id: &Option<String>, title: &str) -> String {
     id.clone().unwrap_or_else(|| title.to_string())
 }
 
-fn level(l: Option<&rsigma_parser::Level>) -> Severity {
+pub(crate) fn level(l: Option<&rsigma_parser::Level>) -> Severity {
     use rsigma_parser::Level;
     match l {
         Some(Level::Informational) => Severity::Informational,
@@ -246,6 +298,7 @@ impl Detector for SigmaRuleSet {
                     level: level(h.level.as_ref()),
                     title: h.rule_title,
                     tags: h.tags,
+                    correlation: None,
                 });
             }
         }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use rsigma_parser::SigmaRule;
+use rsigma_parser::{CorrelationRule, FilterRule, SigmaRule};
 
 /// Why a rule did not load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,9 +15,15 @@ pub enum RuleErrorKind {
     Parse,
     /// The rule parsed but its detection could not be compiled.
     Compile,
-    /// A valid Sigma document of a kind this engine does not run yet
-    /// (correlation or filter rules).
+    /// A valid Sigma document of a kind this engine does not run. No longer
+    /// produced since correlation and filter rules run; kept so that codes
+    /// stay stable.
     Unsupported,
+    /// A correlation rule refers to a rule that is not loaded, or
+    /// correlations refer to each other in a cycle.
+    Reference,
+    /// Warning: a filter rule names no loaded rule, so it filters nothing.
+    FilterUnused,
 }
 
 impl RuleErrorKind {
@@ -28,6 +34,8 @@ impl RuleErrorKind {
             RuleErrorKind::Parse => "E002",
             RuleErrorKind::Compile => "E003",
             RuleErrorKind::Unsupported => "E004",
+            RuleErrorKind::Reference => "E005",
+            RuleErrorKind::FilterUnused => "W001",
         }
     }
 }
@@ -57,13 +65,37 @@ impl fmt::Display for RuleError {
 
 impl std::error::Error for RuleError {}
 
-/// The outcome of loading rules: how many loaded, and each failure.
+/// The outcome of loading rules: how many loaded, each failure, and the
+/// warnings about rules that loaded but may not do what their author meant.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadReport {
     /// Detection rules compiled.
     pub loaded: usize,
+    /// Correlation rules compiled.
+    pub correlations: usize,
+    /// Filter rules applied.
+    pub filters: usize,
     /// Rules or files that did not load.
     pub errors: Vec<RuleError>,
+    /// Rules that loaded with a problem (codes `W...`), such as a filter
+    /// that names no loaded rule.
+    pub warnings: Vec<RuleError>,
+}
+
+impl LoadReport {
+    /// Every rule that loaded: detection, correlation and filter rules.
+    pub fn total_loaded(&self) -> usize {
+        self.loaded + self.correlations + self.filters
+    }
+}
+
+/// The documents of one file that are not plain detection rules.
+#[derive(Debug, Default)]
+pub(crate) struct MetaRules {
+    /// Correlation rules with the file they came from.
+    pub correlations: Vec<(String, CorrelationRule)>,
+    /// Filter rules with the file they came from.
+    pub filters: Vec<(String, FilterRule)>,
 }
 
 /// Reads every rule file under `paths`, in a stable order.
@@ -125,9 +157,14 @@ fn collect(p: &Path, files: &mut Vec<PathBuf>, report: &mut LoadReport) {
     }
 }
 
-/// Parses one file's text; detection rules are returned, everything else
-/// that did not become a running rule goes into the report.
-pub(crate) fn parse_rules(name: &str, text: &str, report: &mut LoadReport) -> Vec<SigmaRule> {
+/// Parses one file's text; detection rules are returned, correlation and
+/// filter rules go into `meta`, and parse errors into the report.
+pub(crate) fn parse_rules(
+    name: &str,
+    text: &str,
+    report: &mut LoadReport,
+    meta: &mut MetaRules,
+) -> Vec<SigmaRule> {
     let collection = match rsigma_parser::parse_sigma_yaml(text) {
         Ok(c) => c,
         Err(e) => {
@@ -148,21 +185,17 @@ pub(crate) fn parse_rules(name: &str, text: &str, report: &mut LoadReport) -> Ve
             reason: e.clone(),
         });
     }
-    for c in &collection.correlations {
-        report.errors.push(RuleError {
-            path: name.to_string(),
-            rule: Some(c.id.clone().unwrap_or_else(|| c.title.clone())),
-            kind: RuleErrorKind::Unsupported,
-            reason: "correlation rules are not run by this engine yet".into(),
-        });
-    }
-    for f in &collection.filters {
-        report.errors.push(RuleError {
-            path: name.to_string(),
-            rule: Some(f.id.clone().unwrap_or_else(|| f.title.clone())),
-            kind: RuleErrorKind::Unsupported,
-            reason: "filter rules are not run by this engine yet".into(),
-        });
-    }
+    meta.correlations.extend(
+        collection
+            .correlations
+            .into_iter()
+            .map(|c| (name.to_string(), c)),
+    );
+    meta.filters.extend(
+        collection
+            .filters
+            .into_iter()
+            .map(|f| (name.to_string(), f)),
+    );
     collection.rules
 }

@@ -81,6 +81,32 @@ pub struct NewAlert {
     pub host: Option<String>,
     /// The event as JSON ([`crate::Event::to_json`]).
     pub event: serde_json::Value,
+    /// For a correlation rule's alert: what it correlated. The event above
+    /// is then the one that completed the correlation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation: Option<AlertCorrelation>,
+}
+
+/// What a Sigma correlation rule saw when it fired.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertCorrelation {
+    /// The correlation type: `event_count`, `value_count`, `temporal`,
+    /// `temporal_ordered`, `value_sum`, `value_avg`, `value_percentile` or
+    /// `value_median`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The `group-by` fields and their values (`source.ip` -> `203.0.113.7`);
+    /// fields absent from the events are left out.
+    pub group: std::collections::BTreeMap<String, String>,
+    /// The aggregate that met the condition: a count, a number of distinct
+    /// values or rules, a sum, an average or a percentile.
+    pub value: f64,
+    /// The correlation window, in seconds.
+    pub timespan_secs: u64,
+    /// The spool sequence numbers (event ids) of the events in the window
+    /// that made it fire, oldest first, at most the configured
+    /// `max_linked_events` most recent ones.
+    pub linked_events: Vec<u64>,
 }
 
 /// A stored alert.

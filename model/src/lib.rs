@@ -22,7 +22,7 @@
 mod alert;
 mod event;
 
-pub use alert::{Alert, NewAlert, Severity, UnknownSeverity};
+pub use alert::{Alert, AlertCorrelation, NewAlert, Severity, UnknownSeverity};
 pub use event::{Event, FieldValue, Fields, LogSource, Origin};
 
 /// Formats a time as RFC 3339 in UTC with millisecond precision, the one

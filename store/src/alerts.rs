@@ -255,6 +255,7 @@ fn alert_from_row(row: &sqlx::any::AnyRow) -> Result<Alert> {
             host: row.try_get("host")?,
             event: serde_json::from_str(&event)
                 .map_err(|e| StoreError::corrupt("alert.event", e))?,
+            correlation: None,
         },
     })
 }

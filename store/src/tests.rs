@@ -33,6 +33,7 @@ fn alert(
         created: at(created_ms),
         host: host.map(str::to_string),
         event: serde_json::json!({ "event.id": seq.to_string(), "message": "pwned? ünïcode", "n": 1.5 }),
+        correlation: None,
     }
 }
 
