@@ -3,7 +3,7 @@
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -13,8 +13,9 @@ use vedette_model::{Alert, Severity};
 use vedette_search::{EventQuery, MAX_WINDOW};
 use vedette_store::AlertQuery;
 
-use crate::auth::Authenticated;
+use crate::auth::{Authenticated, ClientIp};
 use crate::{ApiError, Shared};
+use vedette_store::{NewAudit, Principal, Scope};
 
 /// Default page size.
 pub(crate) const DEFAULT_LIMIT: u32 = 50;
@@ -28,6 +29,7 @@ pub(crate) fn routes() -> Router<Shared> {
     Router::new()
         .merge(alert_routes())
         .merge(event_routes())
+        .merge(crate::admin::routes())
         .route("/me", get(me))
 }
 
@@ -35,6 +37,7 @@ fn alert_routes() -> Router<Shared> {
     Router::new()
         .route("/alerts", get(list_alerts))
         .route("/alerts/{id}", get(get_alert))
+        .route("/alerts/{id}/status", post(set_alert_status))
 }
 
 fn event_routes() -> Router<Shared> {
@@ -104,7 +107,7 @@ pub(crate) fn text_param(name: &str, v: Option<String>) -> Result<Option<String>
 }
 
 impl AlertParams {
-    fn into_query(self) -> Result<AlertQuery, ApiError> {
+    pub(crate) fn into_query(self, scope: &Scope) -> Result<AlertQuery, ApiError> {
         let min_severity = text_param("severity", self.severity)?
             .map(|s| s.trim().parse::<Severity>())
             .transpose()
@@ -120,28 +123,142 @@ impl AlertParams {
             status: text_param("status", self.status)?,
             rule_id: text_param("rule_id", self.rule_id)?,
             host: text_param("host", self.host)?,
+            scope: scope.clone(),
         })
     }
 }
 
 async fn list_alerts(
-    _who: Authenticated,
+    who: Authenticated,
     State(s): State<Shared>,
     ApiQuery(params): ApiQuery<AlertParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let query = params.into_query()?;
+    let query = params.into_query(&who.principal.scope)?;
     let page = s.app.store.list_alerts(&query).await?;
     Ok(Json(json!({ "total": page.total, "alerts": page.alerts })))
 }
 
 async fn get_alert(
-    _who: Authenticated,
+    who: Authenticated,
     State(s): State<Shared>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Alert>, ApiError> {
+    Ok(Json(visible_alert(&s, &who.principal, id).await?))
+}
+
+/// The alert `id` when the principal may see it; another organization's
+/// alert is "not found", exactly like a missing one.
+pub(crate) async fn visible_alert(s: &Shared, who: &Principal, id: i64) -> Result<Alert, ApiError> {
     match s.app.store.get_alert(id).await? {
-        Some(alert) => Ok(Json(alert)),
-        None => Err(ApiError::not_found("alert", id)),
+        Some(alert) if who.scope.allows(alert.organization.as_deref()) => Ok(alert),
+        _ => Err(ApiError::not_found("alert", id)),
+    }
+}
+
+/// Body of `POST /alerts/{id}/status`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StatusChange {
+    /// The new status: `new`, `acknowledged`, `true_positive`,
+    /// `false_positive`, `closed`.
+    status: String,
+    /// Why (kept in the audit log).
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// The workflow statuses an alert can take.
+pub(crate) const ALERT_STATUSES: &[&str] = &[
+    "new",
+    "acknowledged",
+    "true_positive",
+    "false_positive",
+    "closed",
+];
+
+/// Changes an alert's status, audited. Auditors may not; officers only
+/// within their organization.
+pub(crate) async fn change_alert_status(
+    s: &Shared,
+    who: &Principal,
+    id: i64,
+    status: &str,
+    reason: Option<&str>,
+    ip: Option<std::net::IpAddr>,
+) -> Result<Alert, ApiError> {
+    require_write(who)?;
+    if !ALERT_STATUSES.contains(&status) {
+        return Err(ApiError::bad_request(format!(
+            "status must be one of {}",
+            ALERT_STATUSES.join(", ")
+        )));
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.len() > MAX_PARAM_LEN) {
+        return Err(ApiError::bad_request(format!(
+            "reason is longer than {MAX_PARAM_LEN} bytes"
+        )));
+    }
+    if status == "false_positive" && reason.is_none() {
+        return Err(ApiError::bad_request(
+            "marking an alert a false positive needs a reason",
+        ));
+    }
+    let before = visible_alert(s, who, id).await?;
+    s.app.store.set_alert_status(id, status).await?;
+    let target = format!("alert:{id}");
+    let detail = match reason {
+        Some(r) => format!("{} -> {status}: {r}", before.status),
+        None => format!("{} -> {status}", before.status),
+    };
+    let ip = ip.map(|ip| ip.to_string());
+    let mut e = NewAudit::by(who, "alert.status");
+    e.target = Some(&target);
+    e.detail = &detail;
+    e.source = ip.as_deref();
+    s.app.store.audit(&e).await?;
+    visible_alert(s, who, id).await
+}
+
+/// Refuses read-only principals (auditors).
+pub(crate) fn require_write(who: &Principal) -> Result<(), ApiError> {
+    if who.can_write() {
+        Ok(())
+    } else {
+        Err(ApiError::denied("the auditor role is read-only"))
+    }
+}
+
+async fn set_alert_status(
+    who: Authenticated,
+    ClientIp(ip): ClientIp,
+    State(s): State<Shared>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<StatusChange>,
+) -> Result<Json<Alert>, ApiError> {
+    let alert = change_alert_status(
+        &s,
+        &who.principal,
+        id,
+        body.status.trim(),
+        body.reason.as_deref(),
+        ip,
+    )
+    .await?;
+    Ok(Json(alert))
+}
+
+/// `Json` whose rejection is a JSON 400 (or 415) with the reason.
+pub(crate) struct ApiJson<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|Json(v)| ApiJson(v))
+            .map_err(|e| ApiError::bad_request(e.body_text()))
     }
 }
 
@@ -195,6 +312,7 @@ pub(crate) fn event_query(
         to,
         limit,
         offset,
+        orgs: None,
     })
 }
 
@@ -208,26 +326,38 @@ pub(crate) async fn run_search(
 }
 
 async fn search_events(
-    _who: Authenticated,
+    who: Authenticated,
     State(s): State<Shared>,
     ApiQuery(p): ApiQuery<EventParams>,
 ) -> Result<Json<Value>, ApiError> {
     let from = rfc3339_param("from", p.from)?;
     let to = rfc3339_param("to", p.to)?;
-    let query = event_query(p.q, from, to, check_limit(p.limit)?, p.offset.unwrap_or(0))?;
+    let mut query = event_query(p.q, from, to, check_limit(p.limit)?, p.offset.unwrap_or(0))?;
+    query.orgs = who.principal.scope.orgs().map(<[String]>::to_vec);
     let page = run_search(&s, query).await?;
     Ok(Json(json!({ "total": page.total, "events": page.events })))
 }
 
 async fn get_event(
-    _who: Authenticated,
+    who: Authenticated,
     State(s): State<Shared>,
     ApiPath(id): ApiPath<u64>,
 ) -> Result<Json<Value>, ApiError> {
+    Ok(Json(visible_event(&s, &who.principal, id).await?))
+}
+
+/// The event `id` when the principal may see it (else "not found").
+pub(crate) async fn visible_event(s: &Shared, who: &Principal, id: u64) -> Result<Value, ApiError> {
     let searcher = s.app.search.clone();
     match tokio::task::spawn_blocking(move || searcher.get(id)).await?? {
-        Some(event) => Ok(Json(event)),
-        None => Err(ApiError::not_found("event", id)),
+        Some(event)
+            if who
+                .scope
+                .allows(event.get("organization.id").and_then(Value::as_str)) =>
+        {
+            Ok(event)
+        }
+        _ => Err(ApiError::not_found("event", id)),
     }
 }
 
@@ -237,6 +367,8 @@ async fn me(who: Authenticated) -> Json<Value> {
         "name": p.name,
         "role": p.role.as_str(),
         "kind": p.kind,
+        "organization": p.org,
+        "scope": p.scope.orgs(),
     }))
 }
 
@@ -259,7 +391,7 @@ mod tests {
             status: Some("  ".into()),
             ..AlertParams::default()
         }
-        .into_query()
+        .into_query(&Scope::All)
         .ok();
         let q = q.as_ref();
         assert_eq!(q.map(|q| q.min_severity), Some(Some(Severity::High)));
@@ -268,7 +400,7 @@ mod tests {
             severity: Some("urgent".into()),
             ..AlertParams::default()
         };
-        assert!(bad.into_query().is_err());
+        assert!(bad.into_query(&Scope::All).is_err());
     }
 
     #[test]

@@ -22,6 +22,14 @@ pub enum ApiError {
     #[error("missing or invalid CSRF token")]
     Forbidden,
 
+    /// The principal's role or organization does not allow the action.
+    #[error("not allowed: {0}")]
+    Denied(String),
+
+    /// A name that is already taken.
+    #[error("{0}")]
+    Conflict(String),
+
     /// A malformed parameter or search query; the text says what is wrong.
     #[error("{0}")]
     BadRequest(String),
@@ -48,7 +56,7 @@ pub enum ApiError {
 
     /// The store failed.
     #[error("store: {0}")]
-    Store(#[from] vedette_store::StoreError),
+    Store(vedette_store::StoreError),
 
     /// The event index failed (not because of the query).
     #[error("search: {0}")]
@@ -61,6 +69,20 @@ pub enum ApiError {
     /// A blocking task panicked or was cancelled.
     #[error("background task: {0}")]
     Task(#[from] tokio::task::JoinError),
+}
+
+impl From<vedette_store::StoreError> for ApiError {
+    /// Refusals of the input (invalid value, name taken, unknown record)
+    /// are client errors with their reason; the rest is a server error.
+    fn from(e: vedette_store::StoreError) -> Self {
+        use vedette_store::StoreError as E;
+        match e {
+            E::Invalid { .. } | E::UnknownRole { .. } => ApiError::BadRequest(e.to_string()),
+            E::Conflict { .. } => ApiError::Conflict(e.to_string()),
+            E::NotFound { what, id } => ApiError::not_found(what, id),
+            other => ApiError::Store(other),
+        }
+    }
 }
 
 impl From<vedette_search::SearchError> for ApiError {
@@ -79,6 +101,11 @@ impl ApiError {
         ApiError::BadRequest(reason.into())
     }
 
+    /// A 403 saying what the principal may not do.
+    pub fn denied(reason: impl Into<String>) -> Self {
+        ApiError::Denied(reason.into())
+    }
+
     /// A 404 for `what` `id`.
     pub fn not_found(what: &'static str, id: impl ToString) -> Self {
         ApiError::NotFound {
@@ -91,7 +118,8 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::Denied(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

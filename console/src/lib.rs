@@ -49,6 +49,7 @@
 //! hardening headers; pages and API answers are `Cache-Control: no-store`.
 #![deny(missing_docs)]
 
+mod admin;
 mod api;
 mod auth;
 mod error;
@@ -193,7 +194,11 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-async fn metrics(_who: Authenticated, State(s): State<Shared>) -> Response {
+async fn metrics(who: Authenticated, State(s): State<Shared>) -> Response {
+    // Per-source counters name every agency's devices: province-wide only.
+    if who.principal.scope != vedette_store::Scope::All {
+        return ApiError::denied("metrics are for province-wide users").into_response();
+    }
     let mut out = String::new();
     s.app.metrics.render(&mut out);
     if !out.is_empty() && !out.ends_with('\n') {

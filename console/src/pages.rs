@@ -259,6 +259,18 @@ async fn login(
         s.throttle.record_failure(username, ip);
         s.counters.login_failure.fetch_add(1, Ordering::Relaxed);
         tracing::info!(user = ?shown_name, ip = ?ip, "login failed");
+        let ip_text = ip.map(|ip| ip.to_string());
+        let audit = vedette_store::NewAudit {
+            actor: &shown_name,
+            actor_kind: "user",
+            action: "login.failed",
+            target: None,
+            detail: "",
+            source: ip_text.as_deref(),
+        };
+        if let Err(e) = s.app.store.audit(&audit).await {
+            tracing::warn!(error = %e, "could not write the audit log");
+        }
         return login_page(
             &s,
             lang,
@@ -287,6 +299,10 @@ async fn login(
         .await
         .or_page(lang)?;
     tracing::info!(user = %principal.name, ip = ?ip, "login");
+    let ip_text = ip.map(|ip| ip.to_string());
+    let mut audit = vedette_store::NewAudit::by(&principal, "login");
+    audit.source = ip_text.as_deref();
+    s.app.store.audit(&audit).await.or_page(lang)?;
     let secure = s.app.config.secure_cookies;
     // The cookie lives as long as the session, so the browser drops it then.
     let max_age =
@@ -326,6 +342,11 @@ async fn logout(
         .await
         .or_page(lang)?;
     tracing::info!(user = %session.principal.name, "logout");
+    s.app
+        .store
+        .audit(&vedette_store::NewAudit::by(&session.principal, "logout"))
+        .await
+        .or_page(lang)?;
     let mut res = Redirect::to("/login").into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
@@ -360,6 +381,7 @@ async fn alerts_page(
     let query = AlertQuery {
         limit: PER_PAGE,
         offset: (page_no - 1) * u64::from(PER_PAGE),
+        scope: session.principal.scope.clone(),
         ..AlertQuery::default()
     };
     let result = s.app.store.list_alerts(&query).await.or_page(lang)?;
@@ -382,13 +404,9 @@ async fn alert_page(
     PageUser(session): PageUser,
     PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
-    let alert = s
-        .app
-        .store
-        .get_alert(id)
+    let alert = crate::api::visible_alert(&s, &session.principal, id)
         .await
-        .or_page(lang)?
-        .ok_or_else(|| PageError(lang, ApiError::not_found("alert", id)))?;
+        .or_page(lang)?;
     let t = lang.texts();
     let page = AlertPage {
         page: PageCtx::signed_in(lang, &session.principal.name, &session.csrf),
@@ -447,13 +465,14 @@ async fn search_page(
                 .ok_or_else(|| ApiError::bad_request(format!("{name}: {}", t.time_hint)))
         };
         let (f, to_t) = (bound(t.from, &from)?, bound(t.to, &to)?);
-        let query = event_query(
+        let mut query = event_query(
             Some(q.clone()),
             f,
             to_t,
             PER_PAGE,
             (page_no - 1) * u64::from(PER_PAGE),
         )?;
+        query.orgs = session.principal.scope.orgs().map(<[String]>::to_vec);
         Ok::<_, ApiError>((page_no, run_search(&s, query).await?))
     }
     .await;

@@ -398,7 +398,8 @@ async fn me_names_the_principal() {
     let v = send(&f.app, bearer("/api/v1/me", &f.token)).await.json();
     assert_eq!(
         v,
-        serde_json::json!({"name": "ci", "role": "analyst", "kind": "token"})
+        serde_json::json!({"name": "ci", "role": "analyst", "kind": "token",
+            "organization": null, "scope": null})
     );
     let cookie = sign_in(&f.app).await;
     let v = send(&f.app, get_with("/api/v1/me", "cookie", &cookie))
@@ -406,7 +407,8 @@ async fn me_names_the_principal() {
         .json();
     assert_eq!(
         v,
-        serde_json::json!({"name": "alice", "role": "analyst", "kind": "user"})
+        serde_json::json!({"name": "alice", "role": "analyst", "kind": "user",
+            "organization": null, "scope": null})
     );
 }
 

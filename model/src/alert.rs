@@ -116,6 +116,11 @@ pub struct Alert {
     pub id: i64,
     /// Workflow status: `new`, `acknowledged`, `closed`, ...
     pub status: String,
+    /// The organization (tenant) the alert belongs to: its event's
+    /// `organization.id`; `None` for sources not assigned to one (seen
+    /// only by province-wide users).
+    #[serde(default)]
+    pub organization: Option<String>,
     /// What detection produced.
     #[serde(flatten)]
     pub alert: NewAlert,

@@ -3,9 +3,10 @@
 use std::ops::Bound;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, Occur, Query, QueryParser, QueryParserError, RangeQuery,
+    AllQuery, BooleanQuery, Occur, Query, QueryParser, QueryParserError, RangeQuery, TermQuery,
 };
 use tantivy::query_grammar::{self, UserInputAst, UserInputLeaf};
+use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 use time::OffsetDateTime;
 
@@ -37,6 +38,10 @@ pub struct EventQuery {
     pub limit: usize,
     /// Events to skip; `offset + limit` is at most [`MAX_WINDOW`].
     pub offset: usize,
+    /// Only events whose `organization.id` is one of these (ASCII case
+    /// ignored): a tenant's scope. `None` is unrestricted; an empty list
+    /// matches nothing.
+    pub orgs: Option<Vec<String>>,
 }
 
 impl Default for EventQuery {
@@ -48,6 +53,7 @@ impl Default for EventQuery {
             to: None,
             limit: DEFAULT_LIMIT,
             offset: 0,
+            orgs: None,
         }
     }
 }
@@ -109,16 +115,40 @@ impl EventQuery {
                 Some(Box::new(RangeQuery::new(lower, upper)) as Box<dyn Query>)
             }
         };
-        Ok(match (text, range) {
-            (None, None) => Box::new(AllQuery),
-            (Some(q), None) | (None, Some(q)) => q,
-            (Some(text), Some(range)) => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, text),
-                (Occur::Must, range),
-            ])),
+        let orgs = self.orgs.as_ref().map(|orgs| {
+            let any: Vec<(Occur, Box<dyn Query>)> = orgs
+                .iter()
+                .map(|o| {
+                    let term = org_term(fields, o);
+                    let q: Box<dyn Query> =
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                    (Occur::Should, q)
+                })
+                .collect();
+            Box::new(BooleanQuery::new(any)) as Box<dyn Query>
+        });
+        let clauses: Vec<(Occur, Box<dyn Query>)> = [text, range, orgs]
+            .into_iter()
+            .flatten()
+            .map(|q| (Occur::Must, q))
+            .collect();
+        Ok(match clauses.len() {
+            0 => Box::new(AllQuery),
+            _ => Box::new(BooleanQuery::new(clauses)),
         })
     }
 }
+
+/// The index term for `organization.id` = `org` (the field index is
+/// lowercased keywords).
+fn org_term(fields: &Fields, org: &str) -> Term {
+    let mut term = Term::from_field_json_path(fields.fields, ORG_FIELD, true);
+    term.append_type_and_str(&org.trim().to_lowercase());
+    term
+}
+
+/// The field that carries an event's tenant.
+const ORG_FIELD: &str = "organization.id";
 
 /// One page of results.
 #[derive(Debug, Clone, PartialEq)]

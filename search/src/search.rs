@@ -459,6 +459,43 @@ mod tests {
     }
 
     #[test]
+    fn organizations_restrict_results() {
+        let mut events = sample();
+        events[0].set("organization.id", "So-TTTT");
+        events[1].set("organization.id", "so-yte");
+        let (_d, _i, s) = indexed(&events);
+        let page = |orgs: Option<Vec<&str>>, text: Option<&str>| {
+            let p = s
+                .search(&EventQuery {
+                    text: text.map(str::to_string),
+                    orgs: orgs.map(|o| o.into_iter().map(str::to_string).collect()),
+                    ..EventQuery::default()
+                })
+                .expect("search");
+            p.events
+                .iter()
+                .map(|e| e["event.id"].as_str().unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(page(None, None), ["3", "2", "1"]);
+        assert_eq!(page(Some(vec!["so-tttt"]), None), ["1"]);
+        assert_eq!(page(Some(vec!["so-tttt", "SO-YTE"]), None), ["2", "1"]);
+        assert_eq!(
+            page(Some(vec!["so-tttt"]), Some("alice")),
+            Vec::<String>::new()
+        );
+        assert_eq!(page(Some(vec![]), None), Vec::<String>::new());
+        // A query naming another tenant's field cannot widen the scope.
+        assert_eq!(
+            page(
+                Some(vec!["so-tttt"]),
+                Some("organization.id:so-yte OR user.name:root")
+            ),
+            ["1"]
+        );
+    }
+
+    #[test]
     fn blank_query_matches_everything() {
         let (_d, _i, s) = indexed(&sample());
         for q in [None, Some(""), Some("   ")] {

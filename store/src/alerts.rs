@@ -10,6 +10,7 @@ use sqlx::{Any, AnyPool, Row};
 use vedette_model::{Alert, NewAlert, Severity};
 
 use crate::error::{Result, StoreError};
+use crate::orgs::Scope;
 use crate::store::{from_ms, to_ms, Store};
 
 /// The most alerts one [`Store::list_alerts`] call returns; larger limits
@@ -23,7 +24,7 @@ pub const STATUS_NEW: &str = "new";
 const MAX_STATUS_LEN: usize = 32;
 
 /// Values bound per inserted alert row.
-const INSERT_COLUMNS: usize = 10;
+const INSERT_COLUMNS: usize = 12;
 
 /// The largest number of rows in one `INSERT` statement. Batches are cut into
 /// statements of 64, 32, 16, 8, 4, 2 and 1 rows, so a connection caches at
@@ -45,6 +46,8 @@ pub struct AlertQuery {
     pub rule_id: Option<String>,
     /// Only alerts about this `host.name`.
     pub host: Option<String>,
+    /// Only alerts of these organizations (the principal's scope).
+    pub scope: Scope,
 }
 
 impl Default for AlertQuery {
@@ -57,6 +60,7 @@ impl Default for AlertQuery {
             status: None,
             rule_id: None,
             host: None,
+            scope: Scope::All,
         }
     }
 }
@@ -93,7 +97,9 @@ struct AlertRow<'a> {
     event_time: i64,
     created: i64,
     host: Option<&'a str>,
+    org: Option<String>,
     event: String,
+    correlation: Option<String>,
 }
 
 impl<'a> AlertRow<'a> {
@@ -118,8 +124,15 @@ impl<'a> AlertRow<'a> {
             event_time: to_ms(a.event_time),
             created: to_ms(a.created),
             host: a.host.as_deref(),
+            org: alert_org(a),
             event: serde_json::to_string(&a.event)
                 .map_err(|e| StoreError::invalid("event", e.to_string()))?,
+            correlation: a
+                .correlation
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| StoreError::invalid("correlation", e.to_string()))?,
         })
     }
 }
@@ -134,7 +147,7 @@ fn insert_sql(rows: usize) -> &'static str {
         while n <= INSERT_CHUNK {
             let mut sql = String::from(
                 "INSERT INTO alerts (rule_id, rule_title, severity, severity_rank, tags, \
-                 event_seq, event_time, created, host, event) VALUES ",
+                 event_seq, event_time, created, host, org, event, correlation) VALUES ",
             );
             for r in 0..n {
                 sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -210,6 +223,18 @@ impl<'a> Filters<'a> {
                 f.texts.push(v);
             }
         }
+        match &q.scope {
+            Scope::All => {}
+            Scope::Orgs(orgs) if orgs.is_empty() => clauses.push("1 = 0".to_string()),
+            Scope::Orgs(orgs) => {
+                let params: Vec<String> = (0..orgs.len())
+                    .map(|i| format!("${}", f.next_param + i))
+                    .collect();
+                clauses.push(format!("org IN ({})", params.join(", ")));
+                f.next_param += orgs.len();
+                f.texts.extend(orgs.iter().map(String::as_str));
+            }
+        }
         if !clauses.is_empty() {
             f.sql = format!(" WHERE {}", clauses.join(" AND "));
         }
@@ -231,16 +256,29 @@ impl<'a> Filters<'a> {
 }
 
 const ALERT_COLUMNS: &str =
-    "id, status, rule_id, rule_title, severity, tags, event_seq, event_time, created, host, event";
+    "id, status, rule_id, rule_title, severity, tags, event_seq, event_time, created, host, org, event, correlation";
+
+/// The organization an alert belongs to: its event's `organization.id`
+/// (set by the parsers' per-source rules), lowercased.
+fn alert_org(a: &NewAlert) -> Option<String> {
+    a.event
+        .get("organization.id")
+        .and_then(|v| v.as_str())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_ascii_lowercase)
+}
 
 fn alert_from_row(row: &sqlx::any::AnyRow) -> Result<Alert> {
     let severity: String = row.try_get("severity")?;
     let tags: String = row.try_get("tags")?;
     let event_seq: i64 = row.try_get("event_seq")?;
     let event: String = row.try_get("event")?;
+    let correlation: Option<String> = row.try_get("correlation")?;
     Ok(Alert {
         id: row.try_get("id")?,
         status: row.try_get("status")?,
+        organization: row.try_get("org")?,
         alert: NewAlert {
             rule_id: row.try_get("rule_id")?,
             rule_title: row.try_get("rule_title")?,
@@ -255,7 +293,10 @@ fn alert_from_row(row: &sqlx::any::AnyRow) -> Result<Alert> {
             host: row.try_get("host")?,
             event: serde_json::from_str(&event)
                 .map_err(|e| StoreError::corrupt("alert.event", e))?,
-            correlation: None,
+            correlation: correlation
+                .map(|c| serde_json::from_str(&c))
+                .transpose()
+                .map_err(|e| StoreError::corrupt("alert.correlation", e))?,
         },
     })
 }
@@ -298,7 +339,9 @@ impl Store {
                     .bind(r.event_time)
                     .bind(r.created)
                     .bind(r.host)
-                    .bind(r.event.as_str());
+                    .bind(r.org.as_deref())
+                    .bind(r.event.as_str())
+                    .bind(r.correlation.as_deref());
             }
             inserted += q.execute(&mut *tx).await?.rows_affected();
         }
@@ -402,12 +445,13 @@ mod tests {
 
     #[test]
     fn insert_sql_numbers_every_parameter() {
+        let params: Vec<String> = (1..=INSERT_COLUMNS).map(|i| format!("${i}")).collect();
         let one = insert_sql(1);
-        assert!(one.contains("VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT"));
+        assert!(one.contains(&format!("VALUES ({}) ON CONFLICT", params.join(", "))));
         let four = insert_sql(4);
-        assert!(four.contains("$40)"));
-        assert!(!four.contains("$41"));
-        assert!(insert_sql(64).contains("$640)"));
+        assert!(four.contains(&format!("${})", 4 * INSERT_COLUMNS)));
+        assert!(!four.contains(&format!("${}", 4 * INSERT_COLUMNS + 1)));
+        assert!(insert_sql(64).contains(&format!("${})", 64 * INSERT_COLUMNS)));
     }
 
     #[test]

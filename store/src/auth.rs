@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 
 use crate::alerts::count;
 use crate::error::{is_foreign_key_violation, is_unique_violation, Result, StoreError};
+use crate::orgs::Scope;
 use crate::store::{from_ms, now_ms, Store};
 
 /// The shortest password accepted, in characters.
@@ -108,6 +109,17 @@ pub struct Principal {
     pub name: String,
     /// What it may do.
     pub role: Role,
+    /// The organization it belongs to (slug); `None` is province-wide.
+    pub org: Option<String>,
+    /// What data it may see: its organization and those below it.
+    pub scope: Scope,
+}
+
+impl Principal {
+    /// Whether the principal may change things (every role but auditor).
+    pub fn can_write(&self) -> bool {
+        self.role != Role::Auditor
+    }
 }
 
 /// An API token as listed: never its secret.
@@ -119,6 +131,8 @@ pub struct TokenInfo {
     pub name: String,
     /// What it may do.
     pub role: Role,
+    /// Its organization (slug); `None` is province-wide.
+    pub org: Option<String>,
     /// When it was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created: OffsetDateTime,
@@ -133,6 +147,8 @@ pub struct UserInfo {
     pub name: String,
     /// What it may do.
     pub role: Role,
+    /// Its organization (slug); `None` is province-wide.
+    pub org: Option<String>,
     /// When it was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created: OffsetDateTime,
@@ -266,19 +282,33 @@ impl Store {
     /// [`MIN_PASSWORD_CHARS`] ([`StoreError::Invalid`]) and a name already
     /// taken ([`StoreError::Conflict`]).
     pub async fn create_user(&self, name: &str, password: &str, role: Role) -> Result<i64> {
+        self.create_user_in(name, password, role, None).await
+    }
+
+    /// Creates a user attached to organization `org` (a slug; `None` is
+    /// province-wide). An officer must belong to an organization.
+    pub async fn create_user_in(
+        &self,
+        name: &str,
+        password: &str,
+        role: Role,
+        org: Option<&str>,
+    ) -> Result<i64> {
         check_name("name", name)?;
+        let org_id = self.member_org(role, org).await?;
         check_password(password)?;
         let password = password.to_string();
         let phc = blocking(move || hash_password(&password)).await?;
         let now = now_ms();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (name, password_hash, role, created, updated) \
-             VALUES ($1, $2, $3, $4, $4) RETURNING id",
+            "INSERT INTO users (name, password_hash, role, created, updated, org_id) \
+             VALUES ($1, $2, $3, $4, $4, $5) RETURNING id",
         )
         .bind(name)
         .bind(phc)
         .bind(role.as_str())
         .bind(now)
+        .bind(org_id)
         .fetch_one(&self.pool)
         .await
         .map_err(|e| {
@@ -298,7 +328,7 @@ impl Store {
     /// The user `name` when `password` is theirs, else `None`. An unknown
     /// name costs the same hashing time as a wrong password.
     pub async fn verify_password(&self, name: &str, password: &str) -> Result<Option<Principal>> {
-        let row = sqlx::query("SELECT id, password_hash, role FROM users WHERE name = $1")
+        let row = sqlx::query("SELECT id, password_hash, role, org_id FROM users WHERE name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
             .await?;
@@ -315,16 +345,16 @@ impl Store {
         let id: i64 = row.try_get("id")?;
         let phc: String = row.try_get("password_hash")?;
         let role: String = row.try_get("role")?;
+        let org_id: Option<i64> = row.try_get("org_id")?;
         let ok = blocking(move || check_hash(&password, &phc)).await?;
         if !ok {
             return Ok(None);
         }
-        Ok(Some(Principal {
-            kind: PrincipalKind::User,
-            id,
-            name: name.to_string(),
-            role: parse_role("user.role", &role)?,
-        }))
+        let role = parse_role("user.role", &role)?;
+        Ok(Some(
+            self.principal(PrincipalKind::User, id, name.to_string(), role, org_id)
+                .await?,
+        ))
     }
 
     /// Replaces a user's password and ends all their console sessions.
@@ -361,15 +391,19 @@ impl Store {
 
     /// Every user, by name.
     pub async fn list_users(&self) -> Result<Vec<UserInfo>> {
-        let rows = sqlx::query("SELECT id, name, role, created FROM users ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT u.id, u.name, u.role, u.created, o.slug AS org FROM users u \
+             LEFT JOIN organizations o ON o.id = u.org_id ORDER BY u.name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(UserInfo {
                     id: r.try_get("id")?,
                     name: r.try_get("name")?,
                     role: parse_role("user.role", &r.try_get::<String, _>("role")?)?,
+                    org: r.try_get("org")?,
                     created: from_ms("user.created", r.try_get("created")?)?,
                 })
             })
@@ -395,15 +429,29 @@ impl Store {
     /// characters), which only the caller ever sees: the store keeps its
     /// SHA-256. Refuses a name already taken ([`StoreError::Conflict`]).
     pub async fn create_token(&self, name: &str, role: Role) -> Result<String> {
+        self.create_token_in(name, role, None).await
+    }
+
+    /// Creates an API token attached to organization `org` (a slug; `None`
+    /// is province-wide), as [`Store::create_token`] does.
+    pub async fn create_token_in(
+        &self,
+        name: &str,
+        role: Role,
+        org: Option<&str>,
+    ) -> Result<String> {
         check_name("name", name)?;
+        let org_id = self.member_org(role, org).await?;
         let token = format!("{TOKEN_PREFIX}{}", random_secret());
         sqlx::query(
-            "INSERT INTO api_tokens (name, token_hash, role, created) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO api_tokens (name, token_hash, role, created, org_id) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(name)
         .bind(sha256_hex(&token))
         .bind(role.as_str())
         .bind(now_ms())
+        .bind(org_id)
         .execute(&self.pool)
         .await
         .map_err(|e| {
@@ -425,32 +473,42 @@ impl Store {
         if token.len() != TOKEN_PREFIX.len() + SECRET_CHARS || !token.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
-        let row = sqlx::query("SELECT id, name, role FROM api_tokens WHERE token_hash = $1")
-            .bind(sha256_hex(token))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, name, role, org_id FROM api_tokens WHERE token_hash = $1")
+                .bind(sha256_hex(token))
+                .fetch_optional(&self.pool)
+                .await?;
         let Some(row) = row else {
             return Ok(None);
         };
-        Ok(Some(Principal {
-            kind: PrincipalKind::Token,
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            role: parse_role("token.role", &row.try_get::<String, _>("role")?)?,
-        }))
+        let role = parse_role("token.role", &row.try_get::<String, _>("role")?)?;
+        Ok(Some(
+            self.principal(
+                PrincipalKind::Token,
+                row.try_get("id")?,
+                row.try_get("name")?,
+                role,
+                row.try_get("org_id")?,
+            )
+            .await?,
+        ))
     }
 
     /// Every API token, by name, without secrets.
     pub async fn list_tokens(&self) -> Result<Vec<TokenInfo>> {
-        let rows = sqlx::query("SELECT id, name, role, created FROM api_tokens ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT t.id, t.name, t.role, t.created, o.slug AS org FROM api_tokens t \
+             LEFT JOIN organizations o ON o.id = t.org_id ORDER BY t.name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(TokenInfo {
                     id: r.try_get("id")?,
                     name: r.try_get("name")?,
                     role: parse_role("token.role", &r.try_get::<String, _>("role")?)?,
+                    org: r.try_get("org")?,
                     created: from_ms("token.created", r.try_get("created")?)?,
                 })
             })
@@ -516,7 +574,7 @@ impl Store {
         }
         let id_hash = sha256_hex(id);
         let row = sqlx::query(
-            "SELECT s.csrf, s.expires, u.id, u.name, u.role \
+            "SELECT s.csrf, s.expires, u.id, u.name, u.role, u.org_id \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
         )
         .bind(id_hash.as_str())
@@ -533,13 +591,65 @@ impl Store {
                 .await?;
             return Ok(None);
         }
-        let principal = Principal {
-            kind: PrincipalKind::User,
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            role: parse_role("user.role", &row.try_get::<String, _>("role")?)?,
-        };
+        let role = parse_role("user.role", &row.try_get::<String, _>("role")?)?;
+        let principal = self
+            .principal(
+                PrincipalKind::User,
+                row.try_get("id")?,
+                row.try_get("name")?,
+                role,
+                row.try_get("org_id")?,
+            )
+            .await?;
         Ok(Some((principal, row.try_get("csrf")?)))
+    }
+
+    /// A principal with its organization and scope resolved.
+    async fn principal(
+        &self,
+        kind: PrincipalKind,
+        id: i64,
+        name: String,
+        role: Role,
+        org_id: Option<i64>,
+    ) -> Result<Principal> {
+        let org = match org_id {
+            None => None,
+            Some(oid) => {
+                sqlx::query_scalar("SELECT slug FROM organizations WHERE id = $1")
+                    .bind(oid)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+        };
+        let scope = match (org_id, &org) {
+            (None, _) => Scope::All,
+            // Attached to an organization that no longer exists: nothing.
+            (Some(_), None) => Scope::Orgs(Vec::new()),
+            (Some(oid), Some(_)) => self.scope_of(Some(oid)).await?,
+        };
+        Ok(Principal {
+            kind,
+            id,
+            name,
+            role,
+            org,
+            scope,
+        })
+    }
+
+    /// The organization id a new user or token joins; officers need one.
+    async fn member_org(&self, role: Role, org: Option<&str>) -> Result<Option<i64>> {
+        match org {
+            None if role == Role::Officer => Err(StoreError::invalid(
+                "organization",
+                "an agency officer must belong to an organization",
+            )),
+            None => Ok(None),
+            Some(slug) => Ok(Some(self.org_id(slug).await?.ok_or_else(|| {
+                StoreError::invalid("organization", format!("no organization {slug:?}"))
+            })?)),
+        }
     }
 
     /// Ends a session (logout). Returns whether it existed.

@@ -39,17 +39,21 @@
 #![deny(missing_docs)]
 
 mod alerts;
+mod audit;
 mod auth;
 mod error;
+mod orgs;
 mod store;
 
 #[cfg(test)]
 mod tests;
 
 pub use alerts::{AlertPage, AlertQuery, MAX_PAGE, STATUS_NEW};
+pub use audit::{AuditEntry, NewAudit};
 pub use auth::{
     csrf_matches, NewSession, Principal, PrincipalKind, Role, TokenInfo, UserInfo,
     MIN_PASSWORD_CHARS, TOKEN_PREFIX,
 };
 pub use error::{Result, StoreError};
+pub use orgs::{Organization, Scope};
 pub use store::{Store, DEFAULT_SESSION_TTL};

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use vedette_model::{NewAlert, Severity};
 
 use crate::auth::sha256_hex;
-use crate::{AlertQuery, PrincipalKind, Role, Store, StoreError};
+use crate::{AlertQuery, NewAudit, PrincipalKind, Role, Scope, Store, StoreError};
 
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -54,6 +54,126 @@ mod suite {
         users(store).await;
         tokens(store).await;
         sessions(store).await;
+        tenancy(store).await;
+        audit(store).await;
+    }
+
+    async fn tenancy(store: &Store) {
+        store.create_org("province", "Tỉnh", None).await.unwrap();
+        store
+            .create_org("so-tttt", "Sở TT&TT", Some("province"))
+            .await
+            .unwrap();
+        store
+            .create_org("so-tttt.ttcntt", "Trung tâm CNTT", Some("so-tttt"))
+            .await
+            .unwrap();
+        store
+            .create_org("so-yte", "Sở Y tế", Some("province"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.create_org("so-yte", "again", None).await,
+            Err(StoreError::Conflict { .. })
+        ));
+        assert!(matches!(
+            store.create_org("x", "orphan", Some("nope")).await,
+            Err(StoreError::Invalid { .. })
+        ));
+        assert!(store.create_org("Bad Slug", "x", None).await.is_err());
+
+        // An officer needs an organization; scope is the subtree.
+        assert!(store
+            .create_user_in("officer0", "correct horse battery", Role::Officer, None)
+            .await
+            .is_err());
+        store
+            .create_user_in(
+                "officer1",
+                "correct horse battery",
+                Role::Officer,
+                Some("so-tttt"),
+            )
+            .await
+            .unwrap();
+        let who = store
+            .verify_password("officer1", "correct horse battery")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(who.org.as_deref(), Some("so-tttt"));
+        assert_eq!(
+            who.scope,
+            Scope::Orgs(vec!["so-tttt".into(), "so-tttt.ttcntt".into()])
+        );
+        let token = store
+            .create_token_in("yte-feed", Role::Officer, Some("so-yte"))
+            .await
+            .unwrap();
+        let t = store.verify_token(&token).await.unwrap().unwrap();
+        assert_eq!(t.scope, Scope::Orgs(vec!["so-yte".into()]));
+        let session = store.create_session(who.id).await.unwrap();
+        let (p, _) = store.get_session(&session.id).await.unwrap().unwrap();
+        assert_eq!(p.scope, who.scope);
+        assert_eq!(store.list_orgs(&who.scope).await.unwrap().len(), 2);
+        assert_eq!(store.list_orgs(&Scope::All).await.unwrap().len(), 5);
+
+        // Alerts take their organization from the event.
+        let mut a = alert("tenant", 100, Severity::High, None, 9_000);
+        a.event["organization.id"] = "SO-TTTT.ttcntt".into();
+        let mut b = alert("tenant", 101, Severity::High, None, 9_001);
+        b.event["organization.id"] = "so-yte".into();
+        let c = alert("tenant", 102, Severity::High, None, 9_002);
+        store.insert_alerts(&[a, b, c]).await.unwrap();
+        let q = |scope: Scope| AlertQuery {
+            rule_id: Some("tenant".into()),
+            scope,
+            ..AlertQuery::default()
+        };
+        let mine = store.list_alerts(&q(who.scope.clone())).await.unwrap();
+        assert_eq!(ids(&mine), [("tenant".to_string(), 100)]);
+        assert_eq!(
+            mine.alerts[0].organization.as_deref(),
+            Some("so-tttt.ttcntt")
+        );
+        assert_eq!(store.list_alerts(&q(Scope::All)).await.unwrap().total, 3);
+        assert_eq!(
+            store
+                .list_alerts(&q(Scope::Orgs(vec![])))
+                .await
+                .unwrap()
+                .total,
+            0
+        );
+    }
+
+    async fn audit(store: &Store) {
+        let who = store
+            .verify_password("officer1", "correct horse battery")
+            .await
+            .unwrap()
+            .unwrap();
+        let mut e = NewAudit::by(&who, "alert.status");
+        e.target = Some("alert:1");
+        e.detail = "new -> acknowledged";
+        e.source = Some("192.0.2.7");
+        store.audit(&e).await.unwrap();
+        store.audit(&NewAudit::by(&who, "logout")).await.unwrap();
+        let (total, entries) = store.list_audit(10, 0).await.unwrap();
+        assert_eq!(total, 2);
+        assert_eq!(entries[0].action, "logout");
+        assert_eq!(entries[1].target.as_deref(), Some("alert:1"));
+        assert_eq!(entries[1].source.as_deref(), Some("192.0.2.7"));
+        // Append-only: the database refuses changes.
+        assert!(sqlx::query("UPDATE audit_log SET actor = 'x'")
+            .execute(&store.pool)
+            .await
+            .is_err());
+        assert!(sqlx::query("DELETE FROM audit_log")
+            .execute(&store.pool)
+            .await
+            .is_err());
+        assert_eq!(store.list_audit(10, 0).await.unwrap().0, 2);
     }
 
     async fn alerts(store: &Store) {
@@ -206,6 +326,7 @@ mod suite {
             status: Some("new".into()),
             rule_id: Some("b".into()),
             host: Some("web1".into()),
+            scope: Scope::All,
         };
         let page = store.list_alerts(&q).await.unwrap();
         assert_eq!((page.total, ids(&page)), (1, vec![("b".to_string(), 1)]));
@@ -342,8 +463,17 @@ mod suite {
             Err(StoreError::NotFound { what: "user", .. })
         ));
 
+        store
+            .create_org("moh", "Ministry of Health", None)
+            .await
+            .unwrap();
         let officer = store
-            .create_user("moh-officer", "officer password 1", Role::Officer)
+            .create_user_in(
+                "moh-officer",
+                "officer password 1",
+                Role::Officer,
+                Some("moh"),
+            )
             .await
             .unwrap();
         let users = store.list_users().await.unwrap();
@@ -494,8 +624,8 @@ mod suite {
     /// Reopening runs the migrations again (a no-op) and keeps the data.
     pub async fn reopen(url: &str) {
         let store = Store::open(url).await.unwrap();
-        assert_eq!(store.alert_count().await.unwrap(), 210);
-        assert_eq!(store.user_count().await.unwrap(), 1);
+        assert_eq!(store.alert_count().await.unwrap(), 213);
+        assert_eq!(store.user_count().await.unwrap(), 2);
         assert!(store
             .verify_password("alice", "a brand new passphrase")
             .await

@@ -1,0 +1,594 @@
+//! Tenancy and roles through the router: an agency officer sees and acts on
+//! only their organization (and those below it) by every route: alert
+//! list, alert by id, alert status, event search, event by id, pages,
+//! organizations, metrics; auditors read and change nothing; only
+//! administrators manage organizations and users; every change is audited.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use time::macros::datetime;
+use time::OffsetDateTime;
+use tower::ServiceExt;
+use vedette_console::{app, AppState, ConsoleConfig, MetricsSource};
+use vedette_model::{Event, NewAlert, Origin, Severity};
+use vedette_search::EventIndex;
+use vedette_store::{Role, Store};
+
+const PASSWORD: &str = "correct horse battery";
+
+struct NoMetrics;
+impl MetricsSource for NoMetrics {
+    fn render(&self, out: &mut String) {
+        out.push_str("vedette_events_total 3\n");
+    }
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    app: Router,
+    admin: String,
+    analyst: String,
+    tttt: String,
+    yte: String,
+    auditor: String,
+    /// Alert ids: [so-tttt, so-tttt.ttcntt, so-yte, unassigned].
+    alerts: Vec<i64>,
+}
+
+fn event(seq: u64, at: OffsetDateTime, org: Option<&str>, msg: &str) -> Event {
+    let mut ev = Event::raw(seq, at, Origin::new("syslog-udp", None), msg.as_bytes());
+    ev.set("host.name", format!("host{seq}"));
+    ev.set("message", msg);
+    if let Some(o) = org {
+        ev.set("organization.id", o);
+    }
+    ev
+}
+
+fn alert(ev: &Event, title: &str) -> NewAlert {
+    NewAlert {
+        rule_id: format!("rule-{}", ev.seq),
+        rule_title: title.to_string(),
+        severity: Severity::High,
+        tags: vec![],
+        event_seq: ev.seq,
+        event_time: ev.timestamp,
+        created: ev.timestamp,
+        host: ev.get_str("host.name").map(str::to_string),
+        event: ev.to_json(),
+        correlation: None,
+    }
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/vedette.db", dir.path().display());
+    let store = Store::open(&url).await.expect("store");
+    store
+        .create_org("province", "Tỉnh", None)
+        .await
+        .expect("org");
+    store
+        .create_org("so-tttt", "Sở Thông tin và Truyền thông", Some("province"))
+        .await
+        .expect("org");
+    store
+        .create_org("so-tttt.ttcntt", "Trung tâm CNTT", Some("so-tttt"))
+        .await
+        .expect("org");
+    store
+        .create_org("so-yte", "Sở Y tế", Some("province"))
+        .await
+        .expect("org");
+    let admin = store.create_token("admin", Role::Admin).await.expect("t");
+    let analyst = store
+        .create_token("analyst", Role::Analyst)
+        .await
+        .expect("t");
+    let auditor = store
+        .create_token("auditor", Role::Auditor)
+        .await
+        .expect("t");
+    let tttt = store
+        .create_token_in("tttt", Role::Officer, Some("so-tttt"))
+        .await
+        .expect("t");
+    let yte = store
+        .create_token_in("yte", Role::Officer, Some("so-yte"))
+        .await
+        .expect("t");
+    store
+        .create_user_in("officer-tttt", PASSWORD, Role::Officer, Some("so-tttt"))
+        .await
+        .expect("user");
+
+    let t0 = datetime!(2026-11-25 01:00 UTC);
+    let events = [
+        event(1, t0, Some("so-tttt"), "tttt portal defaced"),
+        event(
+            2,
+            t0 + time::Duration::minutes(1),
+            Some("so-tttt.ttcntt"),
+            "ttcntt scan",
+        ),
+        event(
+            3,
+            t0 + time::Duration::minutes(2),
+            Some("so-yte"),
+            "yte ransomware",
+        ),
+        event(4, t0 + time::Duration::minutes(3), None, "unassigned probe"),
+    ];
+    let index = EventIndex::open(&dir.path().join("index")).expect("index");
+    {
+        let mut w = index.writer(32 << 20).expect("writer");
+        for e in &events {
+            w.add(e).expect("add");
+        }
+        w.commit(4).expect("commit");
+    }
+    let search = index.searcher();
+    search.reload().expect("reload");
+    let titles = [
+        "Defacement TTTT",
+        "Scan TTCNTT",
+        "Ransomware YTE",
+        "Probe NONE",
+    ];
+    let new: Vec<NewAlert> = events
+        .iter()
+        .zip(titles)
+        .map(|(e, t)| alert(e, t))
+        .collect();
+    store.insert_alerts(&new).await.expect("alerts");
+    let mut alerts = Vec::new();
+    for rule in ["rule-1", "rule-2", "rule-3", "rule-4"] {
+        let page = store
+            .list_alerts(&vedette_store::AlertQuery {
+                rule_id: Some(rule.into()),
+                ..Default::default()
+            })
+            .await
+            .expect("list");
+        alerts.push(page.alerts[0].id);
+    }
+    let state = AppState {
+        store,
+        search,
+        metrics: Arc::new(NoMetrics),
+        config: ConsoleConfig::default(),
+    };
+    World {
+        _dir: dir,
+        app: app(state),
+        admin,
+        analyst,
+        tttt,
+        yte,
+        auditor,
+        alerts,
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+async fn send(app: &Router, req: Request<Body>) -> Reply {
+    let res = app.clone().oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    Reply {
+        status,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+async fn get(w: &World, token: &str, uri: &str) -> Reply {
+    let req = Request::get(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("request");
+    send(&w.app, req).await
+}
+
+async fn post(w: &World, token: &str, uri: &str, body: serde_json::Value) -> Reply {
+    let req = Request::post(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    send(&w.app, req).await
+}
+
+fn titles(v: &serde_json::Value) -> Vec<String> {
+    let mut t: Vec<String> = v["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .map(|a| a["rule_title"].as_str().unwrap_or_default().to_string())
+        .collect();
+    t.sort();
+    t
+}
+
+fn event_ids(v: &serde_json::Value) -> Vec<String> {
+    let mut t: Vec<String> = v["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["event.id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    t.sort();
+    t
+}
+
+#[tokio::test]
+async fn officers_see_only_their_subtree() {
+    let w = world().await;
+    // Alerts, list.
+    let r = get(&w, &w.tttt, "/api/v1/alerts").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(titles(&r.json()), ["Defacement TTTT", "Scan TTCNTT"]);
+    assert_eq!(r.json()["total"], 2);
+    let r = get(&w, &w.yte, "/api/v1/alerts").await;
+    assert_eq!(titles(&r.json()), ["Ransomware YTE"]);
+    let r = get(&w, &w.analyst, "/api/v1/alerts").await;
+    assert_eq!(r.json()["total"], 4);
+    // Filters cannot widen the scope.
+    let r = get(&w, &w.tttt, "/api/v1/alerts?rule_id=rule-3").await;
+    assert_eq!(r.json()["total"], 0);
+
+    // Alerts, by id: another agency's alert is not found, like a missing one.
+    let [tttt_id, _, yte_id, none_id] = w.alerts[..] else {
+        panic!("four alerts")
+    };
+    assert_eq!(
+        get(&w, &w.tttt, &format!("/api/v1/alerts/{tttt_id}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for id in [yte_id, none_id] {
+        let r = get(&w, &w.tttt, &format!("/api/v1/alerts/{id}")).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+        assert_eq!(
+            r.json()["error"],
+            format!("alert {id} not found"),
+            "same answer as a missing id"
+        );
+    }
+    assert_eq!(
+        get(&w, &w.analyst, &format!("/api/v1/alerts/{yte_id}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // Events: search and by id.
+    let r = get(&w, &w.tttt, "/api/v1/events").await;
+    assert_eq!(event_ids(&r.json()), ["1", "2"]);
+    let r = get(&w, &w.tttt, "/api/v1/events?q=ransomware").await;
+    assert_eq!(r.json()["total"], 0);
+    let r = get(&w, &w.tttt, "/api/v1/events?q=organization.id:so-yte").await;
+    assert_eq!(r.json()["total"], 0);
+    let r = get(&w, &w.analyst, "/api/v1/events?q=ransomware").await;
+    assert_eq!(r.json()["total"], 1);
+    assert_eq!(
+        get(&w, &w.tttt, "/api/v1/events/2").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&w, &w.tttt, "/api/v1/events/3").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&w, &w.tttt, "/api/v1/events/4").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Organizations: only the subtree.
+    let r = get(&w, &w.tttt, "/api/v1/organizations").await;
+    let slugs: Vec<&str> = r.json()["organizations"]
+        .as_array()
+        .expect("orgs")
+        .iter()
+        .map(|o| o["slug"].as_str().unwrap_or_default())
+        .map(|s| Box::leak(s.to_string().into_boxed_str()) as &str)
+        .collect();
+    assert_eq!(slugs, ["so-tttt", "so-tttt.ttcntt"]);
+    let me = get(&w, &w.tttt, "/api/v1/me").await.json();
+    assert_eq!(me["organization"], "so-tttt");
+
+    // Metrics name every agency's sources: province-wide users only.
+    assert_eq!(
+        get(&w, &w.tttt, "/metrics").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(get(&w, &w.analyst, "/metrics").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn alert_status_changes_respect_roles_and_are_audited() {
+    let w = world().await;
+    let [tttt_id, _, yte_id, _] = w.alerts[..] else {
+        panic!("four alerts")
+    };
+    let url = |id: i64| format!("/api/v1/alerts/{id}/status");
+    // Another agency's alert: not found.
+    let r = post(
+        &w,
+        &w.tttt,
+        &url(yte_id),
+        serde_json::json!({"status": "closed"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // Auditors change nothing.
+    let r = post(
+        &w,
+        &w.auditor,
+        &url(tttt_id),
+        serde_json::json!({"status": "closed"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // Bad input: a 400 with the reason.
+    let r = post(
+        &w,
+        &w.tttt,
+        &url(tttt_id),
+        serde_json::json!({"status": "pwned"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("status must be one of"));
+    let r = post(
+        &w,
+        &w.tttt,
+        &url(tttt_id),
+        serde_json::json!({"status": "false_positive"}),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "a false positive needs a reason"
+    );
+    let r = post(&w, &w.tttt, &url(tttt_id), serde_json::json!({"nope": 1})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // The officer's own alert.
+    let r = post(
+        &w,
+        &w.tttt,
+        &url(tttt_id),
+        serde_json::json!({"status": "false_positive", "reason": "planned pentest"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], "false_positive");
+
+    // The audit log: auditors and admins read it, others do not.
+    assert_eq!(
+        get(&w, &w.tttt, "/api/v1/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&w, &w.analyst, "/api/v1/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let log = get(&w, &w.auditor, "/api/v1/audit").await.json();
+    assert_eq!(log["total"], 1);
+    let e = &log["entries"][0];
+    assert_eq!(e["actor"], "tttt");
+    assert_eq!(e["action"], "alert.status");
+    assert_eq!(e["target"], format!("alert:{tttt_id}"));
+    assert_eq!(e["detail"], "new -> false_positive: planned pentest");
+}
+
+#[tokio::test]
+async fn only_admins_manage_organizations_and_users() {
+    let w = world().await;
+    let org = serde_json::json!({"slug": "so-gd", "name": "Sở Giáo dục", "parent": "province"});
+    for t in [&w.tttt, &w.analyst, &w.auditor] {
+        assert_eq!(
+            post(&w, t, "/api/v1/organizations", org.clone())
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            get(&w, t, "/api/v1/users").await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let r = post(&w, &w.admin, "/api/v1/organizations", org.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = post(&w, &w.admin, "/api/v1/organizations", org).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = post(
+        &w,
+        &w.admin,
+        "/api/v1/organizations",
+        serde_json::json!({"slug": "Bad Slug", "name": "x"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+
+    let user = serde_json::json!({
+        "name": "gd-officer", "password": PASSWORD, "role": "officer", "organization": "so-gd"
+    });
+    let r = post(&w, &w.tttt, "/api/v1/users", user.clone()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = post(&w, &w.admin, "/api/v1/users", user).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = post(
+        &w,
+        &w.admin,
+        "/api/v1/users",
+        serde_json::json!({"name": "x", "password": PASSWORD, "role": "officer"}),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "an officer needs an organization"
+    );
+    let users = get(&w, &w.admin, "/api/v1/users").await.json();
+    let gd = users["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["name"] == "gd-officer")
+        .cloned()
+        .expect("created");
+    assert_eq!(gd["org"], "so-gd");
+    assert!(gd.get("password_hash").is_none());
+    let log = get(&w, &w.admin, "/api/v1/audit").await.json();
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(actions, ["user.create", "organization.create"]);
+}
+
+#[tokio::test]
+async fn new_routes_need_credentials() {
+    let w = world().await;
+    for uri in ["/api/v1/organizations", "/api/v1/users", "/api/v1/audit"] {
+        let r = send(&w.app, Request::get(uri).body(Body::empty()).expect("req")).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{uri}");
+    }
+    for uri in [
+        "/api/v1/organizations",
+        "/api/v1/users",
+        "/api/v1/alerts/1/status",
+    ] {
+        let r = send(
+            &w.app,
+            Request::post(uri)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .expect("req"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{uri}");
+    }
+}
+
+/// Signs in through the login form; returns the session cookie and its
+/// CSRF token.
+async fn sign_in(app: &Router, user: &str) -> (String, String) {
+    let page = send(
+        app,
+        Request::get("/login").body(Body::empty()).expect("req"),
+    )
+    .await;
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.body.find(marker).expect("csrf field") + marker.len();
+    let csrf: String = page.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let req = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, format!("vedette_login_csrf={csrf}"))
+        .body(Body::from(format!(
+            "username={user}&password=correct+horse+battery&csrf={csrf}"
+        )))
+        .expect("req");
+    let res = app.clone().oneshot(req).await.expect("infallible");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cookie = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("vedette_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("session cookie")
+        .to_string();
+    let home = send(
+        app,
+        Request::get("/")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    let start = home.body.find(marker).expect("csrf in page") + marker.len();
+    let session_csrf: String = home.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    (cookie, session_csrf)
+}
+
+#[tokio::test]
+async fn pages_and_session_api_respect_the_scope() {
+    let w = world().await;
+    let (cookie, csrf) = sign_in(&w.app, "officer-tttt").await;
+    let page = |uri: String| {
+        Request::get(uri)
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .expect("req")
+    };
+    let home = send(&w.app, page("/".into())).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Defacement TTTT"));
+    assert!(!home.body.contains("Ransomware YTE"));
+    assert!(!home.body.contains("Probe NONE"));
+    let other = send(&w.app, page(format!("/alerts/{}", w.alerts[2]))).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    let search = send(&w.app, page("/search?q=ransomware".into())).await;
+    assert_eq!(search.status, StatusCode::OK);
+    assert!(!search.body.contains("yte ransomware"));
+    let search = send(&w.app, page("/search?q=".into())).await;
+    assert!(search.body.contains("tttt portal defaced"));
+    assert!(!search.body.contains("unassigned probe"));
+
+    // A state change with the session but without the CSRF header: refused.
+    let url = format!("/api/v1/alerts/{}/status", w.alerts[0]);
+    let body = serde_json::json!({"status": "acknowledged"}).to_string();
+    let no_csrf = Request::post(&url)
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.clone()))
+        .expect("req");
+    assert_eq!(send(&w.app, no_csrf).await.status, StatusCode::FORBIDDEN);
+    let with_csrf = Request::post(&url)
+        .header(header::COOKIE, &cookie)
+        .header("x-csrf-token", &csrf)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .expect("req");
+    let r = send(&w.app, with_csrf).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // The login itself was audited, with who and from where.
+    let log = get(&w, &w.admin, "/api/v1/audit").await.json();
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(actions, ["alert.status", "login"]);
+}
