@@ -51,6 +51,7 @@ mod suite {
     pub async fn run(store: &Store) {
         alerts(store).await;
         alert_batches(store).await;
+        correlation_alerts(store).await;
         users(store).await;
         tokens(store).await;
         sessions(store).await;
@@ -335,6 +336,48 @@ mod suite {
             ..AlertQuery::default()
         };
         assert_eq!(store.list_alerts(&q).await.unwrap().total, 0);
+    }
+
+    async fn correlation_alerts(store: &Store) {
+        let mut a = alert("corr-1", 5_005, Severity::High, Some("web1"), 20_000);
+        a.correlation = Some(vedette_model::AlertCorrelation {
+            kind: "event_count".into(),
+            group: [("source.ip".to_string(), "203.0.113.7".to_string())].into(),
+            value: 5.0,
+            timespan_secs: 300,
+            linked_events: vec![5_001, 5_002, 5_003, 5_004, 5_005],
+        });
+        assert_eq!(store.insert_alerts(std::slice::from_ref(&a)).await.unwrap(), 1);
+        // A replay after a crash completes the same correlation with the same
+        // event: ignored, like a detection's replay.
+        assert_eq!(store.insert_alerts(std::slice::from_ref(&a)).await.unwrap(), 0);
+        let q = AlertQuery {
+            rule_id: Some("corr-1".into()),
+            ..AlertQuery::default()
+        };
+        let page = store.list_alerts(&q).await.unwrap();
+        assert_eq!(page.total, 1);
+        assert_eq!(page.alerts[0].alert, a);
+        let got = store.get_alert(page.alerts[0].id).await.unwrap().unwrap();
+        assert_eq!(got.alert, a);
+        // As the API shows it.
+        let json = serde_json::to_value(&got).unwrap();
+        assert_eq!(json["correlation"]["type"], "event_count");
+        assert_eq!(json["correlation"]["group"]["source.ip"], "203.0.113.7");
+        assert_eq!(
+            json["correlation"]["linked_events"],
+            serde_json::json!([5001, 5002, 5003, 5004, 5005])
+        );
+        // A detection rule's alert has none, and its JSON no such key.
+        let d = alert("corr-2", 5_006, Severity::Low, None, 20_001);
+        store.insert_alerts(&[d]).await.unwrap();
+        let q = AlertQuery {
+            rule_id: Some("corr-2".into()),
+            ..AlertQuery::default()
+        };
+        let page = store.list_alerts(&q).await.unwrap();
+        assert_eq!(page.alerts[0].alert.correlation, None);
+        assert!(serde_json::to_value(&page.alerts[0]).unwrap()["correlation"].is_null());
     }
 
     async fn alert_batches(store: &Store) {
@@ -624,7 +667,7 @@ mod suite {
     /// Reopening runs the migrations again (a no-op) and keeps the data.
     pub async fn reopen(url: &str) {
         let store = Store::open(url).await.unwrap();
-        assert_eq!(store.alert_count().await.unwrap(), 213);
+        assert_eq!(store.alert_count().await.unwrap(), 215);
         assert_eq!(store.user_count().await.unwrap(), 2);
         assert!(store
             .verify_password("alice", "a brand new passphrase")
