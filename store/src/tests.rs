@@ -347,10 +347,16 @@ mod suite {
             timespan_secs: 300,
             linked_events: vec![5_001, 5_002, 5_003, 5_004, 5_005],
         });
-        assert_eq!(store.insert_alerts(std::slice::from_ref(&a)).await.unwrap(), 1);
+        assert_eq!(
+            store.insert_alerts(std::slice::from_ref(&a)).await.unwrap(),
+            1
+        );
         // A replay after a crash completes the same correlation with the same
         // event: ignored, like a detection's replay.
-        assert_eq!(store.insert_alerts(std::slice::from_ref(&a)).await.unwrap(), 0);
+        assert_eq!(
+            store.insert_alerts(std::slice::from_ref(&a)).await.unwrap(),
+            0
+        );
         let q = AlertQuery {
             rule_id: Some("corr-1".into()),
             ..AlertQuery::default()
