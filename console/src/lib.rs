@@ -22,6 +22,7 @@
 //!     store,
 //!     search: index.searcher(),
 //!     metrics: Arc::new(NoMetrics),
+//!     rules: Arc::new(vedette_console::StaticCatalog::default()),
 //!     config: ConsoleConfig { secure_cookies: true },
 //! };
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
@@ -55,6 +56,7 @@ mod auth;
 mod error;
 pub mod i18n;
 mod pages;
+mod rules;
 mod throttle;
 mod views;
 
@@ -72,6 +74,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
+pub use rules::{RuleCatalog, RuleEntry, StaticCatalog};
 pub use throttle::{LoginThrottle, ThrottleConfig};
 
 use auth::Authenticated;
@@ -105,6 +108,8 @@ pub struct AppState {
     pub search: vedette_search::EventSearcher,
     /// Metrics of the rest of the process, served on `/metrics`.
     pub metrics: Arc<dyn MetricsSource>,
+    /// The loaded rules, and the switch that turns one off in the pipeline.
+    pub rules: Arc<dyn RuleCatalog>,
     /// Settings.
     pub config: ConsoleConfig,
 }

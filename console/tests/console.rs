@@ -105,6 +105,7 @@ async fn fixture_with(config: ConsoleConfig) -> Fixture {
         store: store.clone(),
         search,
         metrics: Arc::new(TestMetrics),
+        rules: Arc::new(vedette_console::StaticCatalog::default()),
         config,
     };
     Fixture {

@@ -4,7 +4,8 @@
 //! organizations, metrics; auditors read and change nothing; only
 //! administrators manage organizations and users; every change is audited.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -13,7 +14,7 @@ use http_body_util::BodyExt;
 use time::macros::datetime;
 use time::OffsetDateTime;
 use tower::ServiceExt;
-use vedette_console::{app, AppState, ConsoleConfig, MetricsSource};
+use vedette_console::{app, AppState, ConsoleConfig, MetricsSource, RuleEntry, StaticCatalog};
 use vedette_model::{Event, NewAlert, Origin, Severity};
 use vedette_search::EventIndex;
 use vedette_store::{Role, Store};
@@ -37,6 +38,8 @@ struct World {
     auditor: String,
     /// Alert ids: [so-tttt, so-tttt.ttcntt, so-yte, unassigned].
     alerts: Vec<i64>,
+    /// Rule ids switched off, as the pipeline sees them.
+    disabled: Arc<RwLock<HashSet<String>>>,
 }
 
 fn event(seq: u64, at: OffsetDateTime, org: Option<&str>, msg: &str) -> Event {
@@ -156,10 +159,25 @@ async fn world() -> World {
             .expect("list");
         alerts.push(page.alerts[0].id);
     }
+    let disabled = Arc::new(RwLock::new(HashSet::new()));
     let state = AppState {
         store,
         search,
         metrics: Arc::new(NoMetrics),
+        rules: Arc::new(StaticCatalog::new(
+            (1..=4)
+                .map(|i| RuleEntry {
+                    id: format!("rule-{i}"),
+                    title: titles[i - 1].to_string(),
+                    kind: "detection",
+                    level: Severity::High,
+                    logsource: "linux/*/sshd".into(),
+                    tags: vec!["attack.t1110".into()],
+                    path: format!("rules/r{i}.yml"),
+                })
+                .collect(),
+            disabled.clone(),
+        )),
         config: ConsoleConfig::default(),
     };
     World {
@@ -171,6 +189,7 @@ async fn world() -> World {
         yte,
         auditor,
         alerts,
+        disabled,
     }
 }
 
@@ -591,4 +610,76 @@ async fn pages_and_session_api_respect_the_scope() {
         .map(|e| e["action"].as_str().unwrap_or_default())
         .collect();
     assert_eq!(actions, ["alert.status", "login"]);
+}
+
+#[tokio::test]
+async fn rules_list_hits_and_switch() {
+    let w = world().await;
+    let r = get(&w, &w.analyst, "/api/v1/rules").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["total"], 4);
+    assert_eq!(v["rules"][0]["id"], "rule-1");
+    assert_eq!(v["rules"][0]["hits"], 1);
+    assert_eq!(v["rules"][0]["enabled"], true);
+    assert!(v["rules"][0]["last_hit"].is_string());
+    // Hit counts are scoped: the so-tttt officer does not count so-yte's.
+    let r = get(&w, &w.tttt, "/api/v1/rules/rule-3").await.json();
+    assert_eq!(r["hits"], 0);
+    assert!(r["last_hit"].is_null());
+    let r = get(&w, &w.analyst, "/api/v1/rules?q=ransomware")
+        .await
+        .json();
+    assert_eq!(r["total"], 1);
+    assert_eq!(
+        get(&w, &w.analyst, "/api/v1/rules/nope").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Switching: province-wide analysts and admins only, audited, and the
+    // pipeline's set follows.
+    let off = serde_json::json!({"enabled": false, "reason": "noisy on the mail relay"});
+    for t in [&w.tttt, &w.auditor] {
+        let r = post(&w, t, "/api/v1/rules/rule-2/enabled", off.clone()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    }
+    let r = post(&w, &w.analyst, "/api/v1/rules/rule-2/enabled", off).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(w.disabled.read().expect("lock").contains("rule-2"));
+    let r = get(&w, &w.analyst, "/api/v1/rules?enabled=false")
+        .await
+        .json();
+    assert_eq!(r["total"], 1);
+    assert_eq!(r["rules"][0]["changed"]["changed_by"], "analyst");
+    let r = post(
+        &w,
+        &w.analyst,
+        "/api/v1/rules/nope/enabled",
+        serde_json::json!({"enabled": false}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = post(
+        &w,
+        &w.analyst,
+        "/api/v1/rules/rule-2/enabled",
+        serde_json::json!({"enabled": "no"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = post(
+        &w,
+        &w.admin,
+        "/api/v1/rules/rule-2/enabled",
+        serde_json::json!({"enabled": true}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(w.disabled.read().expect("lock").is_empty());
+    let log = get(&w, &w.auditor, "/api/v1/audit").await.json();
+    assert_eq!(
+        log["entries"][1]["detail"],
+        "disabled: noisy on the mail relay"
+    );
+    assert_eq!(log["entries"][1]["target"], "rule:rule-2");
 }

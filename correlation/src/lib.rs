@@ -127,6 +127,8 @@ pub struct SigmaRuleSet {
     rules: usize,
     filters: usize,
     correlations: Arc<CorrelationSet>,
+    /// What is loaded, for listings (rule management).
+    catalog: Vec<RuleInfo>,
     /// Which buckets admit an event log source: computed once per distinct
     /// log source (there are few), then read-only.
     routes: RwLock<HashMap<LogSource, Arc<[usize]>>>,
@@ -141,6 +143,27 @@ impl std::fmt::Debug for SigmaRuleSet {
             .field("logsources", &self.buckets.len())
             .finish()
     }
+}
+
+/// A loaded rule as rule management lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// The rule id (the title when the rule has none): what detections and
+    /// alerts carry as `rule_id`.
+    pub id: String,
+    /// The title.
+    pub title: String,
+    /// `detection` or `correlation`.
+    pub kind: &'static str,
+    /// The level.
+    pub level: Severity,
+    /// The log source, `product/category/service` with `*` for a key the
+    /// rule leaves open (detection rules); empty for correlations.
+    pub logsource: String,
+    /// The tags.
+    pub tags: Vec<String>,
+    /// The file it came from.
+    pub path: String,
 }
 
 /// A detection rule that compiled, as later steps need to know it.
@@ -175,6 +198,7 @@ impl SigmaRuleSet {
         let mut buckets: Vec<Bucket> = Vec::new();
         let mut by_source: HashMap<RuleSource, usize> = HashMap::new();
         let mut loaded: Vec<Loaded> = Vec::new();
+        let mut catalog: Vec<RuleInfo> = Vec::new();
         for (name, text) in sources {
             for rule in load::parse_rules(name, text, &mut report, &mut meta) {
                 let source = RuleSource::of(&rule.logsource);
@@ -188,6 +212,22 @@ impl SigmaRuleSet {
                 match buckets[idx].engine.add_rule(&rule) {
                     Ok(()) => {
                         report.loaded += 1;
+                        let ls = &rule.logsource;
+                        let part = |p: &Option<String>| p.clone().unwrap_or_else(|| "*".into());
+                        catalog.push(RuleInfo {
+                            id: rule_key(&rule.id, &rule.title),
+                            title: rule.title.clone(),
+                            kind: "detection",
+                            level: level(rule.level.as_ref()),
+                            logsource: format!(
+                                "{}/{}/{}",
+                                part(&ls.product),
+                                part(&ls.category),
+                                part(&ls.service)
+                            ),
+                            tags: rule.tags.clone(),
+                            path: name.to_string(),
+                        });
                         loaded.push(Loaded { rule, bucket: idx });
                     }
                     Err(e) => report.errors.push(RuleError {
@@ -199,11 +239,30 @@ impl SigmaRuleSet {
                 }
             }
         }
+        let correlation_info: Vec<RuleInfo> = meta
+            .correlations
+            .iter()
+            .map(|(path, c)| RuleInfo {
+                id: rule_key(&c.id, &c.title),
+                title: c.title.clone(),
+                kind: "correlation",
+                level: level(c.level.as_ref()),
+                logsource: String::new(),
+                tags: c.tags.clone(),
+                path: path.clone(),
+            })
+            .collect();
         let engines: Vec<&mut Engine> = buckets.iter_mut().map(|b| &mut b.engine).collect();
         let filters = meta::apply_filters(meta.filters, &loaded, engines, &mut report);
         let correlations = CorrelationSet::build(meta.correlations, &loaded, &mut report);
         report.filters = filters;
         report.correlations = correlations.len();
+        // Only the correlations that passed their checks are listed.
+        catalog.extend(
+            correlation_info
+                .into_iter()
+                .filter(|c| correlations.meta.values().any(|m| m.key == c.id)),
+        );
         // Buckets are indexed by position in `loaded`; only now may empty
         // ones go.
         buckets.retain(|b| b.engine.rule_count() > 0);
@@ -213,6 +272,7 @@ impl SigmaRuleSet {
             rules,
             filters,
             correlations: Arc::new(correlations),
+            catalog,
             routes: RwLock::new(HashMap::new()),
         };
         (set, report)
@@ -226,6 +286,11 @@ impl SigmaRuleSet {
     /// How many correlation rules are loaded.
     pub fn correlation_count(&self) -> usize {
         self.correlations.len()
+    }
+
+    /// Every loaded detection and correlation rule, in load order.
+    pub fn catalog(&self) -> &[RuleInfo] {
+        &self.catalog
     }
 
     /// How many filter rules were applied.

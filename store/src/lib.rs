@@ -43,6 +43,7 @@ mod audit;
 mod auth;
 mod error;
 mod orgs;
+mod rules;
 mod store;
 
 #[cfg(test)]
@@ -56,4 +57,5 @@ pub use auth::{
 };
 pub use error::{Result, StoreError};
 pub use orgs::{Organization, Scope};
+pub use rules::{RuleHits, RuleSetting};
 pub use store::{Store, DEFAULT_SESSION_TTL};

@@ -57,6 +57,36 @@ mod suite {
         sessions(store).await;
         tenancy(store).await;
         audit(store).await;
+        rules(store).await;
+    }
+
+    async fn rules(store: &Store) {
+        assert!(store.rule_settings().await.unwrap().is_empty());
+        store.set_rule_enabled("r-1", false, "alice").await.unwrap();
+        store.set_rule_enabled("r-1", true, "bob").await.unwrap();
+        store.set_rule_enabled("r-2", false, "bob").await.unwrap();
+        let s = store.rule_settings().await.unwrap();
+        assert_eq!(s.len(), 2);
+        assert!(s["r-1"].enabled);
+        assert_eq!(s["r-1"].changed_by, "bob");
+        assert!(!s["r-2"].enabled);
+        assert!(store.set_rule_enabled("", false, "x").await.is_err());
+
+        // Hits come from the alerts, within the scope.
+        let all = store.rule_hits(&Scope::All).await.unwrap();
+        assert_eq!(all["tenant"].hits, 3);
+        assert_eq!(all["tenant"].last_hit, at(9_002));
+        let tttt = store
+            .rule_hits(&Scope::Orgs(vec!["so-tttt.ttcntt".into()]))
+            .await
+            .unwrap();
+        assert_eq!(tttt.len(), 1);
+        assert_eq!(tttt["tenant"].hits, 1);
+        assert!(store
+            .rule_hits(&Scope::Orgs(vec![]))
+            .await
+            .unwrap()
+            .is_empty());
     }
 
     async fn tenancy(store: &Store) {
