@@ -1,11 +1,12 @@
 //! The project's rule pack: every rule loads, and each fires on the real log
 //! lines it is meant for and stays quiet on the benign ones beside them
-//! (`rules/tests/<rule>.txt`), through the real parser and engine.
+//! (`rules/tests/<rule>.txt`), through the real parser and engine. For a
+//! correlation rule the lines are one sequence through the correlator.
 
 use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
-use vedette_correlation::{Detector, SigmaRuleSet};
+use vedette_correlation::{CorrelationConfig, Detector, SigmaRuleSet};
 use vedette_model::Origin;
 use vedette_parsers::{Parser, ParserConfig};
 
@@ -30,6 +31,8 @@ fn rule_pack_loads_and_each_rule_fires_only_where_it_should() {
         "rules failed to load: {:#?}",
         report.errors
     );
+    assert!(report.warnings.is_empty(), "{:#?}", report.warnings);
+    let mut correlator = set.correlator(CorrelationConfig::default());
     let received = OffsetDateTime::parse(
         "2026-11-25T03:30:00Z",
         &time::format_description::well_known::Rfc3339,
@@ -37,6 +40,7 @@ fn rule_pack_loads_and_each_rule_fires_only_where_it_should() {
     .unwrap();
     let parser = Parser::new(ParserConfig::default());
     let mut rules = 0;
+    let mut correlations = 0;
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
@@ -49,7 +53,12 @@ fn rule_pack_loads_and_each_rule_fires_only_where_it_should() {
     {
         rules += 1;
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
-        let id = rule_id(&std::fs::read_to_string(path).unwrap());
+        let yaml = std::fs::read_to_string(path).unwrap();
+        let id = rule_id(&yaml);
+        let is_correlation = yaml.lines().any(|l| l == "correlation:");
+        if is_correlation {
+            correlations += 1;
+        }
         let cases_path = dir.join("tests").join(format!("{stem}.txt"));
         let cases = std::fs::read_to_string(&cases_path)
             .unwrap_or_else(|_| panic!("{stem}: no test cases at {}", cases_path.display()));
@@ -68,6 +77,9 @@ fn rule_pack_loads_and_each_rule_fires_only_where_it_should() {
             );
             let mut hits = Vec::new();
             set.detect(&ev, &mut hits);
+            if is_correlation {
+                correlator.process(&ev, &mut hits);
+            }
             let fired = hits.iter().any(|h| h.rule_id == id);
             assert_eq!(
                 fired,
@@ -89,5 +101,7 @@ fn rule_pack_loads_and_each_rule_fires_only_where_it_should() {
         );
     }
     assert!(rules >= 5, "the pack has {rules} rules");
-    assert_eq!(set.rule_count(), rules);
+    assert!(correlations >= 1, "the pack has no correlation rule");
+    assert_eq!(set.rule_count(), rules - correlations);
+    assert_eq!(set.correlation_count(), correlations);
 }

@@ -37,6 +37,44 @@ pub struct Config {
     pub index_heap_bytes: usize,
     /// Per-source rules (`[[sources]]`): fixed format and owning agency.
     pub sources: Vec<SourceConfig>,
+    /// Detection and correlation limits (`[detection]`).
+    pub detection: DetectionConfig,
+}
+
+/// `[detection]`: bounds of the correlation rules' state.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DetectionConfig {
+    /// Most open correlation groups (one per correlation rule and
+    /// `group-by` value), all rules together; beyond it the groups whose
+    /// latest event is oldest are dropped (counted on `/metrics`).
+    pub max_correlation_groups: usize,
+    /// Most events (or values, or rule hits) one group keeps in its window.
+    pub max_group_entries: usize,
+    /// Most event ids a correlation alert lists (the newest).
+    pub max_linked_events: usize,
+}
+
+impl Default for DetectionConfig {
+    fn default() -> Self {
+        let c = vedette_correlation::CorrelationConfig::default();
+        DetectionConfig {
+            max_correlation_groups: c.max_groups,
+            max_group_entries: c.max_group_entries,
+            max_linked_events: c.max_linked_events,
+        }
+    }
+}
+
+impl DetectionConfig {
+    /// The correlator's settings.
+    pub fn correlation(&self) -> vedette_correlation::CorrelationConfig {
+        vedette_correlation::CorrelationConfig {
+            max_groups: self.max_correlation_groups,
+            max_group_entries: self.max_group_entries,
+            max_linked_events: self.max_linked_events,
+        }
+    }
 }
 
 /// One `[[sources]]` entry: which senders it covers (every condition given
@@ -77,6 +115,7 @@ impl Default for Config {
             spool_max_bytes: 2 * 1024 * 1024 * 1024,
             index_heap_bytes: 128 * 1024 * 1024,
             sources: Vec::new(),
+            detection: DetectionConfig::default(),
         }
     }
 }
@@ -183,6 +222,11 @@ mod tests {
         assert!(toml::from_str::<Config>("colour = 1").is_err());
         assert_eq!(c.utc_offset().unwrap().whole_hours(), 7);
         assert_eq!(c.database_url().unwrap(), "sqlite:///srv/v/vedette.db");
+        assert_eq!(c.detection.max_correlation_groups, 1_000_000);
+        let c: Config = toml::from_str("[detection]\nmax_correlation_groups = 5000\n").unwrap();
+        assert_eq!(c.detection.correlation().max_groups, 5000);
+        assert_eq!(c.detection.max_linked_events, 32);
+        assert!(toml::from_str::<Config>("[detection]\nmax_groups = 1\n").is_err());
     }
 }
 

@@ -239,9 +239,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for e in &report.errors {
                 println!("{e}");
             }
+            for w in &report.warnings {
+                println!("warning: {w}");
+            }
+            // Detection, correlation and filter rules together.
             println!(
                 "{} rules loaded, {} failed",
-                report.loaded,
+                report.total_loaded(),
                 report.errors.len()
             );
             Ok(if report.errors.is_empty() {

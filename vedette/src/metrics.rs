@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use vedette_collectors::CollectorStats;
+use vedette_correlation::CorrelatorStats;
 use vedette_spool::SpoolHandle;
 
 use crate::node::PipelineStats;
@@ -19,6 +20,10 @@ pub struct NodeMetrics {
     pub spool: SpoolHandle,
     /// Rules loaded.
     pub rules: usize,
+    /// Correlation rules loaded.
+    pub correlation_rules: usize,
+    /// Correlation state counters.
+    pub correlation: Arc<CorrelatorStats>,
 }
 
 fn metric(out: &mut String, name: &str, kind: &str, help: &str, value: u64) {
@@ -97,6 +102,8 @@ impl vedette_console::MetricsSource for NodeMetrics {
             ("index", &p.index_nanos),
             ("wait_alert_writes", &p.store_nanos),
             ("commit", &p.commit_nanos),
+            ("correlate", &p.correlate_nanos),
+            ("correlation_state", &p.correlation_state_nanos),
         ] {
             let _ = writeln!(
                 out,
@@ -132,6 +139,35 @@ impl vedette_console::MetricsSource for NodeMetrics {
             "gauge",
             "Detection rules loaded.",
             self.rules as u64,
+        );
+        metric(
+            out,
+            "vedette_correlation_rules_loaded",
+            "gauge",
+            "Correlation rules loaded.",
+            self.correlation_rules as u64,
+        );
+        let k = &self.correlation;
+        metric(
+            out,
+            "vedette_correlation_open_groups",
+            "gauge",
+            "Correlation groups (rule and group-by value) with events in their window.",
+            c(&k.open_groups),
+        );
+        metric(
+            out,
+            "vedette_correlation_groups_evicted_total",
+            "counter",
+            "Correlation groups dropped because [detection] max_correlation_groups was reached (stalest first); windows that ended are not counted.",
+            c(&k.evicted),
+        );
+        metric(
+            out,
+            "vedette_correlation_fired_total",
+            "counter",
+            "Correlation rules that fired, including those used only by another correlation.",
+            c(&k.fired),
         );
         self.collectors.render_prometheus(out);
     }

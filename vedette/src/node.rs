@@ -1,11 +1,11 @@
 //! One Vedette node: the data directory opened, and the two threads that
 //! move events: intake (frames -> spool) and the pipeline (spool -> parse ->
-//! detect -> index + alerts).
+//! detect -> correlate -> index + alerts).
 
 use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
@@ -13,7 +13,9 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use vedette_collectors::{CollectorStats, Frame};
-use vedette_correlation::{Detection, Detector, SigmaRuleSet};
+use vedette_correlation::{
+    Correlator, CorrelatorStats, Detection, Detector, RestoreOutcome, SigmaRuleSet, StateFile,
+};
 use vedette_model::{Event, FieldValue, NewAlert};
 use vedette_parsers::Parser;
 use vedette_search::{EventIndex, EventWriter};
@@ -58,6 +60,10 @@ pub struct PipelineStats {
     pub store_nanos: AtomicU64,
     /// Time spent committing the index.
     pub commit_nanos: AtomicU64,
+    /// Time spent in correlation rules (the pipeline thread).
+    pub correlate_nanos: AtomicU64,
+    /// Time spent saving the correlation state at commits.
+    pub correlation_state_nanos: AtomicU64,
 }
 
 /// The opened data directory and everything that lives in it.
@@ -72,6 +78,12 @@ pub struct Node {
     pub store: Store,
     /// The compiled detection rules.
     pub detector: Arc<dyn Detector>,
+    /// Correlation rules loaded.
+    pub correlation_rules: usize,
+    /// Correlation counters (open groups, evictions).
+    pub correlation_stats: Arc<CorrelatorStats>,
+    /// The correlation state, until the pipeline thread takes it.
+    correlator: Mutex<Option<Correlator>>,
     /// Pipeline counters.
     pub stats: Arc<PipelineStats>,
     /// Collector counters.
@@ -112,8 +124,13 @@ pub fn load_rules(cfg: &Config) -> SigmaRuleSet {
     for e in &report.errors {
         tracing::warn!(target: "vedette::rules", "rule not loaded: {e}");
     }
+    for w in &report.warnings {
+        tracing::warn!(target: "vedette::rules", "rule warning: {w}");
+    }
     tracing::info!(
         loaded = report.loaded,
+        correlations = report.correlations,
+        filters = report.filters,
         failed = report.errors.len(),
         "Sigma rules compiled"
     );
@@ -133,7 +150,11 @@ impl Node {
         let store = Store::open(&cfg.database_url()?)
             .await
             .context("opening the store")?;
-        let detector: Arc<dyn Detector> = Arc::new(load_rules(&cfg));
+        let rules = load_rules(&cfg);
+        let correlator = rules.correlator(cfg.detection.correlation());
+        let correlation_stats = correlator.stats();
+        let correlation_rules = correlator.rule_count();
+        let detector: Arc<dyn Detector> = Arc::new(rules);
         let stats = Arc::new(PipelineStats::default());
         stats.committed_seq.store(
             index
@@ -147,6 +168,9 @@ impl Node {
             index,
             store,
             detector,
+            correlation_rules,
+            correlation_stats,
+            correlator: Mutex::new(Some(correlator)),
             stats,
             collector_stats: Arc::new(CollectorStats::default()),
             _lock: lock,
@@ -168,6 +192,14 @@ impl Node {
             .writer(self.cfg.index_heap_bytes)
             .context("opening the index writer")?;
         let parser = Parser::new(self.cfg.parser_config()?);
+        let mut correlator = self
+            .correlator
+            .lock()
+            .map_err(|_| anyhow!("correlator lock poisoned"))?
+            .take()
+            .context("the pipeline was already started")?;
+        let state = StateFile::new(&absolute(&self.cfg.data_dir)?);
+        restore_correlation(&state, &mut correlator, after);
         let p = Pipeline {
             spool: self.spool.clone(),
             writer,
@@ -180,6 +212,8 @@ impl Node {
             rt,
             last_seq: after,
             alert_writes: Vec::new(),
+            correlator,
+            state,
         };
         if after > 0 {
             tracing::info!(after, "resuming processing from the spool");
@@ -195,6 +229,40 @@ impl Node {
                 r
             })
             .context("starting the pipeline thread")
+    }
+}
+
+/// Restores the correlation state saved with the index commit the pipeline
+/// resumes after. Only a state for exactly that spool position is used:
+/// events after it are replayed from the spool, so an older state would
+/// miss the events in between and a newer one would count the replayed
+/// ones twice. Starting empty instead loses only the windows that were
+/// open (they cannot fire), never raises a false alert.
+fn restore_correlation(state: &StateFile, c: &mut Correlator, after: u64) {
+    if c.rule_count() == 0 {
+        return;
+    }
+    match state.restore(c, after) {
+        Ok(RestoreOutcome::Restored { groups }) => {
+            tracing::info!(groups, after, "correlation state restored");
+        }
+        Ok(RestoreOutcome::Missing) => {
+            if after > 0 {
+                tracing::warn!(
+                    after,
+                    "no saved correlation state; correlation windows start empty"
+                );
+            }
+        }
+        Ok(RestoreOutcome::Stale { found }) => tracing::warn!(
+            after,
+            ?found,
+            "the saved correlation state is for another spool position than the index; \
+             correlation windows start empty"
+        ),
+        Err(e) => tracing::warn!(
+            "the saved correlation state could not be read ({e}); correlation windows start empty"
+        ),
     }
 }
 
@@ -325,6 +393,10 @@ struct Pipeline {
     last_seq: u64,
     /// Alert writes in flight, all finished before the next index commit.
     alert_writes: Vec<tokio::task::JoinHandle<()>>,
+    /// Correlation rules' state, fed in spool order.
+    correlator: Correlator,
+    /// Where that state is saved at each commit.
+    state: StateFile,
 }
 
 fn nanos(since: Instant) -> u64 {
@@ -350,21 +422,35 @@ impl Pipeline {
                 .fetch_add(nanos(t), Ordering::Relaxed);
 
             let t = Instant::now();
-            for Prepared { event, hits } in &prepared {
+            let n = prepared.len() as u64;
+            let mut correlate = Duration::ZERO;
+            for Prepared { event, mut hits } in prepared {
                 if event.error.is_some() {
                     self.stats.failed.fetch_add(1, Ordering::Relaxed);
                 } else {
                     self.stats.parsed.fetch_add(1, Ordering::Relaxed);
                 }
-                for d in hits {
-                    alerts.push(d.to_alert(event, now));
+                // Stateful, so here, one event at a time in spool order.
+                let c = Instant::now();
+                if catch_unwind(AssertUnwindSafe(|| {
+                    self.correlator.process(&event, &mut hits)
+                }))
+                .is_err()
+                {
+                    tracing::error!(seq = event.seq, "correlation panicked on an event");
                 }
-                self.writer.add(event).context("indexing an event")?;
+                correlate += c.elapsed();
+                for d in &hits {
+                    alerts.push(d.to_alert(&event, now));
+                }
+                self.writer.add(&event).context("indexing an event")?;
                 self.last_seq = event.seq;
             }
-            self.stats
-                .processed
-                .fetch_add(prepared.len() as u64, Ordering::Relaxed);
+            self.stats.correlate_nanos.fetch_add(
+                u64::try_from(correlate.as_nanos()).unwrap_or(u64::MAX),
+                Ordering::Relaxed,
+            );
+            self.stats.processed.fetch_add(n, Ordering::Relaxed);
             self.stats
                 .index_nanos
                 .fetch_add(nanos(t), Ordering::Relaxed);
@@ -431,6 +517,16 @@ impl Pipeline {
         self.wait_alert_writes()?;
         self.stats
             .store_nanos
+            .fetch_add(nanos(t), Ordering::Relaxed);
+        // The correlation state covering exactly the events of this commit,
+        // written before it: a crash in between leaves the index at the
+        // previous commit, whose state the file keeps as the previous one.
+        let t = Instant::now();
+        if let Err(e) = self.state.save(&self.correlator, self.last_seq) {
+            tracing::warn!("saving the correlation state failed: {e}");
+        }
+        self.stats
+            .correlation_state_nanos
             .fetch_add(nanos(t), Ordering::Relaxed);
         let t = Instant::now();
         self.writer

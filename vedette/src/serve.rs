@@ -75,6 +75,8 @@ pub async fn serve(cfg: Config) -> Result<()> {
             collectors: node.collector_stats.clone(),
             spool: node.spool.clone(),
             rules: node.detector.rule_count(),
+            correlation_rules: node.correlation_rules,
+            correlation: node.correlation_stats.clone(),
         }),
         config: ConsoleConfig {
             secure_cookies: false,
