@@ -95,6 +95,24 @@ impl Origin {
     }
 }
 
+/// Sigma categories that cover others (Sigma log source taxonomy, and the
+/// Sysmon event ids pySigma gives them): `registry_event` is Sysmon 12, 13
+/// and 14, which are also `registry_add`/`registry_delete`, `registry_set`
+/// and `registry_rename`; `file_delete` is Sysmon 23 and 26, and 26 is also
+/// `file_delete_detected`. An event carries the specific category.
+pub const CATEGORY_UMBRELLAS: &[(&str, &[&str])] = &[
+    (
+        "registry_event",
+        &[
+            "registry_add",
+            "registry_delete",
+            "registry_set",
+            "registry_rename",
+        ],
+    ),
+    ("file_delete", &["file_delete_detected"]),
+];
+
 /// The Sigma log source an event belongs to, which decides the rules that
 /// apply to it. An event has at most one product and category but may belong
 /// to several services: an sshd line from auth.log is `sshd`, `auth` and
@@ -120,7 +138,10 @@ impl LogSource {
     }
 
     /// Whether a rule's log source (each key optional) applies to this
-    /// event: every key the rule names must agree, case-insensitively.
+    /// event: every key the rule names must agree, case-insensitively. A
+    /// rule's umbrella category of the Sigma taxonomy also admits the
+    /// categories under it ([`CATEGORY_UMBRELLAS`]): a `registry_event` rule
+    /// sees `registry_set` events.
     pub fn admits(
         &self,
         product: Option<&str>,
@@ -133,8 +154,19 @@ impl LogSource {
                 Some(w) => have.is_some_and(|h| h.eq_ignore_ascii_case(w)),
             }
         }
+        let category_ok = match (category, self.category.as_deref()) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(want), Some(have)) => {
+                want.eq_ignore_ascii_case(have)
+                    || CATEGORY_UMBRELLAS.iter().any(|(umbrella, under)| {
+                        want.eq_ignore_ascii_case(umbrella)
+                            && under.iter().any(|u| u.eq_ignore_ascii_case(have))
+                    })
+            }
+        };
         eq(product, self.product.as_deref())
-            && eq(category, self.category.as_deref())
+            && category_ok
             && match service {
                 None => true,
                 Some(w) => self.services.iter().any(|s| s.eq_ignore_ascii_case(w)),
@@ -244,6 +276,20 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn umbrella_categories_admit_the_specific_ones() {
+        let set = LogSource::new(Some("windows"), Some("registry_set"), &["sysmon"]);
+        assert!(set.admits(Some("windows"), Some("registry_set"), None));
+        assert!(set.admits(Some("windows"), Some("Registry_Event"), None));
+        assert!(!set.admits(Some("windows"), Some("registry_add"), None));
+        let umbrella = LogSource::new(Some("windows"), Some("registry_event"), &[]);
+        assert!(!umbrella.admits(None, Some("registry_set"), None));
+        let deleted = LogSource::new(Some("windows"), Some("file_delete_detected"), &[]);
+        assert!(deleted.admits(None, Some("file_delete"), None));
+        assert!(deleted.admits(None, Some("file_delete_detected"), None));
+        assert!(!LogSource::default().admits(None, Some("registry_event"), None));
+    }
 
     #[test]
     fn admits_multi_service() {

@@ -23,7 +23,7 @@ mod alert;
 mod event;
 
 pub use alert::{Alert, AlertCorrelation, NewAlert, Severity, UnknownSeverity};
-pub use event::{Event, FieldValue, Fields, LogSource, Origin};
+pub use event::{Event, FieldValue, Fields, LogSource, Origin, CATEGORY_UMBRELLAS};
 
 /// Formats a time as RFC 3339 in UTC with millisecond precision, the one
 /// textual form Vedette uses on the wire.

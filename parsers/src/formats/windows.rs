@@ -67,7 +67,11 @@ const RESERVED: usize = 40;
 const DETECT_WINDOW: usize = 512;
 
 /// The Sigma service of each channel (ASCII case ignored), most specific
-/// first.
+/// first: the Windows services of the Sigma log source taxonomy (appendix
+/// of the Sigma specification), plus the few that SigmaHQ rules use beyond
+/// it (`smbclient-connectivity`, `smbserver-connectivity`,
+/// `microsoft-servicebus-client`). A service the taxonomy names by a
+/// channel that differs from the one Windows writes is listed under both.
 pub const SERVICES: &[(&str, &[&str])] = &[
     ("Security", &["security"]),
     ("System", &["system"]),
@@ -75,6 +79,8 @@ pub const SERVICES: &[(&str, &[&str])] = &[
     ("Microsoft-Windows-Sysmon/Operational", &["sysmon"]),
     ("Windows PowerShell", &["powershell-classic", "powershell"]),
     ("Microsoft-Windows-PowerShell/Operational", &["powershell"]),
+    // PowerShell 7: the taxonomy's second channel of ps_module and ps_script.
+    ("PowerShellCore/Operational", &["powershell"]),
     (
         "Microsoft-Windows-Windows Defender/Operational",
         &["windefend"],
@@ -102,6 +108,140 @@ pub const SERVICES: &[(&str, &[&str])] = &[
         &["terminalservices-localsessionmanager"],
     ),
     ("DNS Server", &["dns-server"]),
+    (
+        "Microsoft-Windows-DNS-Server/Analytical",
+        &["dns-server-analytic"],
+    ),
+    ("Microsoft-Windows-DNS-Server/Audit", &["dns-server-audit"]),
+    (
+        "Microsoft-Windows-DNS Client Events/Operational",
+        &["dns-client"],
+    ),
+    (
+        "Microsoft-Windows-Application-Experience/Program-Telemetry",
+        &["application-experience"],
+    ),
+    (
+        "Microsoft-Windows-Application-Experience/Program-Compatibility-Assistant",
+        &["application-experience"],
+    ),
+    ("Microsoft-Windows-AppLocker/MSI and Script", &["applocker"]),
+    ("Microsoft-Windows-AppLocker/EXE and DLL", &["applocker"]),
+    (
+        "Microsoft-Windows-AppLocker/Packaged app-Deployment",
+        &["applocker"],
+    ),
+    (
+        "Microsoft-Windows-AppLocker/Packaged app-Execution",
+        &["applocker"],
+    ),
+    (
+        "Microsoft-Windows-AppModel-Runtime/Admin",
+        &["appmodel-runtime"],
+    ),
+    (
+        "Microsoft-Windows-AppXDeploymentServer/Operational",
+        &["appxdeployment-server"],
+    ),
+    (
+        "Microsoft-Windows-AppxPackaging/Operational",
+        &["appxpackaging-om"],
+    ),
+    (
+        "Microsoft-Windows-BitLocker/BitLocker Management",
+        &["bitlocker"],
+    ),
+    ("Microsoft-Windows-CAPI2/Operational", &["capi2"]),
+    (
+        "Microsoft-Windows-CertificateServicesClient-Lifecycle-System/Operational",
+        &["certificateservicesclient-lifecycle-system"],
+    ),
+    ("Microsoft-Windows-DHCP-Server/Operational", &["dhcp"]),
+    (
+        "Microsoft-Windows-Diagnosis-Scripted/Operational",
+        &["diagnosis-scripted"],
+    ),
+    (
+        "Microsoft-Windows-DriverFrameworks-UserMode/Operational",
+        &["driver-framework"],
+    ),
+    ("Microsoft-Windows-Hyper-V-Worker", &["hyper-v-worker"]),
+    (
+        "Microsoft-Windows-Hyper-V-Worker-Admin",
+        &["hyper-v-worker"],
+    ),
+    (
+        "Microsoft-IIS-Configuration/Operational",
+        &["iis-configuration"],
+    ),
+    (
+        "Microsoft-Windows-Kernel-EventTracing",
+        &["kernel-event-tracing"],
+    ),
+    (
+        "Microsoft-Windows-Kernel-EventTracing/Admin",
+        &["kernel-event-tracing"],
+    ),
+    (
+        "Microsoft-Windows-Kernel-ShimEngine/Operational",
+        &["kernel-shimengine"],
+    ),
+    (
+        "Microsoft-Windows-Kernel-ShimEngine/Diagnostic",
+        &["kernel-shimengine"],
+    ),
+    (
+        "Microsoft-Windows-LDAP-Client/Debug",
+        &["ldap", "ldap_debug"],
+    ),
+    ("Microsoft-Windows-LSA/Operational", &["lsa-server"]),
+    ("MSExchange Management", &["msexchange-management"]),
+    ("Microsoft-Windows-Ntfs/Operational", &["ntfs"]),
+    ("OpenSSH/Operational", &["openssh"]),
+    (
+        "Microsoft-Windows-PrintService/Admin",
+        &["printservice-admin"],
+    ),
+    (
+        "Microsoft-Windows-PrintService/Operational",
+        &["printservice-operational"],
+    ),
+    (
+        "Microsoft-Windows-Security-Mitigations/Kernel Mode",
+        &["security-mitigations"],
+    ),
+    (
+        "Microsoft-Windows-Security-Mitigations/User Mode",
+        &["security-mitigations"],
+    ),
+    ("Microsoft-Windows-SENSE/Operational", &["sense"]),
+    (
+        "Microsoft-ServiceBus-Client/Operational",
+        &["servicebus-client", "microsoft-servicebus-client"],
+    ),
+    (
+        "Microsoft-ServiceBus-Client/Admin",
+        &["servicebus-client", "microsoft-servicebus-client"],
+    ),
+    (
+        "Microsoft-ServiceBus-Client",
+        &["servicebus-client", "microsoft-servicebus-client"],
+    ),
+    ("Microsoft-Windows-Shell-Core/Operational", &["shell-core"]),
+    (
+        "Microsoft-Windows-SmbClient/Security",
+        &["smbclient-security"],
+    ),
+    (
+        "Microsoft-Windows-SmbClient/Connectivity",
+        &["smbclient-connectivity"],
+    ),
+    (
+        "Microsoft-Windows-SMBServer/Connectivity",
+        &["smbserver-connectivity"],
+    ),
+    ("Microsoft-Windows-VHDMP/Operational", &["vhdmp"]),
+    ("Microsoft-Windows-VHDMP-Operational", &["vhdmp"]),
 ];
 
 /// One row of [`CATEGORIES`].
@@ -141,12 +281,18 @@ const fn cat_if(
 }
 
 /// The Sigma category of an event, by service and `EventID`: the first
-/// row that matches wins.
+/// row that matches wins. Each event gets its most specific category, as
+/// the Sigma taxonomy lists them for Sysmon (`registry_set` for Sysmon 13,
+/// `file_delete_detected` for 26); the taxonomy's umbrella categories
+/// (`registry_event` over the four registry ones, `file_delete` over
+/// `file_delete_detected`) admit them through
+/// [`LogSource::admits`](vedette_model::LogSource::admits).
 pub const CATEGORIES: &[CategoryRule] = &[
     cat("sysmon", 1, "process_creation"),
     cat("security", 4688, "process_creation"),
     cat("sysmon", 2, "file_change"),
     cat("sysmon", 3, "network_connection"),
+    cat("sysmon", 4, "sysmon_status"),
     cat("sysmon", 5, "process_termination"),
     cat("sysmon", 6, "driver_load"),
     cat("sysmon", 7, "image_load"),
@@ -158,8 +304,9 @@ pub const CATEGORIES: &[CategoryRule] = &[
     cat_if("sysmon", 12, "DeleteValue", "registry_delete"),
     cat("sysmon", 12, "registry_add"),
     cat("sysmon", 13, "registry_set"),
-    cat("sysmon", 14, "registry_event"),
+    cat("sysmon", 14, "registry_rename"),
     cat("sysmon", 15, "create_stream_hash"),
+    cat("sysmon", 16, "sysmon_status"),
     cat("sysmon", 17, "pipe_created"),
     cat("sysmon", 18, "pipe_created"),
     cat("sysmon", 19, "wmi_event"),
@@ -167,8 +314,13 @@ pub const CATEGORIES: &[CategoryRule] = &[
     cat("sysmon", 21, "wmi_event"),
     cat("sysmon", 22, "dns_query"),
     cat("sysmon", 23, "file_delete"),
+    cat("sysmon", 24, "clipboard_capture"),
     cat("sysmon", 25, "process_tampering"),
-    cat("sysmon", 26, "file_delete"),
+    cat("sysmon", 26, "file_delete_detected"),
+    cat("sysmon", 27, "file_block_executable"),
+    cat("sysmon", 28, "file_block_shredding"),
+    cat("sysmon", 29, "file_executable_detected"),
+    cat("sysmon", 255, "sysmon_error"),
     cat("powershell", 4103, "ps_module"),
     cat("powershell", 4104, "ps_script"),
     cat("powershell-classic", 400, "ps_classic_start"),
@@ -1286,6 +1438,48 @@ mod tests {
                 "",
                 Some("dns_query"),
                 &["sysmon"],
+            ),
+            (
+                "Microsoft-Windows-Sysmon/Operational",
+                14,
+                "",
+                Some("registry_rename"),
+                &["sysmon"],
+            ),
+            (
+                "Microsoft-Windows-Sysmon/Operational",
+                16,
+                "",
+                Some("sysmon_status"),
+                &["sysmon"],
+            ),
+            (
+                "Microsoft-Windows-Sysmon/Operational",
+                26,
+                "",
+                Some("file_delete_detected"),
+                &["sysmon"],
+            ),
+            (
+                "PowerShellCore/Operational",
+                4103,
+                "",
+                Some("ps_module"),
+                &["powershell"],
+            ),
+            (
+                "Microsoft-Windows-LDAP-Client/Debug",
+                30,
+                "",
+                None,
+                &["ldap", "ldap_debug"],
+            ),
+            (
+                "Microsoft-Windows-SMBServer/Connectivity",
+                1022,
+                "",
+                None,
+                &["smbserver-connectivity"],
             ),
             (
                 "Microsoft-Windows-PowerShell/Operational",
