@@ -5,6 +5,7 @@
 //! `listening.json`), feeds it syslog, and checks what the API returns.
 
 mod correlation;
+mod evtx;
 mod server;
 
 use std::io::Write;

@@ -3,6 +3,7 @@
 
 mod bench;
 mod config;
+mod hunt;
 mod import;
 mod metrics;
 mod node;
@@ -32,7 +33,7 @@ struct Cli {
 enum Cmd {
     /// Run the node: syslog listeners, pipeline, console.
     Serve(ServeArgs),
-    /// Send log files (one record per line) through the pipeline.
+    /// Send log files (one record per line) or EVTX files through the pipeline.
     Import(ImportArgs),
     /// Manage API tokens.
     Token {
@@ -48,6 +49,9 @@ enum Cmd {
     Bench(bench::BenchArgs),
     /// Parse records (stdin or a file) and print one JSON event per line.
     Parse(parse::ParseArgs),
+    /// Run Sigma rules over files without a server (EVTX, JSON/NDJSON, logs,
+    /// folders): one JSON line per match on stdout.
+    Hunt(hunt::HuntArgs),
 }
 
 #[derive(Subcommand)]
@@ -126,7 +130,8 @@ struct ImportArgs {
     /// opening the data directory.
     #[arg(long)]
     to: Option<String>,
-    /// Log files, one record per line.
+    /// Log files, one record per line, or EVTX files (by the `.evtx` name
+    /// or the `ElfFile` magic), one Windows event per record.
     #[arg(required = true)]
     files: Vec<PathBuf>,
 }
@@ -169,7 +174,7 @@ pub(crate) fn random_secret(len: usize) -> String {
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("VEDETTE_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn,sqlx=warn,hyper=warn"));
+        .unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn,sqlx=warn,hyper=warn,evtx=warn"));
     use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -262,6 +267,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             parse::run(a)?;
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Hunt(a) => hunt::run(a),
     }
 }
 

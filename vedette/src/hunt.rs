@@ -1,0 +1,575 @@
+//! `vedette hunt`: Sigma rules over files, without a server. The same
+//! parser and detection engine as `serve`, on EVTX files, JSON or NDJSON
+//! event files and plain log files (or folders of them), with one JSON line
+//! on stdout per match.
+//!
+//! One reader thread walks the inputs and hands out batches: lines of a
+//! text file, JSON documents, or one undecoded 64 KiB EVTX chunk. A pool of
+//! workers (one per core) decodes, parses and matches each batch and sends
+//! its output lines, whole, to the main thread, the only writer.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use time::OffsetDateTime;
+use vedette_correlation::{Detection, Detector, SigmaRuleSet};
+use vedette_model::{Event, Origin};
+use vedette_parsers::evtx::{EvtxChunk, EvtxFile};
+use vedette_parsers::{Parser, SourceRule};
+
+use crate::config::Config;
+
+/// Options of `vedette hunt`.
+#[derive(Args)]
+#[command(after_help = "\
+Inputs are EVTX files (recognized by their first bytes, whatever their name), \
+JSON files (one document, an array of events, or several documents), NDJSON \
+files and plain log files (one record per line, format detected per line), or \
+folders of them, walked recursively (binary files that are not EVTX are skipped).
+
+Each match is one JSON line on stdout:
+  {\"rule_id\",\"title\",\"level\",\"tags\",\"file\",\"event\":{...}}
+where event is the normalized event (event.id: the line number, the JSON \
+document number or the EVTX EventRecordID). Rule load failures, unreadable \
+inputs and a summary go to stderr, with a progress bar when stderr is a terminal.
+
+The exit status is 0 whether or not rules matched; 1 when no input could be read.
+
+Examples:
+  vedette hunt --rules sigma/rules/windows Security.evtx Sysmon.evtx
+  vedette hunt --rules sigma/rules/linux /var/log/auth.log > hits.ndjson
+  vedette hunt --rules my-rules/ --rules extra.yml collected-logs/")]
+pub struct HuntArgs {
+    /// Sigma rule files or directories (repeatable) [default: the built-in
+    /// pack, the project's rules/].
+    #[arg(long, value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// TOML config file: its time zone (for times without one) applies.
+    #[arg(long, env = "VEDETTE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Format of the lines of text files: `auto` (detect per line),
+    /// `syslog`, or a format name from `vedette parse --list-formats`.
+    /// EVTX records are always Windows events.
+    #[arg(long, default_value = "auto")]
+    format: String,
+    /// Worker threads [default: the number of cores].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// EVTX files, JSON/NDJSON files, log files, or folders of them.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+}
+
+/// Lines (or JSON documents) per batch.
+const BATCH_RECORDS: usize = 1024;
+/// Bytes of text per batch, at most (a batch also ends at a file's end).
+const BATCH_BYTES: usize = 1 << 20;
+/// Error messages printed before the rest are only counted.
+const MAX_MESSAGES: u64 = 200;
+
+/// What a worker gets: records of one file.
+enum Work {
+    /// Text records (lines or JSON documents), each with its number.
+    Text {
+        file: Arc<str>,
+        records: Vec<(u64, Vec<u8>)>,
+    },
+    /// One EVTX chunk, to decode.
+    Evtx { file: Arc<str>, chunk: EvtxChunk },
+}
+
+/// What a worker sends back.
+struct Output {
+    /// Whole JSON lines, one per match.
+    text: Vec<u8>,
+    events: u64,
+    matches: u64,
+    /// Records that could not be read (with their file).
+    errors: Vec<String>,
+}
+
+/// The inputs, rules and parsers shared by every thread.
+struct Hunt {
+    rules: SigmaRuleSet,
+    /// For lines of text files (honours `--format`).
+    text_parser: Parser,
+    /// For EVTX records: always detected as Windows events.
+    evtx_parser: Parser,
+    received: OffsetDateTime,
+}
+
+impl Hunt {
+    fn event_out(&self, file: &str, ev: &Event, hits: &mut Vec<Detection>, out: &mut Output) {
+        out.events += 1;
+        hits.clear();
+        self.rules.detect(ev, hits);
+        if hits.is_empty() {
+            return;
+        }
+        let event = ev.to_json();
+        for h in hits.iter() {
+            let line = serde_json::json!({
+                "rule_id": h.rule_id,
+                "title": h.title,
+                "level": h.level.as_str(),
+                "tags": h.tags,
+                "file": file,
+                "event": event,
+            });
+            // Serializing a Value into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut out.text, &line);
+            out.text.push(b'\n');
+            out.matches += 1;
+        }
+    }
+
+    fn work(&self, w: Work, hits: &mut Vec<Detection>) -> Output {
+        let mut out = Output {
+            text: Vec::new(),
+            events: 0,
+            matches: 0,
+            errors: Vec::new(),
+        };
+        let origin = Origin::new("hunt", None);
+        match w {
+            Work::Text { file, records } => {
+                for (n, bytes) in records {
+                    let ev = self
+                        .text_parser
+                        .parse(n, self.received, origin.clone(), &bytes);
+                    self.event_out(&file, &ev, hits, &mut out);
+                }
+            }
+            Work::Evtx { file, chunk } => {
+                for rec in chunk.records() {
+                    match rec {
+                        Ok(r) => {
+                            let ev = r.to_event(
+                                &self.evtx_parser,
+                                r.record_id,
+                                self.received,
+                                origin.clone(),
+                            );
+                            self.event_out(&file, &ev, hits, &mut out);
+                        }
+                        Err(e) => out.errors.push(format!("{file}: {e}")),
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Counters the reader keeps.
+#[derive(Default)]
+struct ReadStats {
+    files: AtomicU64,
+    unreadable: AtomicU64,
+    skipped: AtomicU64,
+}
+
+/// Runs `vedette hunt`; the exit status.
+pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
+    let started = Instant::now();
+    let cfg = match &a.config {
+        Some(p) => Config::from_file(p)?,
+        None => Config::default(),
+    };
+    let pcfg = cfg.parser_config()?;
+    let mut text_cfg = pcfg.clone();
+    if a.format != "auto" {
+        let forced = SourceRule::new("--format", &[], &[], &[], Some(&a.format), None)?;
+        text_cfg.sources.insert(0, forced);
+    }
+    let (rules, report) = if a.rules.is_empty() {
+        SigmaRuleSet::from_sources(crate::EMBEDDED_RULES.iter().copied())
+    } else {
+        SigmaRuleSet::load(&a.rules)
+    };
+    for e in &report.errors {
+        eprintln!("rule not loaded: {e}");
+    }
+    if report.loaded == 0 {
+        bail!("no rule loaded from {:?}", a.rules);
+    }
+    let rule_count = report.loaded;
+    let inputs = expand(&a.inputs);
+    let total_bytes: u64 = inputs
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = progress_bar(total_bytes);
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let hunt = Hunt {
+        rules,
+        text_parser: Parser::new(text_cfg),
+        evtx_parser: Parser::new(pcfg),
+        received: OffsetDateTime::now_utc(),
+    };
+    let stats = ReadStats::default();
+    let stop = AtomicBool::new(false);
+    let messages = AtomicU64::new(0);
+    let say = |msg: String| {
+        if messages.fetch_add(1, Ordering::Relaxed) < MAX_MESSAGES {
+            bar.suspend(|| eprintln!("{msg}"));
+        }
+    };
+    let (mut events, mut matches, mut record_errors) = (0u64, 0u64, 0u64);
+    let mut write_err = None;
+    std::thread::scope(|s| {
+        let (work_tx, work_rx) = sync_channel::<Work>(threads * 2);
+        let (out_tx, out_rx) = sync_channel::<Output>(threads * 4);
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        for _ in 0..threads {
+            let work_rx = Arc::clone(&work_rx);
+            let out_tx = out_tx.clone();
+            let hunt = &hunt;
+            s.spawn(move || worker(hunt, &work_rx, &out_tx));
+        }
+        drop(out_tx);
+        let (stats, stop, bar, say) = (&stats, &stop, &bar, &say);
+        let inputs = &inputs;
+        s.spawn(move || {
+            for path in inputs {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                read_input(path, &work_tx, stats, bar, say);
+            }
+        });
+        let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        for out in out_rx {
+            events += out.events;
+            matches += out.matches;
+            for e in out.errors {
+                record_errors += 1;
+                say(e);
+            }
+            if let Err(e) = stdout.write_all(&out.text) {
+                // Dropping the receiver stops the workers, then the reader.
+                write_err = Some(e);
+                stop.store(true, Ordering::Relaxed);
+                break;
+            }
+        }
+        if write_err.is_none() {
+            if let Err(e) = stdout.flush() {
+                write_err = Some(e);
+            }
+        }
+    });
+    bar.finish_and_clear();
+    match write_err {
+        // `vedette hunt ... | head`: the reader went away, not an error.
+        Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Some(e) => return Err(e).context("writing to stdout"),
+        None => {}
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let files = stats.files.load(Ordering::Relaxed);
+    let unreadable = stats.unreadable.load(Ordering::Relaxed);
+    let skipped = stats.skipped.load(Ordering::Relaxed);
+    let said = messages.load(Ordering::Relaxed);
+    if said > MAX_MESSAGES {
+        eprintln!("... and {} more messages", said - MAX_MESSAGES);
+    }
+    eprintln!(
+        "hunt: {files} files, {events} events, {matches} matches, {rule_count} rules, {elapsed:.2} s, {:.0} events/s, {threads} threads{}{}{}",
+        events as f64 / elapsed.max(1e-9),
+        if unreadable > 0 { format!(", {unreadable} unreadable") } else { String::new() },
+        if skipped > 0 { format!(", {skipped} skipped (binary)") } else { String::new() },
+        if record_errors > 0 { format!(", {record_errors} unreadable records") } else { String::new() },
+    );
+    Ok(if files == 0 && (unreadable > 0 || inputs.is_empty()) {
+        std::process::ExitCode::FAILURE
+    } else {
+        std::process::ExitCode::SUCCESS
+    })
+}
+
+fn progress_bar(total: u64) -> ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn worker(hunt: &Hunt, work: &Mutex<Receiver<Work>>, out: &SyncSender<Output>) {
+    let mut hits = Vec::new();
+    loop {
+        // Hold the lock only to take one batch.
+        let next = match work.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(w) = next else { return };
+        if out.send(hunt.work(w, &mut hits)).is_err() {
+            return;
+        }
+    }
+}
+
+/// The files named, folders walked recursively (sorted); a name that does
+/// not exist is kept, to be reported when read.
+fn expand(inputs: &[PathBuf]) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            out.push(dir.to_path_buf());
+            return;
+        };
+        let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.is_file() {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            walk(p, &mut out);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+/// How a file is read.
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    Evtx,
+    /// JSON documents that span lines (one, an array, or several).
+    JsonDocuments,
+    /// One record per line (NDJSON included).
+    Lines,
+    /// Neither text nor EVTX.
+    Binary,
+}
+
+/// The kind of a file, from its first bytes.
+fn kind(head: &[u8]) -> Kind {
+    if vedette_parsers::evtx::is_evtx(head) {
+        return Kind::Evtx;
+    }
+    if head.contains(&0) {
+        return Kind::Binary;
+    }
+    let text = String::from_utf8_lossy(head);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if t.starts_with('[') {
+        return Kind::JsonDocuments;
+    }
+    if t.starts_with('{') {
+        // NDJSON when the first line is a whole JSON document.
+        let first = t.lines().next().unwrap_or("");
+        if serde_json::from_str::<serde::de::IgnoredAny>(first).is_err() {
+            return Kind::JsonDocuments;
+        }
+    }
+    Kind::Lines
+}
+
+/// Reads one input into batches for the workers.
+fn read_input(
+    path: &Path,
+    work: &SyncSender<Work>,
+    stats: &ReadStats,
+    bar: &ProgressBar,
+    say: &(dyn Fn(String) + Sync),
+) {
+    let name: Arc<str> = path.display().to_string().into();
+    bar.set_message(name.to_string());
+    let mut head = Vec::with_capacity(8192);
+    let opened =
+        std::fs::File::open(path).and_then(|f| f.take(8192).read_to_end(&mut head).map(|_| ()));
+    if let Err(e) = opened {
+        stats.unreadable.fetch_add(1, Ordering::Relaxed);
+        say(format!("{name}: cannot read: {e}"));
+        return;
+    }
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let k = kind(&head);
+    let read = match k {
+        Kind::Binary => {
+            stats.skipped.fetch_add(1, Ordering::Relaxed);
+            say(format!("{name}: skipped: binary, and not an EVTX file"));
+            bar.inc(size);
+            return;
+        }
+        Kind::Evtx => read_evtx(path, &name, work, bar, say),
+        Kind::JsonDocuments => read_json_documents(path, &name, work, bar, say),
+        Kind::Lines => read_lines(path, &name, work, bar),
+    };
+    match read {
+        Ok(()) => {
+            stats.files.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(e) => {
+            stats.unreadable.fetch_add(1, Ordering::Relaxed);
+            say(format!("{name}: {e:#}"));
+        }
+    }
+}
+
+fn read_evtx(
+    path: &Path,
+    name: &Arc<str>,
+    work: &SyncSender<Work>,
+    bar: &ProgressBar,
+    say: &(dyn Fn(String) + Sync),
+) -> Result<()> {
+    let file = EvtxFile::open(path)?;
+    bar.inc(4096);
+    for chunk in file.into_chunks() {
+        bar.inc(65536);
+        match chunk {
+            Ok(chunk) => {
+                let w = Work::Evtx {
+                    file: Arc::clone(name),
+                    chunk,
+                };
+                if work.send(w).is_err() {
+                    break;
+                }
+            }
+            Err(e) => say(format!("{name}: {e}")),
+        }
+    }
+    Ok(())
+}
+
+/// Sends `records` as one batch (and empties it).
+fn flush(name: &Arc<str>, records: &mut Vec<(u64, Vec<u8>)>, work: &SyncSender<Work>) -> bool {
+    if records.is_empty() {
+        return true;
+    }
+    work.send(Work::Text {
+        file: Arc::clone(name),
+        records: std::mem::take(records),
+    })
+    .is_ok()
+}
+
+fn read_lines(
+    path: &Path,
+    name: &Arc<str>,
+    work: &SyncSender<Work>,
+    bar: &ProgressBar,
+) -> Result<()> {
+    let f = std::fs::File::open(path).context("cannot open")?;
+    let mut r = BufReader::with_capacity(1 << 20, f);
+    let (mut n, mut bytes) = (0u64, 0usize);
+    let mut batch = Vec::with_capacity(BATCH_RECORDS);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let got = r.read_until(b'\n', &mut line).context("cannot read")?;
+        if got == 0 {
+            break;
+        }
+        bar.inc(got as u64);
+        n += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        bytes += line.len();
+        batch.push((n, std::mem::take(&mut line)));
+        if batch.len() >= BATCH_RECORDS || bytes >= BATCH_BYTES {
+            bytes = 0;
+            if !flush(name, &mut batch, work) {
+                return Ok(());
+            }
+        }
+    }
+    flush(name, &mut batch, work);
+    Ok(())
+}
+
+/// A JSON file of documents that span lines: each top-level document, or
+/// each element of a top-level array, is one record (as compact JSON).
+fn read_json_documents(
+    path: &Path,
+    name: &Arc<str>,
+    work: &SyncSender<Work>,
+    bar: &ProgressBar,
+    say: &(dyn Fn(String) + Sync),
+) -> Result<()> {
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let f = std::fs::File::open(path).context("cannot open")?;
+    let docs = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 20, f))
+        .into_iter::<serde_json::Value>();
+    let (mut n, mut bytes) = (0u64, 0usize);
+    let mut batch = Vec::with_capacity(BATCH_RECORDS);
+    for doc in docs {
+        let doc = match doc {
+            Ok(d) => d,
+            Err(e) => {
+                // The stream cannot resume after a syntax error.
+                say(format!(
+                    "{name}: JSON document {}: {e}; the rest of the file is skipped",
+                    n + 1
+                ));
+                break;
+            }
+        };
+        let items = match doc {
+            serde_json::Value::Array(items) => items,
+            other => vec![other],
+        };
+        for item in items {
+            n += 1;
+            let text = serde_json::to_vec(&item).context("re-encoding a JSON document")?;
+            bytes += text.len();
+            batch.push((n, text));
+            if batch.len() >= BATCH_RECORDS || bytes >= BATCH_BYTES {
+                bytes = 0;
+                if !flush(name, &mut batch, work) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    flush(name, &mut batch, work);
+    bar.inc(size);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds() {
+        assert_eq!(kind(b"ElfFile\0\x00\x00"), Kind::Evtx);
+        assert_eq!(kind(b"\x1f\x8b\x08\x00\x00"), Kind::Binary);
+        assert_eq!(kind(b"Nov 25 10:00:00 host sshd[1]: x\n"), Kind::Lines);
+        assert_eq!(kind(b"{\"a\":1}\n{\"a\":2}\n"), Kind::Lines);
+        assert_eq!(kind(b"{\n  \"Event\": {\n"), Kind::JsonDocuments);
+        assert_eq!(kind(b"  [{\"a\":1},"), Kind::JsonDocuments);
+        assert_eq!(kind(b""), Kind::Lines);
+    }
+}
