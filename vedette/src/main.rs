@@ -40,6 +40,16 @@ enum Cmd {
         #[command(subcommand)]
         cmd: TokenCmd,
     },
+    /// Manage organizations (the province's agencies and their units).
+    Org {
+        #[command(subcommand)]
+        cmd: OrgCmd,
+    },
+    /// Manage console users.
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
     /// Check Sigma rules: report each one that does not load.
     Rules {
         #[command(subcommand)]
@@ -64,6 +74,52 @@ enum TokenCmd {
         /// admin, analyst, officer or auditor.
         #[arg(long, default_value = "analyst")]
         role: String,
+        /// The organization (slug) it belongs to; without one it works
+        /// province-wide. An officer needs one.
+        #[arg(long)]
+        org: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCmd {
+    /// Create an organization; its slug is what `[[sources]] organization`
+    /// puts in events' `organization.id`.
+    Create {
+        /// Unique slug: a-z, 0-9, '.', '_', '-'.
+        slug: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// The slug of the organization above it.
+        #[arg(long)]
+        parent: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List organizations.
+    List {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create a user; the password is read from the VEDETTE_PASSWORD
+    /// environment variable, else generated and printed once.
+    Create {
+        /// Login name.
+        name: String,
+        /// admin, analyst, officer or auditor.
+        #[arg(long, default_value = "analyst")]
+        role: String,
+        /// The organization (slug) the user belongs to; without one the
+        /// user works province-wide. An officer needs one.
+        #[arg(long)]
+        org: Option<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -171,6 +227,18 @@ pub(crate) fn random_secret(len: usize) -> String {
     out
 }
 
+/// The store URL of a command's settings; creates the data directory when
+/// the store is the default SQLite file in it.
+fn store_url(common: &Common) -> Result<String> {
+    let cfg = common.config()?;
+    let url = cfg.database_url()?;
+    if cfg.database.is_none() {
+        let dir = config::absolute(&cfg.data_dir)?;
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    Ok(url)
+}
+
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("VEDETTE_LOG")
@@ -218,23 +286,119 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Token {
-            cmd: TokenCmd::Create { name, role, common },
+            cmd:
+                TokenCmd::Create {
+                    name,
+                    role,
+                    org,
+                    common,
+                },
         } => {
             let role: Role = role.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let cfg = common.config()?;
-            let url = cfg.database_url()?;
-            if cfg.database.is_none() {
-                let dir = config::absolute(&cfg.data_dir)?;
-                std::fs::create_dir_all(&dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
-            }
+            let url = store_url(&common)?;
             let token = runtime()?.block_on(async {
                 let store = Store::open(&url).await.context("opening the store")?;
-                let t = store.create_token(&name, role).await;
+                let t = store.create_token_in(&name, role, org.as_deref()).await;
                 store.close().await;
                 t.context("creating the token")
             })?;
             println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Org {
+            cmd:
+                OrgCmd::Create {
+                    slug,
+                    name,
+                    parent,
+                    common,
+                },
+        } => {
+            let url = store_url(&common)?;
+            runtime()?.block_on(async {
+                let store = Store::open(&url).await.context("opening the store")?;
+                let r = store.create_org(&slug, &name, parent.as_deref()).await;
+                if r.is_ok() {
+                    let detail = parent.as_deref().unwrap_or("");
+                    let target = format!("organization:{slug}");
+                    let e = vedette_store::NewAudit {
+                        actor: "cli",
+                        actor_kind: "system",
+                        action: "organization.create",
+                        target: Some(&target),
+                        detail,
+                        source: None,
+                    };
+                    store.audit(&e).await.context("writing the audit log")?;
+                }
+                store.close().await;
+                r.context("creating the organization")
+            })?;
+            println!("organization {slug} created");
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Org {
+            cmd: OrgCmd::List { common },
+        } => {
+            let url = store_url(&common)?;
+            let orgs = runtime()?.block_on(async {
+                let store = Store::open(&url).await.context("opening the store")?;
+                let r = store.list_orgs(&vedette_store::Scope::All).await;
+                store.close().await;
+                r.context("listing organizations")
+            })?;
+            for o in orgs {
+                println!(
+                    "{}\t{}\t{}",
+                    o.slug,
+                    o.parent.as_deref().unwrap_or("-"),
+                    o.name
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::User {
+            cmd:
+                UserCmd::Create {
+                    name,
+                    role,
+                    org,
+                    common,
+                },
+        } => {
+            let role: Role = role.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let url = store_url(&common)?;
+            let (password, generated) = match std::env::var("VEDETTE_PASSWORD") {
+                Ok(p) if !p.is_empty() => (p, false),
+                _ => (random_secret(20), true),
+            };
+            runtime()?.block_on(async {
+                let store = Store::open(&url).await.context("opening the store")?;
+                let r = store
+                    .create_user_in(&name, &password, role, org.as_deref())
+                    .await;
+                if r.is_ok() {
+                    let target = format!("user:{name}");
+                    let detail =
+                        format!("role={role} organization={}", org.as_deref().unwrap_or("-"));
+                    let e = vedette_store::NewAudit {
+                        actor: "cli",
+                        actor_kind: "system",
+                        action: "user.create",
+                        target: Some(&target),
+                        detail: &detail,
+                        source: None,
+                    };
+                    store.audit(&e).await.context("writing the audit log")?;
+                }
+                store.close().await;
+                r.context("creating the user")
+            })?;
+            if generated {
+                println!("user {name} created; password (shown once): {password}");
+            } else {
+                println!("user {name} created");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Rules {

@@ -84,6 +84,11 @@ pub struct Node {
     pub correlation_stats: Arc<CorrelatorStats>,
     /// The correlation state, until the pipeline thread takes it.
     correlator: Mutex<Option<Correlator>>,
+    /// Rule ids switched off through the console: their detections raise
+    /// no alert (shared with the console's rule catalog).
+    pub disabled_rules: Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
+    /// The loaded rules as the console lists them.
+    pub rule_catalog: Arc<dyn vedette_console::RuleCatalog>,
     /// Pipeline counters.
     pub stats: Arc<PipelineStats>,
     /// Collector counters.
@@ -154,6 +159,33 @@ impl Node {
         let correlator = rules.correlator(cfg.detection.correlation());
         let correlation_stats = correlator.stats();
         let correlation_rules = correlator.rule_count();
+        let disabled_rules = Arc::new(std::sync::RwLock::new(
+            store
+                .rule_settings()
+                .await
+                .context("reading rule settings")?
+                .into_iter()
+                .filter(|(_, s)| !s.enabled)
+                .map(|(id, _)| id)
+                .collect::<std::collections::HashSet<String>>(),
+        ));
+        let rule_catalog: Arc<dyn vedette_console::RuleCatalog> =
+            Arc::new(vedette_console::StaticCatalog::new(
+                rules
+                    .catalog()
+                    .iter()
+                    .map(|r| vedette_console::RuleEntry {
+                        id: r.id.clone(),
+                        title: r.title.clone(),
+                        kind: r.kind,
+                        level: r.level,
+                        logsource: r.logsource.clone(),
+                        tags: r.tags.clone(),
+                        path: r.path.clone(),
+                    })
+                    .collect(),
+                disabled_rules.clone(),
+            ));
         let detector: Arc<dyn Detector> = Arc::new(rules);
         let stats = Arc::new(PipelineStats::default());
         stats.committed_seq.store(
@@ -171,6 +203,8 @@ impl Node {
             correlation_rules,
             correlation_stats,
             correlator: Mutex::new(Some(correlator)),
+            disabled_rules,
+            rule_catalog,
             stats,
             collector_stats: Arc::new(CollectorStats::default()),
             _lock: lock,
@@ -214,6 +248,7 @@ impl Node {
             alert_writes: Vec::new(),
             correlator,
             state,
+            disabled: self.disabled_rules.clone(),
         };
         if after > 0 {
             tracing::info!(after, "resuming processing from the spool");
@@ -397,6 +432,8 @@ struct Pipeline {
     correlator: Correlator,
     /// Where that state is saved at each commit.
     state: StateFile,
+    /// Rule ids switched off: neither alerts nor correlation input.
+    disabled: Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
 }
 
 fn nanos(since: Instant) -> u64 {
@@ -424,7 +461,12 @@ impl Pipeline {
             let t = Instant::now();
             let n = prepared.len() as u64;
             let mut correlate = Duration::ZERO;
+            // Rules switched off in the console: read once per batch.
+            let disabled = self.disabled.read().map(|d| d.clone()).unwrap_or_default();
             for Prepared { event, mut hits } in prepared {
+                if !disabled.is_empty() {
+                    hits.retain(|d| !disabled.contains(&d.rule_id));
+                }
                 if event.error.is_some() {
                     self.stats.failed.fetch_add(1, Ordering::Relaxed);
                 } else {
@@ -440,6 +482,9 @@ impl Pipeline {
                     tracing::error!(seq = event.seq, "correlation panicked on an event");
                 }
                 correlate += c.elapsed();
+                if !disabled.is_empty() {
+                    hits.retain(|d| !disabled.contains(&d.rule_id));
+                }
                 for d in &hits {
                     alerts.push(d.to_alert(&event, now));
                 }

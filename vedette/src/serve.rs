@@ -78,6 +78,7 @@ pub async fn serve(cfg: Config) -> Result<()> {
             correlation_rules: node.correlation_rules,
             correlation: node.correlation_stats.clone(),
         }),
+        rules: node.rule_catalog.clone(),
         config: ConsoleConfig {
             secure_cookies: false,
         },
