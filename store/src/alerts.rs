@@ -255,7 +255,7 @@ impl<'a> Filters<'a> {
     }
 }
 
-const ALERT_COLUMNS: &str =
+pub(crate) const ALERT_COLUMNS: &str =
     "id, status, rule_id, rule_title, severity, tags, event_seq, event_time, created, host, org, event, correlation";
 
 /// The organization an alert belongs to: its event's `organization.id`
@@ -269,7 +269,7 @@ fn alert_org(a: &NewAlert) -> Option<String> {
         .map(str::to_ascii_lowercase)
 }
 
-fn alert_from_row(row: &sqlx::any::AnyRow) -> Result<Alert> {
+pub(crate) fn alert_from_row(row: &sqlx::any::AnyRow) -> Result<Alert> {
     let severity: String = row.try_get("severity")?;
     let tags: String = row.try_get("tags")?;
     let event_seq: i64 = row.try_get("event_seq")?;

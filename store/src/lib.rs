@@ -42,6 +42,7 @@ mod alerts;
 mod audit;
 mod auth;
 mod error;
+mod incidents;
 mod orgs;
 mod rules;
 mod store;
@@ -56,6 +57,12 @@ pub use auth::{
     MIN_PASSWORD_CHARS, TOKEN_PREFIX,
 };
 pub use error::{Result, StoreError};
+pub use incidents::{
+    normalize_observable, Attack, Comment, Incident, IncidentDetail, IncidentPage, IncidentQuery,
+    NewIncident, NewTicket, Observable, Task, Ticket, TicketDetail, TicketPage, TicketQuery,
+    TimelineEntry, INCIDENT_STATUSES, MAX_ALERTS_PER_CALL, MAX_TEXT_CHARS, MAX_TITLE_CHARS,
+    OBSERVABLE_KINDS, STATUS_ESCALATED, TICKET_STATUSES,
+};
 pub use orgs::{Organization, Scope};
 pub use rules::{RuleHits, RuleSetting};
 pub use store::{Store, DEFAULT_SESSION_TTL};

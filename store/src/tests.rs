@@ -58,6 +58,7 @@ mod suite {
         tenancy(store).await;
         audit(store).await;
         rules(store).await;
+        incidents(store).await;
     }
 
     async fn rules(store: &Store) {
@@ -87,6 +88,338 @@ mod suite {
             .await
             .unwrap()
             .is_empty());
+    }
+
+    /// Incidents and tickets, on the alerts and organizations of `tenancy`.
+    async fn incidents(store: &Store) {
+        use crate::{NewIncident, NewTicket, Principal, TicketQuery};
+        let who = |name: &str, role: Role, org: Option<&str>, scope: Scope| Principal {
+            kind: PrincipalKind::Token,
+            id: 0,
+            name: name.into(),
+            role,
+            org: org.map(Into::into),
+            scope,
+        };
+        let prov = who("prov", Role::Analyst, None, Scope::All);
+        let tttt = who(
+            "tttt",
+            Role::Officer,
+            Some("so-tttt"),
+            Scope::Orgs(vec!["so-tttt".into(), "so-tttt.ttcntt".into()]),
+        );
+        let yte = who(
+            "yte",
+            Role::Officer,
+            Some("so-yte"),
+            Scope::Orgs(vec!["so-yte".into()]),
+        );
+        let tenant = store
+            .list_alerts(&AlertQuery {
+                rule_id: Some("tenant".into()),
+                ..AlertQuery::default()
+            })
+            .await
+            .unwrap();
+        let id_of = |seq: u64| {
+            tenant
+                .alerts
+                .iter()
+                .find(|a| a.alert.event_seq == seq)
+                .unwrap()
+                .id
+        };
+        let (a_tttt, a_yte, a_none) = (id_of(100), id_of(101), id_of(102));
+
+        // Escalation: title from the rule, severity the highest, the
+        // alerts' organization, alerts marked escalated.
+        let inc = store.escalate_alerts(&tttt, &[a_tttt], None).await.unwrap();
+        let d = store
+            .incident_detail(inc, &tttt.scope)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.incident.title, "Rule tenant");
+        assert_eq!(d.incident.severity, Severity::High);
+        assert_eq!(d.incident.organization.as_deref(), Some("so-tttt.ttcntt"));
+        assert_eq!(d.incident.status, "new");
+        assert_eq!(d.incident.alert_count, 1);
+        assert_eq!(d.alerts.len(), 1);
+        assert_eq!(d.attack.techniques, ["T1110"]);
+        let a = store.get_alert(a_tttt).await.unwrap().unwrap();
+        assert_eq!(a.status, crate::STATUS_ESCALATED);
+        // Another organization's alert is unknown to the officer; another
+        // organization's incident too; an alert outside the incident's
+        // organization cannot join it.
+        assert!(matches!(
+            store.escalate_alerts(&tttt, &[a_yte], None).await,
+            Err(StoreError::NotFound { what: "alert", .. })
+        ));
+        assert!(store
+            .incident_detail(inc, &yte.scope)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(matches!(
+            store.set_incident_status(&yte, inc, "triage", None).await,
+            Err(StoreError::NotFound {
+                what: "incident",
+                ..
+            })
+        ));
+        assert!(matches!(
+            store.link_alerts(&prov, inc, &[a_yte]).await,
+            Err(StoreError::Invalid { .. })
+        ));
+        assert_eq!(store.link_alerts(&tttt, inc, &[a_tttt]).await.unwrap(), 0);
+        let new = |org: Option<&str>| NewIncident {
+            title: "Phishing wave".into(),
+            description: "mail".into(),
+            severity: Severity::Low,
+            organization: org.map(Into::into),
+            owner: None,
+        };
+        assert!(matches!(
+            store.create_incident(&tttt, &new(Some("so-yte"))).await,
+            Err(StoreError::Invalid { .. })
+        ));
+        assert!(store
+            .create_incident(&prov, &new(Some("nope")))
+            .await
+            .is_err());
+        let mut bad = new(None);
+        bad.owner = Some("nobody".into());
+        assert!(store.create_incident(&prov, &bad).await.is_err());
+        // A province-wide escalation across organizations stays
+        // province-wide.
+        let wide = store
+            .escalate_alerts(&prov, &[a_none, a_yte], None)
+            .await
+            .unwrap();
+        let w = store
+            .get_incident(wide, &Scope::All)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(w.organization, None);
+        assert_eq!(w.alert_count, 2);
+        assert!(store
+            .get_incident(wide, &yte.scope)
+            .await
+            .unwrap()
+            .is_none());
+        let mine = store.create_incident(&yte, &new(None)).await.unwrap();
+        assert_eq!(
+            store
+                .get_incident(mine, &yte.scope)
+                .await
+                .unwrap()
+                .unwrap()
+                .organization
+                .as_deref(),
+            Some("so-yte")
+        );
+
+        // Observables, comments, tasks, status.
+        store
+            .add_observable(&tttt, inc, "ip", "203.0.113.9")
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.add_observable(&tttt, inc, "ip", " 203.0.113.9").await,
+            Err(StoreError::Conflict { .. })
+        ));
+        assert!(store
+            .add_observable(&tttt, inc, "hash", "xyz")
+            .await
+            .is_err());
+        store
+            .add_incident_comment(&tttt, inc, "looking")
+            .await
+            .unwrap();
+        assert!(store.add_incident_comment(&tttt, inc, "  ").await.is_err());
+        let task = store.add_task(&tttt, inc, "reset password").await.unwrap();
+        store.set_task_done(&tttt, inc, task, true).await.unwrap();
+        assert!(store
+            .set_task_done(&tttt, inc, 999_999, true)
+            .await
+            .is_err());
+        assert!(store
+            .set_incident_status(&tttt, inc, "bogus", None)
+            .await
+            .is_err());
+        assert!(matches!(
+            store
+                .set_incident_status(&tttt, inc, "closed", Some(" "))
+                .await,
+            Err(StoreError::Invalid {
+                field: "resolution",
+                ..
+            })
+        ));
+        for s in ["triage", "in_progress", "contained", "resolved"] {
+            store
+                .set_incident_status(&tttt, inc, s, None)
+                .await
+                .unwrap();
+        }
+        let before = store
+            .set_incident_status(&tttt, inc, "closed", Some("password reset"))
+            .await
+            .unwrap();
+        assert_eq!(before, "resolved");
+        let d = store
+            .incident_detail(inc, &Scope::All)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.incident.status, "closed");
+        assert_eq!(d.incident.resolution.as_deref(), Some("password reset"));
+        assert_eq!(d.observables[0].value, "203.0.113.9");
+        assert_eq!(d.comments[0].author, "tttt");
+        assert!(d.tasks[0].done);
+        let kinds: Vec<&str> = d.timeline.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "created",
+                "alerts",
+                "observable",
+                "comment",
+                "task",
+                "task.done",
+                "status",
+                "status",
+                "status",
+                "status",
+                "status"
+            ]
+        );
+        assert_eq!(d.timeline[10].detail, "resolved -> closed: password reset");
+        store
+            .set_incident_owner(&prov, inc, Some("officer1"))
+            .await
+            .unwrap();
+        assert!(store
+            .set_incident_owner(&prov, inc, Some("ghost"))
+            .await
+            .is_err());
+
+        // Listing: scope, status, newest first.
+        use crate::IncidentQuery;
+        let list = |q: IncidentQuery| async move { store.list_incidents(&q).await };
+        let all = list(IncidentQuery::default()).await.unwrap();
+        assert_eq!(all.total, 3);
+        assert_eq!(all.incidents[0].id, mine);
+        let t = list(IncidentQuery {
+            scope: tttt.scope.clone(),
+            ..IncidentQuery::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!((t.total, t.incidents[0].id), (1, inc));
+        let closed = list(IncidentQuery {
+            status: Some("closed".into()),
+            ..IncidentQuery::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(closed.total, 1);
+        let by_org = list(IncidentQuery {
+            organization: Some("so-yte".into()),
+            ..IncidentQuery::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(by_org.total, 1);
+
+        // Tickets: handed to an agency, seen by it alone.
+        let ticket = |org: &str| NewTicket {
+            title: "Patch the portal".into(),
+            description: "CVE".into(),
+            organization: org.into(),
+            assignee: None,
+            due: None,
+            sla_hours: Some(24),
+            incident_id: Some(inc),
+        };
+        let t1 = store
+            .create_ticket(&prov, &ticket("so-tttt"))
+            .await
+            .unwrap();
+        let mut late = ticket("so-yte");
+        late.incident_id = None;
+        late.sla_hours = None;
+        late.due = Some(at(1_000));
+        late.assignee = Some("officer1".into());
+        let t2 = store.create_ticket(&prov, &late).await.unwrap();
+        let mut ghost = ticket("so-yte");
+        ghost.assignee = Some("ghost".into());
+        assert!(store.create_ticket(&prov, &ghost).await.is_err());
+        assert!(store.create_ticket(&prov, &ticket("")).await.is_err());
+        let mut zero = ticket("so-yte");
+        zero.sla_hours = Some(0);
+        assert!(store.create_ticket(&prov, &zero).await.is_err());
+        let mut hidden = ticket("so-yte");
+        hidden.incident_id = Some(inc);
+        assert!(store.create_ticket(&yte, &hidden).await.is_err());
+
+        let got = store.get_ticket(t1, &tttt.scope).await.unwrap().unwrap();
+        assert_eq!(got.status, "open");
+        assert!(!got.overdue);
+        let due = got.due.unwrap() - got.created;
+        assert_eq!(due.whole_hours(), 24);
+        assert!(store.get_ticket(t1, &yte.scope).await.unwrap().is_none());
+        assert!(matches!(
+            store.set_ticket_status(&yte, t1, "done").await,
+            Err(StoreError::NotFound { what: "ticket", .. })
+        ));
+        assert!(store.add_ticket_comment(&yte, t1, "mine?").await.is_err());
+        assert!(store
+            .set_ticket_status(&tttt, t1, "finished")
+            .await
+            .is_err());
+        store.add_ticket_comment(&tttt, t1, "on it").await.unwrap();
+        assert_eq!(
+            store.set_ticket_status(&tttt, t1, "done").await.unwrap(),
+            "open"
+        );
+        let d = store.ticket_detail(t1, &tttt.scope).await.unwrap().unwrap();
+        assert_eq!(d.ticket.status, "done");
+        assert_eq!(d.comments[0].text, "on it");
+
+        let tq = |scope: &Scope, overdue: bool| TicketQuery {
+            scope: scope.clone(),
+            overdue,
+            ..TicketQuery::default()
+        };
+        let seen = store.list_tickets(&tq(&tttt.scope, false)).await.unwrap();
+        assert_eq!((seen.total, seen.tickets[0].id), (1, t1));
+        let seen = store.list_tickets(&tq(&yte.scope, false)).await.unwrap();
+        assert_eq!((seen.total, seen.tickets[0].id), (1, t2));
+        assert!(seen.tickets[0].overdue);
+        let overdue = store.list_tickets(&tq(&Scope::All, true)).await.unwrap();
+        assert_eq!(overdue.total, 1);
+        assert_eq!(overdue.tickets[0].id, t2);
+        store
+            .set_ticket_status(&yte, t2, "cancelled")
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .list_tickets(&tq(&Scope::All, true))
+                .await
+                .unwrap()
+                .total,
+            0
+        );
+        // The ticket shows on its incident's timeline.
+        let d = store
+            .incident_detail(inc, &Scope::All)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(d.timeline.iter().any(|e| e.kind == "ticket"));
     }
 
     async fn tenancy(store: &Store) {
