@@ -31,6 +31,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .merge(event_routes())
         .merge(crate::admin::routes())
         .merge(crate::rules::routes())
+        .merge(crate::triage::routes())
         .route("/me", get(me))
 }
 
@@ -174,6 +175,7 @@ pub(crate) const ALERT_STATUSES: &[&str] = &[
     "acknowledged",
     "true_positive",
     "false_positive",
+    "suppressed",
     "closed",
 ];
 

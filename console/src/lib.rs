@@ -38,6 +38,7 @@
 //! # Routes
 //!
 //! * `GET /healthz`: liveness, no authentication.
+//! * `GET /api/openapi.json`: the OpenAPI 3 document of the JSON API.
 //! * `GET /metrics`: Prometheus text; a bearer token or a session.
 //! * `/api/v1/*`: JSON API (`alerts`, `alerts/{id}`, `events`,
 //!   `events/{id}`, `me`); a bearer token or a session. Errors are JSON
@@ -55,9 +56,11 @@ mod api;
 mod auth;
 mod error;
 pub mod i18n;
+pub mod openapi;
 mod pages;
 mod rules;
 mod throttle;
+mod triage;
 mod views;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -191,12 +194,18 @@ pub fn app_with_throttle(state: AppState, throttle: ThrottleConfig) -> Router {
 fn ops_routes() -> Router<Shared> {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(openapi))
         .route("/metrics", get(metrics))
         .route("/static/app.css", get(stylesheet))
 }
 
 async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// The OpenAPI document: public, like any API reference.
+async fn openapi() -> Json<serde_json::Value> {
+    Json(openapi::document())
 }
 
 async fn metrics(who: Authenticated, State(s): State<Shared>) -> Response {

@@ -683,3 +683,148 @@ async fn rules_list_hits_and_switch() {
     );
     assert_eq!(log["entries"][1]["target"], "rule:rule-2");
 }
+
+#[tokio::test]
+async fn bulk_groups_and_suppressions() {
+    let w = world().await;
+    let ids = serde_json::json!(w.alerts.clone());
+    // Bulk: an officer changes only their organization's alerts.
+    let r = post(
+        &w,
+        &w.tttt,
+        "/api/v1/alerts/bulk",
+        serde_json::json!({"alert_ids": ids, "status": "acknowledged"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["updated"], 2);
+    assert_eq!(r.json()["not_found"].as_array().map(Vec::len), Some(2));
+    let r = post(
+        &w,
+        &w.auditor,
+        "/api/v1/alerts/bulk",
+        serde_json::json!({"alert_ids": [w.alerts[0]], "status": "closed"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = post(
+        &w,
+        &w.analyst,
+        "/api/v1/alerts/bulk",
+        serde_json::json!({"alert_ids": [], "status": "closed"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = post(
+        &w,
+        &w.analyst,
+        "/api/v1/alerts/bulk",
+        serde_json::json!({"alert_ids": [w.alerts[2]], "status": "false_positive"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "needs a reason");
+
+    // Groups: scoped.
+    let g = get(&w, &w.yte, "/api/v1/alerts/groups").await.json();
+    assert_eq!(g["groups"].as_array().map(Vec::len), Some(1));
+    assert_eq!(g["groups"][0]["rule_id"], "rule-3");
+    assert_eq!(g["groups"][0]["count"], 1);
+
+    // Suppressions: an officer's are confined to their organization.
+    let r = post(
+        &w,
+        &w.yte,
+        "/api/v1/suppressions",
+        serde_json::json!({"rule_id": "rule-1", "reason": "x", "hours": 1, "organization": "so-tttt"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let r = post(
+        &w,
+        &w.yte,
+        "/api/v1/suppressions",
+        serde_json::json!({"rule_id": "rule-3", "reason": "backup job", "hours": 0}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = post(
+        &w,
+        &w.yte,
+        "/api/v1/suppressions",
+        serde_json::json!({"rule_id": "rule-3", "reason": "backup job", "hours": 24}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["silenced"], 1);
+    let sid = r.json()["id"].as_i64().expect("id");
+    let a = get(&w, &w.analyst, &format!("/api/v1/alerts/{}", w.alerts[2]))
+        .await
+        .json();
+    assert_eq!(a["status"], "suppressed");
+    let list = get(&w, &w.tttt, "/api/v1/suppressions").await.json();
+    assert_eq!(list["suppressions"].as_array().map(Vec::len), Some(0));
+    let list = get(&w, &w.analyst, "/api/v1/suppressions").await.json();
+    assert_eq!(list["suppressions"][0]["created_by"], "yte");
+    assert_eq!(list["suppressions"][0]["org"], "so-yte");
+    let r = post(
+        &w,
+        &w.tttt,
+        &format!("/api/v1/suppressions/{sid}/lift"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = post(
+        &w,
+        &w.yte,
+        &format!("/api/v1/suppressions/{sid}/lift"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let log = get(&w, &w.auditor, "/api/v1/audit").await.json();
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "suppression.lift",
+            "suppression.create",
+            "alert.bulk_status"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn openapi_documents_routes_that_exist() {
+    let w = world().await;
+    let doc = send(
+        &w.app,
+        Request::get("/api/openapi.json")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let doc = doc.json();
+    assert_eq!(doc["openapi"], "3.0.3");
+    for (method, path) in vedette_console::openapi::paths() {
+        let uri = path.replace("{id}", "1");
+        // A route that exists answers a method it lacks with 405; one that
+        // does not exist answers 404.
+        let r = send(
+            &w.app,
+            Request::delete(&uri)
+                .header(header::AUTHORIZATION, format!("Bearer {}", w.admin))
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert!(doc["paths"][path][method].is_object(), "{method} {path}");
+    }
+}

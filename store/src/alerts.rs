@@ -322,6 +322,10 @@ impl Store {
             .map(AlertRow::new)
             .collect::<Result<Vec<_>>>()?;
         let mut tx = self.pool.begin().await?;
+        // Reading before writing would make this a read transaction that
+        // SQLite cannot upgrade when another connection wrote meanwhile:
+        // the suppression pass below finds the new rows by creation time.
+        let since = rows.iter().map(|r| r.created).min().unwrap_or(0);
         let mut inserted = 0;
         let mut rest = rows.as_slice();
         for size in chunk_sizes(rows.len()) {
@@ -344,6 +348,21 @@ impl Store {
                     .bind(r.correlation.as_deref());
             }
             inserted += q.execute(&mut *tx).await?.rows_affected();
+        }
+        if inserted > 0 {
+            // Suppressions in force silence the new alerts they cover (older
+            // `new` ones were silenced when the suppression was made).
+            sqlx::query(
+                "UPDATE alerts SET status = 'suppressed' WHERE created >= $1 AND status = 'new' \
+                 AND EXISTS (SELECT 1 FROM suppressions s WHERE s.rule_id = alerts.rule_id \
+                 AND s.lifted IS NULL AND s.expires > $2 \
+                 AND (s.host IS NULL OR s.host = alerts.host) \
+                 AND (s.org IS NULL OR s.org = alerts.org))",
+            )
+            .bind(since)
+            .bind(crate::store::now_ms())
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(inserted)

@@ -46,6 +46,7 @@ mod incidents;
 mod orgs;
 mod rules;
 mod store;
+mod triage;
 
 #[cfg(test)]
 mod tests;
@@ -66,3 +67,6 @@ pub use incidents::{
 pub use orgs::{Organization, Scope};
 pub use rules::{RuleHits, RuleSetting};
 pub use store::{Store, DEFAULT_SESSION_TTL};
+pub use triage::{
+    AlertGroup, NewSuppression, Suppression, MAX_BULK, MAX_SUPPRESSION, STATUS_SUPPRESSED,
+};

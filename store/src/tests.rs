@@ -8,7 +8,9 @@ use time::OffsetDateTime;
 use vedette_model::{NewAlert, Severity};
 
 use crate::auth::sha256_hex;
-use crate::{AlertQuery, NewAudit, PrincipalKind, Role, Scope, Store, StoreError};
+use crate::{
+    AlertQuery, NewAudit, NewSuppression, PrincipalKind, Role, Scope, Store, StoreError, MAX_BULK,
+};
 
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -58,7 +60,133 @@ mod suite {
         tenancy(store).await;
         audit(store).await;
         rules(store).await;
+        triage(store).await;
         incidents(store).await;
+    }
+
+    async fn triage(store: &Store) {
+        let base = 20_000_000;
+        let mk = |seq: u64, host: &str, org: &str| {
+            let mut a = alert("noisy", seq, Severity::Low, Some(host), base + seq as i64);
+            a.event["organization.id"] = org.into();
+            a
+        };
+        store
+            .insert_alerts(&[
+                mk(1, "mail1", "so-tttt"),
+                mk(2, "mail1", "so-tttt"),
+                mk(3, "web9", "so-yte"),
+            ])
+            .await
+            .unwrap();
+        // Grouping: one row per rule and host, with the count.
+        let groups = store
+            .alert_groups(&Scope::All, Some("new"), 100)
+            .await
+            .unwrap();
+        let noisy: Vec<_> = groups.iter().filter(|g| g.rule_id == "noisy").collect();
+        assert_eq!(noisy.len(), 2);
+        assert_eq!(
+            (noisy[0].host.as_deref(), noisy[0].count),
+            (Some("web9"), 1)
+        );
+        assert_eq!(
+            (noisy[1].host.as_deref(), noisy[1].count),
+            (Some("mail1"), 2)
+        );
+        assert_eq!(noisy[1].severity, "low");
+        let scoped = store
+            .alert_groups(&Scope::Orgs(vec!["so-yte".into()]), None, 100)
+            .await
+            .unwrap();
+        assert!(scoped
+            .iter()
+            .filter(|g| g.rule_id == "noisy")
+            .all(|g| g.host.as_deref() == Some("web9")));
+
+        // A suppression silences matching new alerts now and later ones.
+        let bad = NewSuppression {
+            rule_id: "noisy",
+            host: Some("mail1"),
+            org: None,
+            reason: "",
+            created_by: "alice",
+            expires: OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        assert!(
+            store.create_suppression(&bad).await.is_err(),
+            "a reason is required"
+        );
+        let long = NewSuppression {
+            reason: "x",
+            expires: OffsetDateTime::now_utc() + time::Duration::days(91),
+            ..bad.clone()
+        };
+        assert!(store.create_suppression(&long).await.is_err());
+        let good = NewSuppression {
+            reason: "mail relay scans itself",
+            ..bad
+        };
+        let (sid, silenced) = store.create_suppression(&good).await.unwrap();
+        assert_eq!(silenced, 2);
+        store
+            .insert_alerts(&[mk(4, "mail1", "so-tttt"), mk(5, "web9", "so-yte")])
+            .await
+            .unwrap();
+        let q = AlertQuery {
+            rule_id: Some("noisy".into()),
+            limit: 10,
+            ..AlertQuery::default()
+        };
+        let page = store.list_alerts(&q).await.unwrap();
+        let status: Vec<(u64, &str)> = page
+            .alerts
+            .iter()
+            .map(|a| (a.alert.event_seq, a.status.as_str()))
+            .collect();
+        assert_eq!(
+            status,
+            [
+                (5, "new"),
+                (4, "suppressed"),
+                (3, "new"),
+                (2, "suppressed"),
+                (1, "suppressed")
+            ]
+        );
+        let active = store.active_suppressions(&Scope::All).await.unwrap();
+        assert_eq!(active.len(), 1);
+        assert_eq!(active[0].created_by, "alice");
+        assert!(store
+            .active_suppressions(&Scope::Orgs(vec!["so-yte".into()]))
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(store.lift_suppression(sid, "bob").await.unwrap());
+        assert!(!store.lift_suppression(sid, "bob").await.unwrap());
+        store
+            .insert_alerts(&[mk(6, "mail1", "so-tttt")])
+            .await
+            .unwrap();
+        let page = store.list_alerts(&q).await.unwrap();
+        assert_eq!(page.alerts[0].status, "new", "lifted: no longer silenced");
+
+        // Bulk status, limited to the scope.
+        let ids: Vec<i64> = page.alerts.iter().map(|a| a.id).collect();
+        let changed = store
+            .set_alerts_status(&ids, "acknowledged", &Scope::Orgs(vec!["so-yte".into()]))
+            .await
+            .unwrap();
+        assert_eq!(changed.len(), 2, "only so-yte's two");
+        let changed = store
+            .set_alerts_status(&ids, "closed", &Scope::All)
+            .await
+            .unwrap();
+        assert_eq!(changed.len(), 6);
+        assert!(store
+            .set_alerts_status(&vec![1; MAX_BULK + 1], "closed", &Scope::All)
+            .await
+            .is_err());
     }
 
     async fn rules(store: &Store) {
@@ -1036,7 +1164,7 @@ mod suite {
     /// Reopening runs the migrations again (a no-op) and keeps the data.
     pub async fn reopen(url: &str) {
         let store = Store::open(url).await.unwrap();
-        assert_eq!(store.alert_count().await.unwrap(), 215);
+        assert_eq!(store.alert_count().await.unwrap(), 221);
         assert_eq!(store.user_count().await.unwrap(), 2);
         assert!(store
             .verify_password("alice", "a brand new passphrase")
