@@ -145,7 +145,7 @@ fn hunt_finds_the_sample_without_a_server() {
     }
     assert!(err.contains("d.gz: skipped"), "{err}");
     assert!(
-        err.contains("hunt: 4 files, 5 events, 3 matches, 1 rules"),
+        err.contains("hunt: 4 files, 5 events, 3 matches, 1 rules (loaded in"),
         "{err}"
     );
 

@@ -40,6 +40,9 @@ where event is the normalized event (event.id: the line number, the JSON \
 document number or the EVTX EventRecordID). Rule load failures, unreadable \
 inputs and a summary go to stderr, with a progress bar when stderr is a terminal.
 
+Detection rules run, with the filter rules that apply to them; correlation \
+rules need the events in time order and are not run (`vedette import` runs them).
+
 The exit status is 0 whether or not rules matched; 1 when no input could be read.
 
 Examples:
@@ -197,10 +200,21 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
     for e in &report.errors {
         eprintln!("rule not loaded: {e}");
     }
+    for w in &report.warnings {
+        eprintln!("rule warning: {w}");
+    }
+    if report.correlations > 0 {
+        eprintln!(
+            "note: {} correlation rules loaded but not run: hunt matches events one by one, in no overall time order (`vedette import` runs them)",
+            report.correlations
+        );
+    }
     if report.loaded == 0 {
-        bail!("no rule loaded from {:?}", a.rules);
+        bail!("no detection rule loaded from {:?}", a.rules);
     }
     let rule_count = report.loaded;
+    let loaded_in = started.elapsed().as_secs_f64();
+    let scan_started = Instant::now();
     let inputs = expand(&a.inputs);
     let total_bytes: u64 = inputs
         .iter()
@@ -277,7 +291,7 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
         Some(e) => return Err(e).context("writing to stdout"),
         None => {}
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    let scanned_in = scan_started.elapsed().as_secs_f64();
     let files = stats.files.load(Ordering::Relaxed);
     let unreadable = stats.unreadable.load(Ordering::Relaxed);
     let skipped = stats.skipped.load(Ordering::Relaxed);
@@ -286,8 +300,8 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
         eprintln!("... and {} more messages", said - MAX_MESSAGES);
     }
     eprintln!(
-        "hunt: {files} files, {events} events, {matches} matches, {rule_count} rules, {elapsed:.2} s, {:.0} events/s, {threads} threads{}{}{}",
-        events as f64 / elapsed.max(1e-9),
+        "hunt: {files} files, {events} events, {matches} matches, {rule_count} rules (loaded in {loaded_in:.2} s), scanned in {scanned_in:.2} s, {:.0} events/s, {threads} threads{}{}{}",
+        events as f64 / scanned_in.max(1e-9),
         if unreadable > 0 { format!(", {unreadable} unreadable") } else { String::new() },
         if skipped > 0 { format!(", {skipped} skipped (binary)") } else { String::new() },
         if record_errors > 0 { format!(", {record_errors} unreadable records") } else { String::new() },
