@@ -5,6 +5,12 @@
 //! log source admits it. The pipeline sees only the [`Detector`] trait, so the
 //! engine behind it can be replaced without touching the pipeline.
 //!
+//! Sigma filter rules are applied to the rules they tune when the set is
+//! built. Sigma correlation rules run in a [`Correlator`]
+//! ([`SigmaRuleSet::correlator`]): stateful, one per node, fed with each
+//! event's detections in event order; its state is bounded
+//! ([`CorrelationConfig`]) and saved with [`StateFile`].
+//!
 //! ```
 //! use vedette_correlation::{Detector, SigmaRuleSet};
 //! use vedette_model::{Event, LogSource, Origin};

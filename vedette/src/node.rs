@@ -28,6 +28,9 @@ use crate::config::{absolute, Config};
 const BATCH: usize = 2048;
 /// How often the index is committed (and the spool acknowledged).
 const COMMIT_EVERY: Duration = Duration::from_millis(1000);
+/// The longest interval between commits while events flow: reached only
+/// when saving a large correlation state is slow (see `Pipeline::commit`).
+const COMMIT_EVERY_MAX: Duration = Duration::from_secs(30);
 /// Batches at least this large are parsed and matched on two threads.
 const PARALLEL_MIN: usize = 256;
 /// Most records appended before the intake thread fsyncs.
@@ -248,6 +251,7 @@ impl Node {
             alert_writes: Vec::new(),
             correlator,
             state,
+            commit_every: COMMIT_EVERY,
             disabled: self.disabled_rules.clone(),
         };
         if after > 0 {
@@ -432,6 +436,9 @@ struct Pipeline {
     correlator: Correlator,
     /// Where that state is saved at each commit.
     state: StateFile,
+    /// Time between commits while events flow: one second, longer while the
+    /// correlation state is large.
+    commit_every: Duration,
     /// Rule ids switched off: neither alerts nor correlation input.
     disabled: Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
 }
@@ -503,7 +510,8 @@ impl Pipeline {
             if !alerts.is_empty() {
                 self.store_alerts(std::mem::take(&mut alerts));
             }
-            let due = last_commit.elapsed() >= COMMIT_EVERY || (empty && self.last_seq > committed);
+            let due =
+                last_commit.elapsed() >= self.commit_every || (empty && self.last_seq > committed);
             if self.last_seq > committed && due {
                 self.commit(committed)?;
                 committed = self.last_seq;
@@ -570,6 +578,9 @@ impl Pipeline {
         if let Err(e) = self.state.save(&self.correlator, self.last_seq) {
             tracing::warn!("saving the correlation state failed: {e}");
         }
+        // Saving costs about 4 s per million open groups; commits are spaced
+        // so that it takes at most a fifth of the time while events flow.
+        self.commit_every = (t.elapsed() * 5).clamp(COMMIT_EVERY, COMMIT_EVERY_MAX);
         self.stats
             .correlation_state_nanos
             .fetch_add(nanos(t), Ordering::Relaxed);
