@@ -30,6 +30,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .merge(alert_routes())
         .merge(event_routes())
         .merge(crate::admin::routes())
+        .merge(crate::cases::routes())
         .merge(crate::rules::routes())
         .merge(crate::triage::routes())
         .route("/me", get(me))

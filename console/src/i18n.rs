@@ -6,6 +6,8 @@
 
 use vedette_model::Severity;
 
+pub mod cases;
+
 /// A language the console speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -194,6 +196,8 @@ pub struct Texts {
     pub timezone_note: &'static str,
     /// Severity names, from informational to critical.
     pub severities: [&'static str; 5],
+    /// The incident and ticket pages.
+    pub cases: &'static cases::CaseTexts,
 }
 
 impl Texts {
@@ -258,6 +262,7 @@ pub static EN: Texts = Texts {
     internal_error: "Internal error.",
     timezone_note: "Times are in Asia/Ho_Chi_Minh (UTC+7).",
     severities: ["informational", "low", "medium", "high", "critical"],
+    cases: &cases::EN,
 };
 
 /// Vietnamese.
@@ -310,6 +315,7 @@ pub static VI: Texts = Texts {
     internal_error: "Lỗi hệ thống.",
     timezone_note: "Thời gian theo giờ Asia/Ho_Chi_Minh (UTC+7).",
     severities: ["thông tin", "thấp", "trung bình", "cao", "nghiêm trọng"],
+    cases: &cases::VI,
 };
 
 #[cfg(test)]

@@ -54,6 +54,8 @@
 mod admin;
 mod api;
 mod auth;
+mod case_pages;
+mod cases;
 mod error;
 pub mod i18n;
 pub mod openapi;

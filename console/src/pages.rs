@@ -41,6 +41,7 @@ const MAX_PASSWORD: usize = 1024;
 pub(crate) fn routes() -> Router<Shared> {
     Router::new()
         .merge(session_routes())
+        .merge(crate::case_pages::routes())
         .route("/", get(alerts_page))
         .route("/search", get(search_page))
         .route("/alerts/{id}", get(alert_page))
