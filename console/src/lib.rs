@@ -52,6 +52,7 @@
 #![deny(missing_docs)]
 
 mod admin;
+mod alert_actions;
 mod api;
 mod auth;
 mod case_pages;

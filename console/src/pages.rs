@@ -45,6 +45,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/", get(alerts_page))
         .route("/search", get(search_page))
         .route("/alerts/{id}", get(alert_page))
+        .merge(crate::alert_actions::routes())
 }
 
 fn session_routes() -> Router<Shared> {
@@ -54,7 +55,7 @@ fn session_routes() -> Router<Shared> {
 }
 
 /// An error shown as an HTML page.
-pub(crate) struct PageError(Lang, ApiError);
+pub(crate) struct PageError(pub(crate) Lang, pub(crate) ApiError);
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
@@ -62,7 +63,7 @@ impl IntoResponse for PageError {
     }
 }
 
-trait OrPage<T> {
+pub(crate) trait OrPage<T> {
     fn or_page(self, lang: Lang) -> Result<T, PageError>;
 }
 
@@ -100,12 +101,12 @@ pub(crate) fn error_page(lang: Lang, err: ApiError) -> Response {
 }
 
 /// Renders a template as an HTML response.
-fn html(status: StatusCode, tpl: &impl Template) -> Result<Response, ApiError> {
+pub(crate) fn html(status: StatusCode, tpl: &impl Template) -> Result<Response, ApiError> {
     Ok((status, Html(tpl.render()?)).into_response())
 }
 
 /// `Query` whose rejection is a 400 page.
-struct PageQuery<T>(T);
+pub(crate) struct PageQuery<T>(pub(crate) T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
     type Rejection = PageError;
@@ -122,7 +123,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
 }
 
 /// `Path` whose rejection is a 400 page.
-struct PagePath<T>(T);
+pub(crate) struct PagePath<T>(pub(crate) T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PagePath<T> {
     type Rejection = PageError;
@@ -139,7 +140,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PagePat
 }
 
 /// A form body whose rejection is a 400 page.
-struct PageForm<T>(T);
+pub(crate) struct PageForm<T>(pub(crate) T);
 
 impl<T: DeserializeOwned> axum::extract::FromRequest<Shared> for PageForm<T> {
     type Rejection = PageError;
@@ -390,6 +391,8 @@ async fn alerts_page(
     let total = result.total;
     let page = AlertsPage {
         page: PageCtx::signed_in(lang, &session.principal.name, &session.csrf),
+        act: crate::alert_actions::texts(lang),
+        can_write: session.principal.can_write(),
         total,
         rows: result.alerts.iter().map(|a| AlertRow::new(a, t)).collect(),
         pager: Pager::new(page_no, u64::from(PER_PAGE), total, MAX_ALERT_PAGE, |n| {
@@ -411,6 +414,8 @@ async fn alert_page(
     let t = lang.texts();
     let page = AlertPage {
         page: PageCtx::signed_in(lang, &session.principal.name, &session.csrf),
+        act: crate::alert_actions::texts(lang),
+        can_write: session.principal.can_write(),
         row: AlertRow::new(&alert, t),
         rule_id: alert.alert.rule_id.clone(),
         tags: alert.alert.tags.join(", "),

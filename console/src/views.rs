@@ -225,6 +225,10 @@ pub(crate) struct LoginPage {
 #[template(path = "alerts.html")]
 pub(crate) struct AlertsPage {
     pub(crate) page: PageCtx,
+    /// Texts of the alert actions.
+    pub(crate) act: &'static crate::alert_actions::ActionTexts,
+    /// Whether the user may act (not an auditor).
+    pub(crate) can_write: bool,
     pub(crate) total: u64,
     pub(crate) rows: Vec<AlertRow>,
     pub(crate) pager: Pager,
@@ -249,6 +253,10 @@ pub(crate) struct SearchPage {
 #[template(path = "alert.html")]
 pub(crate) struct AlertPage {
     pub(crate) page: PageCtx,
+    /// Texts of the alert actions.
+    pub(crate) act: &'static crate::alert_actions::ActionTexts,
+    /// Whether the user may act (not an auditor).
+    pub(crate) can_write: bool,
     pub(crate) row: AlertRow,
     pub(crate) rule_id: String,
     pub(crate) tags: String,

@@ -828,3 +828,129 @@ async fn openapi_documents_routes_that_exist() {
         assert!(doc["paths"][path][method].is_object(), "{method} {path}");
     }
 }
+
+async fn form(w: &World, cookie: &str, uri: &str, body: &str) -> (StatusCode, String) {
+    let req = Request::post(uri)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_string()))
+        .expect("req");
+    let res = w.app.clone().oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, location)
+}
+
+#[tokio::test]
+async fn alert_actions_from_the_pages() {
+    let w = world().await;
+    let (cookie, csrf) = sign_in(&w.app, "officer-tttt").await;
+    let [mine, sub, theirs, _] = w.alerts[..] else {
+        panic!("four alerts")
+    };
+    let page = send(
+        &w.app,
+        Request::get(format!("/alerts/{mine}"))
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert!(page
+        .body
+        .contains(&format!("action=\"/alerts/{mine}/status\"")));
+    assert!(page
+        .body
+        .contains(&format!("action=\"/alerts/{mine}/suppress\"")));
+
+    // Without the CSRF token: refused.
+    let (st, _) = form(
+        &w,
+        &cookie,
+        &format!("/alerts/{mine}/status"),
+        "csrf=nope&status=closed",
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // A false positive needs its reason.
+    let (st, _) = form(
+        &w,
+        &cookie,
+        &format!("/alerts/{mine}/status"),
+        &format!("csrf={csrf}&status=false_positive&reason="),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, loc) = form(
+        &w,
+        &cookie,
+        &format!("/alerts/{mine}/status"),
+        &format!("csrf={csrf}&status=false_positive&reason=pentest+window"),
+    )
+    .await;
+    assert_eq!(
+        (st, loc.as_str()),
+        (StatusCode::SEE_OTHER, format!("/alerts/{mine}").as_str())
+    );
+    let a = get(&w, &w.analyst, &format!("/api/v1/alerts/{mine}"))
+        .await
+        .json();
+    assert_eq!(a["status"], "false_positive");
+
+    // Another agency's alert: not found, whatever the form.
+    let (st, _) = form(
+        &w,
+        &cookie,
+        &format!("/alerts/{theirs}/suppress"),
+        &format!("csrf={csrf}&hours=24&reason=x"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, loc) = form(
+        &w,
+        &cookie,
+        &format!("/alerts/{sub}/suppress"),
+        &format!("csrf={csrf}&hours=24&reason=scanner&same_host=1"),
+    )
+    .await;
+    assert_eq!(
+        (st, loc.as_str()),
+        (StatusCode::SEE_OTHER, format!("/alerts/{sub}").as_str())
+    );
+    let list = get(&w, &w.analyst, "/api/v1/suppressions").await.json();
+    assert_eq!(list["suppressions"][0]["org"], "so-tttt.ttcntt");
+    assert_eq!(list["suppressions"][0]["host"], "host2");
+
+    // Bulk from the queue: escalate two alerts into a new incident; an
+    // alert of another agency in the selection refuses the whole action.
+    let (st, _) = form(
+        &w,
+        &cookie,
+        "/alerts/bulk",
+        &format!("csrf={csrf}&action=escalate&id={mine}&id={theirs}"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, loc) = form(
+        &w,
+        &cookie,
+        "/alerts/bulk",
+        &format!("csrf={csrf}&action=escalate&id={mine}&id={sub}&incident="),
+    )
+    .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert!(loc.starts_with("/incidents/"), "{loc}");
+    let (st, _) = form(
+        &w,
+        &cookie,
+        "/alerts/bulk",
+        &format!("csrf={csrf}&action=status&status=closed"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "nothing selected");
+}
