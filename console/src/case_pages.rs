@@ -35,6 +35,8 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/incidents/{id}", get(incident_page))
         .route("/incidents/{id}/status", post(incident_status_form))
         .route("/incidents/{id}/comments", post(incident_comment_form))
+        .route("/incidents/{id}/observables", post(observable_form))
+        .route("/incidents/{id}/tickets", post(ticket_form))
         .route("/tickets", get(tickets_page))
         .route("/tickets/{id}", get(ticket_page))
         .route("/tickets/{id}/status", post(ticket_status_form))
@@ -326,6 +328,58 @@ pub(crate) struct IncidentPage {
     pub(crate) techniques: Vec<String>,
     pub(crate) statuses: Vec<StatusOpt>,
     pub(crate) can_write: bool,
+    /// Texts of the observable and ticket forms.
+    pub(crate) f: &'static FormTexts,
+    /// Observable kinds offered.
+    pub(crate) kinds: &'static [&'static str],
+    /// Organizations a ticket can go to (empty: the user may not hand out
+    /// tickets).
+    pub(crate) ticket_orgs: Vec<String>,
+}
+
+/// Texts of the incident page's observable and ticket forms.
+#[derive(Debug)]
+pub(crate) struct FormTexts {
+    pub(crate) add_observable: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) value: &'static str,
+    pub(crate) new_ticket: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) agency: &'static str,
+    pub(crate) due_hours: &'static str,
+    pub(crate) description: &'static str,
+    pub(crate) add: &'static str,
+}
+
+const FORMS_EN: FormTexts = FormTexts {
+    add_observable: "Add an observable",
+    kind: "Kind",
+    value: "Value",
+    new_ticket: "Hand a ticket to an agency",
+    title: "Title",
+    agency: "Agency",
+    due_hours: "Due in (hours)",
+    description: "What to do",
+    add: "Add",
+};
+
+const FORMS_VI: FormTexts = FormTexts {
+    add_observable: "Thêm dấu hiệu",
+    kind: "Loại",
+    value: "Giá trị",
+    new_ticket: "Giao việc cho đơn vị",
+    title: "Tiêu đề",
+    agency: "Đơn vị",
+    due_hours: "Hạn (giờ)",
+    description: "Nội dung cần làm",
+    add: "Thêm",
+};
+
+fn form_texts(lang: Lang) -> &'static FormTexts {
+    match lang {
+        Lang::En => &FORMS_EN,
+        Lang::Vi => &FORMS_VI,
+    }
 }
 
 async fn incident_page(
@@ -380,8 +434,118 @@ async fn incident_page(
         techniques: d.attack.techniques.clone(),
         statuses: options(INCIDENT_STATUSES, |c| t.cases.incident_status(c), &i.status),
         can_write: session.principal.can_write(),
+        f: form_texts(lang),
+        kinds: vedette_store::OBSERVABLE_KINDS,
+        ticket_orgs: if crate::cases::require_dispatcher(&session.principal).is_ok() {
+            s.app
+                .store
+                .list_orgs(&session.principal.scope)
+                .await
+                .or_page(lang)?
+                .into_iter()
+                .map(|o| o.slug)
+                .collect()
+        } else {
+            Vec::new()
+        },
     };
     render(&page, lang)
+}
+
+/// The observable form of the incident page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ObservableForm {
+    csrf: String,
+    kind: String,
+    value: String,
+}
+
+async fn observable_form(
+    State(s): State<Shared>,
+    lang: Lang,
+    ClientIp(ip): ClientIp,
+    PageUser(session): PageUser,
+    IdPath(id): IdPath,
+    f: Result<Form<ObservableForm>, FormRejection>,
+) -> PageResult {
+    let f = form(f, lang)?;
+    check_csrf(&session, &f.csrf, lang)?;
+    let who = &session.principal;
+    crate::api::require_write(who).or_page(lang)?;
+    let kind = f.kind.trim();
+    s.app
+        .store
+        .add_observable(who, id, kind, &f.value)
+        .await
+        .or_page(lang)?;
+    let value = vedette_store::normalize_observable(kind, &f.value).or_page(lang)?;
+    crate::cases::audit(
+        &s,
+        who,
+        ip,
+        "incident.observable",
+        &format!("incident:{id}"),
+        &format!("{kind} {value}"),
+    )
+    .await
+    .or_page(lang)?;
+    Ok(back(format!("/incidents/{id}")))
+}
+
+/// The ticket form of the incident page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TicketForm {
+    csrf: String,
+    title: String,
+    organization: String,
+    due_hours: String,
+    description: String,
+}
+
+async fn ticket_form(
+    State(s): State<Shared>,
+    lang: Lang,
+    ClientIp(ip): ClientIp,
+    PageUser(session): PageUser,
+    IdPath(id): IdPath,
+    f: Result<Form<TicketForm>, FormRejection>,
+) -> PageResult {
+    let f = form(f, lang)?;
+    check_csrf(&session, &f.csrf, lang)?;
+    let who = &session.principal;
+    crate::cases::require_dispatcher(who).or_page(lang)?;
+    let hours = match f.due_hours.trim() {
+        "" => None,
+        h => Some(h.parse::<u32>().map_err(|_| {
+            PageErr(
+                lang,
+                ApiError::bad_request("due: expected a number of hours"),
+            )
+        })?),
+    };
+    let new = vedette_store::NewTicket {
+        title: f.title,
+        description: f.description,
+        organization: f.organization.trim().to_string(),
+        assignee: None,
+        due: None,
+        sla_hours: hours,
+        incident_id: Some(id),
+    };
+    let ticket = s.app.store.create_ticket(who, &new).await.or_page(lang)?;
+    crate::cases::audit(
+        &s,
+        who,
+        ip,
+        "ticket.create",
+        &format!("ticket:{ticket}"),
+        &format!("to {} from incident {id}", new.organization),
+    )
+    .await
+    .or_page(lang)?;
+    Ok(back(format!("/tickets/{ticket}")))
 }
 
 /// The status form of the incident page.

@@ -44,7 +44,7 @@ pub(crate) fn routes() -> Router<Shared> {
 }
 
 /// Writes an audit record of `action` on `target`.
-async fn audit(
+pub(crate) async fn audit(
     s: &Shared,
     who: &Principal,
     ip: Option<IpAddr>,
@@ -577,7 +577,7 @@ struct NewTicketBody {
 }
 
 /// Refuses all but province-wide analysts and administrators.
-fn require_dispatcher(who: &Principal) -> Result<(), ApiError> {
+pub(crate) fn require_dispatcher(who: &Principal) -> Result<(), ApiError> {
     require_write(who)?;
     if matches!(who.role, Role::Admin | Role::Analyst) && who.scope == Scope::All {
         Ok(())

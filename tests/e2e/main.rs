@@ -4,6 +4,7 @@
 //! port chosen by the kernel (the server writes the addresses it bound to
 //! `listening.json`), feeds it syslog, and checks what the API returns.
 
+mod browser;
 mod correlation;
 mod evtx;
 mod server;
