@@ -50,7 +50,7 @@ impl Default for CorrelationConfig {
         CorrelationConfig {
             max_groups: 1_000_000,
             max_group_entries: 10_000,
-            max_linked_events: 32,
+            max_linked_events: 16,
         }
     }
 }

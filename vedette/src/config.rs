@@ -225,7 +225,7 @@ mod tests {
         assert_eq!(c.detection.max_correlation_groups, 1_000_000);
         let c: Config = toml::from_str("[detection]\nmax_correlation_groups = 5000\n").unwrap();
         assert_eq!(c.detection.correlation().max_groups, 5000);
-        assert_eq!(c.detection.max_linked_events, 32);
+        assert_eq!(c.detection.max_linked_events, 16);
         assert!(toml::from_str::<Config>("[detection]\nmax_groups = 1\n").is_err());
     }
 }
