@@ -306,6 +306,110 @@ fn operations() -> Vec<Op> {
             &["enabled"],
             json!({"enabled": {"type": "boolean"}, "reason": text(4096)}),
         )),
+        op("get", "/api/v1/incidents", "cases", "Incidents in scope, newest first").params(vec![
+            limit(),
+            offset(),
+            q("status", text(32), "only this status"),
+            q("organization", text(64), "only this organization"),
+        ]),
+        op("post", "/api/v1/incidents", "cases", "Open an incident (audited)")
+            .body(object(
+                &["title"],
+                json!({
+                    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "description": text(10000),
+                    "severity": severity.clone(),
+                    "organization": text(64),
+                    "owner": text(64),
+                }),
+            ))
+            .created(),
+        op("get", "/api/v1/incidents/{id}", "cases", "An incident with alerts, observables, comments, tasks, timeline and ATT&CK")
+            .params(vec![path_id(int())]),
+        op("post", "/api/v1/incidents/{id}/status", "cases", "Move an incident (closing needs a resolution; audited)")
+            .params(vec![path_id(int())])
+            .body(object(
+                &["status"],
+                json!({
+                    "status": {"type": "string", "enum": vedette_store::INCIDENT_STATUSES},
+                    "resolution": text(10000),
+                }),
+            )),
+        op("post", "/api/v1/incidents/{id}/owner", "cases", "Set or clear the owner (audited)")
+            .params(vec![path_id(int())])
+            .body(object(&["owner"], json!({"owner": {"type": "string", "maxLength": 64, "nullable": true}}))),
+        op("post", "/api/v1/incidents/{id}/alerts", "cases", "Link alerts (audited)")
+            .params(vec![path_id(int())])
+            .body(object(
+                &["alert_ids"],
+                json!({"alert_ids": {"type": "array", "items": int(), "minItems": 1, "maxItems": 1000}}),
+            )),
+        op("post", "/api/v1/incidents/{id}/observables", "cases", "Add an observable (audited)")
+            .params(vec![path_id(int())])
+            .body(object(
+                &["kind", "value"],
+                json!({
+                    "kind": {"type": "string", "enum": vedette_store::OBSERVABLE_KINDS},
+                    "value": {"type": "string", "minLength": 1, "maxLength": 2048},
+                }),
+            ))
+            .created(),
+        op("post", "/api/v1/incidents/{id}/comments", "cases", "Comment (audited)")
+            .params(vec![path_id(int())])
+            .body(object(&["text"], json!({"text": {"type": "string", "minLength": 1, "maxLength": 10000}})))
+            .created(),
+        op("post", "/api/v1/incidents/{id}/tasks", "cases", "Add a task (audited)")
+            .params(vec![path_id(int())])
+            .body(object(&["title"], json!({"title": {"type": "string", "minLength": 1, "maxLength": 200}})))
+            .created(),
+        op("post", "/api/v1/incidents/{id}/tasks/{task}", "cases", "Mark a task done or not (audited)")
+            .params(vec![
+                path_id(int()),
+                Param { name: "task", place: "path", schema: int(), description: "the task's id" },
+            ])
+            .body(object(&["done"], json!({"done": {"type": "boolean"}}))),
+        op("post", "/api/v1/alerts/escalate", "cases", "Escalate alerts into a new or existing incident (audited)")
+            .body(object(
+                &["alert_ids"],
+                json!({
+                    "alert_ids": {"type": "array", "items": int(), "minItems": 1, "maxItems": 1000},
+                    "incident_id": int(),
+                }),
+            ))
+            .created(),
+        op("get", "/api/v1/tickets", "cases", "Tickets in scope, newest first").params(vec![
+            limit(),
+            offset(),
+            q("status", text(32), "only this status"),
+            q("organization", text(64), "only this organization"),
+            q("overdue", json!({"type": "boolean"}), "only overdue tickets"),
+        ]),
+        op("post", "/api/v1/tickets", "cases", "Hand a ticket to an agency (province-wide analysts and admins; audited)")
+            .body(object(
+                &["title", "organization"],
+                json!({
+                    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "description": text(10000),
+                    "organization": {"type": "string", "minLength": 1, "maxLength": 64},
+                    "assignee": text(64),
+                    "due": {"type": "string", "format": "date-time"},
+                    "sla_hours": {"type": "integer", "minimum": 1, "maximum": 8784},
+                    "incident_id": int(),
+                }),
+            ))
+            .created(),
+        op("get", "/api/v1/tickets/{id}", "cases", "A ticket with its comments")
+            .params(vec![path_id(int())]),
+        op("post", "/api/v1/tickets/{id}/status", "cases", "Move a ticket (the agency's officer may; audited)")
+            .params(vec![path_id(int())])
+            .body(object(
+                &["status"],
+                json!({"status": {"type": "string", "enum": vedette_store::TICKET_STATUSES}}),
+            )),
+        op("post", "/api/v1/tickets/{id}/comments", "cases", "Comment on a ticket (audited)")
+            .params(vec![path_id(int())])
+            .body(object(&["text"], json!({"text": {"type": "string", "minLength": 1, "maxLength": 10000}})))
+            .created(),
     ]
 }
 
@@ -406,14 +510,20 @@ mod tests {
             for (method, op) in item.as_object().expect("item") {
                 assert!(matches!(method.as_str(), "get" | "post"), "{p} {method}");
                 assert!(op["responses"]["401"].is_object(), "{p}");
-                let declared: Vec<&str> = op["parameters"]
+                let declared: Vec<String> = op["parameters"]
                     .as_array()
                     .expect("params")
                     .iter()
                     .filter(|x| x["in"] == "path")
                     .filter_map(|x| x["name"].as_str())
+                    .map(|n| format!("{{{n}}}"))
                     .collect();
-                assert_eq!(p.contains("{id}"), declared == ["id"], "{p}");
+                let placeholders: Vec<String> = p
+                    .split('/')
+                    .filter(|seg| seg.starts_with('{'))
+                    .map(str::to_string)
+                    .collect();
+                assert_eq!(declared, placeholders, "{p}");
             }
         }
         assert_eq!(paths.len(), {

@@ -813,7 +813,7 @@ async fn openapi_documents_routes_that_exist() {
     let doc = doc.json();
     assert_eq!(doc["openapi"], "3.0.3");
     for (method, path) in vedette_console::openapi::paths() {
-        let uri = path.replace("{id}", "1");
+        let uri = path.replace("{id}", "1").replace("{task}", "1");
         // A route that exists answers a method it lacks with 405; one that
         // does not exist answers 404.
         let r = send(
