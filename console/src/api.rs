@@ -33,6 +33,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .merge(crate::cases::routes())
         .merge(crate::rules::routes())
         .merge(crate::triage::routes())
+        .merge(crate::live::routes())
         .route("/me", get(me))
 }
 

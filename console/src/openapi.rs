@@ -154,6 +154,17 @@ fn operations() -> Vec<Op> {
         )),
         op(
             "get",
+            "/api/v1/alerts/stream",
+            "alerts",
+            "New alerts in scope as server-sent events (text/event-stream; event `alert`, id = alert id; honours Last-Event-ID)",
+        )
+        .params(vec![q(
+            "after",
+            int(),
+            "only alerts with a higher id (default: the newest now)",
+        )]),
+        op(
+            "get",
             "/api/v1/alerts/groups",
             "alerts",
             "Repeats of a rule on a host as one row",

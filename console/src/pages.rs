@@ -386,6 +386,7 @@ async fn alerts_page(
         scope: session.principal.scope.clone(),
         ..AlertQuery::default()
     };
+    let last_id = s.app.store.last_alert_id().await.or_page(lang)?;
     let result = s.app.store.list_alerts(&query).await.or_page(lang)?;
     let t = lang.texts();
     let total = result.total;
@@ -393,6 +394,8 @@ async fn alerts_page(
         page: PageCtx::signed_in(lang, &session.principal.name, &session.csrf),
         act: crate::alert_actions::texts(lang),
         can_write: session.principal.can_write(),
+        live: page_no == 1,
+        last_id,
         total,
         rows: result.alerts.iter().map(|a| AlertRow::new(a, t)).collect(),
         pager: Pager::new(page_no, u64::from(PER_PAGE), total, MAX_ALERT_PAGE, |n| {

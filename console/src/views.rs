@@ -229,6 +229,10 @@ pub(crate) struct AlertsPage {
     pub(crate) act: &'static crate::alert_actions::ActionTexts,
     /// Whether the user may act (not an auditor).
     pub(crate) can_write: bool,
+    /// Whether new alerts stream in (the first page).
+    pub(crate) live: bool,
+    /// The highest alert id when the page was made: the stream starts there.
+    pub(crate) last_id: i64,
     pub(crate) total: u64,
     pub(crate) rows: Vec<AlertRow>,
     pub(crate) pager: Pager,

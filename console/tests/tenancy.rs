@@ -954,3 +954,48 @@ async fn alert_actions_from_the_pages() {
     .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "nothing selected");
 }
+
+#[tokio::test]
+async fn live_alert_stream_is_scoped() {
+    let w = world().await;
+    let req = Request::get("/api/v1/alerts/stream?after=0")
+        .header(header::AUTHORIZATION, format!("Bearer {}", w.yte))
+        .body(Body::empty())
+        .expect("req");
+    let res = w.app.clone().oneshot(req).await.expect("infallible");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap_or_default(),
+        "text/event-stream"
+    );
+    let mut body = res.into_body();
+    let mut text = String::new();
+    // The first poll answers at once with what is already stored.
+    while !text.contains("\n\n") {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), body.frame())
+            .await
+            .expect("an event in time")
+            .expect("a frame")
+            .expect("no error");
+        if let Ok(data) = frame.into_data() {
+            text.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+    assert!(text.contains("event: alert"), "{text}");
+    assert!(text.contains("Ransomware YTE"), "{text}");
+    assert!(
+        !text.contains("TTTT"),
+        "another agency's alert streamed: {text}"
+    );
+    assert!(!text.contains("NONE"), "{text}");
+    let r = send(
+        &w.app,
+        Request::get("/api/v1/alerts/stream")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}

@@ -187,6 +187,18 @@ mod suite {
             .set_alerts_status(&vec![1; MAX_BULK + 1], "closed", &Scope::All)
             .await
             .is_err());
+
+        // What a live queue has not shown yet, in scope, oldest first.
+        let first = ids[ids.len() - 1] - 1;
+        let after = store.alerts_after(first, &Scope::All, 100).await.unwrap();
+        assert!(after.len() >= 6);
+        assert!(after.windows(2).all(|w| w[0].id < w[1].id));
+        let yte = store
+            .alerts_after(first, &Scope::Orgs(vec!["so-yte".into()]), 100)
+            .await
+            .unwrap();
+        assert_eq!(yte.len(), 2);
+        assert!(store.last_alert_id().await.unwrap() >= ids[0]);
     }
 
     async fn rules(store: &Store) {

@@ -311,3 +311,36 @@ impl Store {
         Ok(r.rows_affected() > 0)
     }
 }
+
+impl Store {
+    /// Alerts with an id above `after` visible in `scope`, oldest first, at
+    /// most `limit`: what a live queue has not shown yet.
+    pub async fn alerts_after(
+        &self,
+        after: i64,
+        scope: &Scope,
+        limit: u32,
+    ) -> Result<Vec<vedette_model::Alert>> {
+        let (scope_sql, orgs) = scope_clause(scope, 2);
+        let sql = format!(
+            "SELECT {} FROM alerts WHERE id > $1{scope_sql} ORDER BY id LIMIT {}",
+            crate::alerts::ALERT_COLUMNS,
+            limit.min(crate::MAX_PAGE)
+        );
+        let mut q = sqlx::query(&sql).bind(after);
+        for o in &orgs {
+            q = q.bind(*o);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(crate::alerts::alert_from_row).collect()
+    }
+
+    /// The highest alert id (0 when there is none).
+    pub async fn last_alert_id(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM alerts")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+}

@@ -336,10 +336,14 @@ organization = "so-yte"
             sshd_failure("yte-db", "198.51.100.19"),
         ],
     );
-    let ids = wait_until(Duration::from_secs(30), || {
-        let ids = alert_ids(&srv, &token);
-        (ids.len() >= 6).then_some(ids)
+    // They appear on the open queue without a reload (server-sent events).
+    wait_until(Duration::from_secs(30), || {
+        (d.count("#alert-rows tr.fresh") >= 6).then_some(())
     });
+    assert!(d.url().ends_with('/'), "the page did not navigate");
+    assert_eq!(d.count("#alerts-empty:not([hidden])"), 0);
+    d.shot("02-queue-live");
+    let ids = alert_ids(&srv, &token);
     let of = |host: &str| -> Vec<i64> {
         ids.iter()
             .filter(|(_, h)| h == host)
@@ -354,7 +358,7 @@ organization = "so-yte"
         queue.contains("tttt-web") && queue.contains("yte-db"),
         "queue:\n{queue}"
     );
-    d.shot("02-queue");
+    d.shot("02-queue-reloaded");
 
     // A false positive, with its reason.
     d.go(&format!("http://{http}/alerts/{}", mail[0]));
