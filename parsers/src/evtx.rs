@@ -311,10 +311,10 @@ impl EvtxFile {
         let f = File::open(path).map_err(|e| EvtxError::Io {
             reason: e.to_string(),
         })?;
-        Self::from_reader(Box::new(io::BufReader::with_capacity(
-            CHUNK_SIZE as usize,
-            f,
-        )))
+        // Unbuffered: the decoder reads in large pieces (the header, chunk
+        // headers, whole chunks) and seeks between them, which would make a
+        // buffer refill and discard 64 KiB each time.
+        Self::from_reader(Box::new(f))
     }
 
     /// Reads an EVTX file held in memory.
