@@ -579,8 +579,9 @@ impl Pipeline {
             tracing::warn!("saving the correlation state failed: {e}");
         }
         // Saving costs about 4 s per million open groups; commits are spaced
-        // so that it takes at most a fifth of the time while events flow.
-        self.commit_every = (t.elapsed() * 5).clamp(COMMIT_EVERY, COMMIT_EVERY_MAX);
+        // so that it takes at most about a tenth of the time while events
+        // flow.
+        self.commit_every = (t.elapsed() * 10).clamp(COMMIT_EVERY, COMMIT_EVERY_MAX);
         self.stats
             .correlation_state_nanos
             .fetch_add(nanos(t), Ordering::Relaxed);
