@@ -34,6 +34,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .merge(crate::rules::routes())
         .merge(crate::triage::routes())
         .merge(crate::live::routes())
+        .merge(crate::dashboard::api_routes())
         .route("/me", get(me))
 }
 

@@ -57,6 +57,7 @@ mod api;
 mod auth;
 mod case_pages;
 mod cases;
+mod dashboard;
 mod error;
 pub mod i18n;
 mod live;

@@ -154,6 +154,12 @@ fn operations() -> Vec<Op> {
         )),
         op(
             "get",
+            "/api/v1/dashboard",
+            "alerts",
+            "Overview in scope: events in the last hour, alerts per hour by severity, top rules and hosts, open incidents, posture per agency",
+        ),
+        op(
+            "get",
             "/api/v1/alerts/stream",
             "alerts",
             "New alerts in scope as server-sent events (text/event-stream; event `alert`, id = alert id; honours Last-Event-ID)",

@@ -46,6 +46,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/search", get(search_page))
         .route("/alerts/{id}", get(alert_page))
         .merge(crate::alert_actions::routes())
+        .merge(crate::dashboard::page_routes())
 }
 
 fn session_routes() -> Router<Shared> {

@@ -589,7 +589,9 @@ async fn event_text_is_escaped() {
     // The page's one script is the same-origin app.js; event text never
     // becomes markup.
     assert_eq!(r.body.matches("<script").count(), 1, "{}", r.body);
-    assert!(r.body.contains("<script src=\"/static/app.js\" defer></script>"));
+    assert!(r
+        .body
+        .contains("<script src=\"/static/app.js\" defer></script>"));
     assert!(
         r.body.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
         "{}",

@@ -999,3 +999,45 @@ async fn live_alert_stream_is_scoped() {
     .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn dashboard_is_scoped() {
+    let w = world().await;
+    let all = get(&w, &w.analyst, "/api/v1/dashboard").await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    let v = all.json();
+    assert_eq!(v["hours"], 24);
+    assert_eq!(
+        v["dashboard"]["alerts_by_hour"].as_array().map(Vec::len),
+        Some(24)
+    );
+    let orgs: Vec<String> = v["dashboard"]["posture"]
+        .as_array()
+        .expect("posture")
+        .iter()
+        .map(|p| p["org"].as_str().unwrap_or("-").to_string())
+        .collect();
+    assert_eq!(orgs.len(), 4, "{orgs:?}");
+    let mine = get(&w, &w.tttt, "/api/v1/dashboard").await.json();
+    let orgs: Vec<&str> = mine["dashboard"]["posture"]
+        .as_array()
+        .expect("posture")
+        .iter()
+        .filter_map(|p| p["org"].as_str())
+        .collect();
+    assert!(orgs.iter().all(|o| o.starts_with("so-tttt")), "{orgs:?}");
+    assert!(!mine.to_string().contains("host3"), "so-yte's host leaked");
+    let (cookie, _) = sign_in(&w.app, "officer-tttt").await;
+    let page = send(
+        &w.app,
+        Request::get("/dashboard")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<svg class=\"chart\""));
+    assert!(page.body.contains("so-tttt"));
+    assert!(!page.body.contains("so-yte"));
+}

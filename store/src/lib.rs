@@ -41,6 +41,7 @@
 mod alerts;
 mod audit;
 mod auth;
+mod dashboard;
 mod error;
 mod incidents;
 mod orgs;
@@ -57,6 +58,7 @@ pub use auth::{
     csrf_matches, NewSession, Principal, PrincipalKind, Role, TokenInfo, UserInfo,
     MIN_PASSWORD_CHARS, TOKEN_PREFIX,
 };
+pub use dashboard::{Count, Dashboard, IncidentAge, OrgPosture, DASHBOARD_HOURS};
 pub use error::{Result, StoreError};
 pub use incidents::{
     normalize_observable, Attack, Comment, Incident, IncidentDetail, IncidentPage, IncidentQuery,

@@ -199,6 +199,45 @@ mod suite {
             .unwrap();
         assert_eq!(yte.len(), 2);
         assert!(store.last_alert_id().await.unwrap() >= ids[0]);
+
+        // The dashboard, over the last day (the suite's alerts are in 1970
+        // except these): scoped like everything else.
+        let now = OffsetDateTime::now_utc();
+        let mut fresh = alert("dash", 1, Severity::Critical, Some("db7"), 0);
+        fresh.created = now - time::Duration::minutes(90);
+        fresh.event["organization.id"] = "so-yte".into();
+        let mut fresh2 = alert("dash", 2, Severity::Low, Some("db7"), 0);
+        fresh2.created = now - time::Duration::minutes(5);
+        fresh2.event["organization.id"] = "so-tttt".into();
+        store.insert_alerts(&[fresh, fresh2]).await.unwrap();
+        let d = store.dashboard(&Scope::All).await.unwrap();
+        assert_eq!(d.alerts_by_hour.len(), 24);
+        let total: u64 = d.alerts_by_hour.iter().flatten().sum();
+        assert_eq!(total, 2);
+        assert_eq!(d.alerts_by_hour[22][4], 1, "critical 90 minutes ago");
+        assert_eq!(d.alerts_by_hour[23][1], 1, "low 5 minutes ago");
+        assert_eq!(d.top_rules[0].key, "dash");
+        assert_eq!(d.top_rules[0].n, 2);
+        assert_eq!(d.top_hosts[0].key, "db7");
+        let yte = d
+            .posture
+            .iter()
+            .find(|p| p.org.as_deref() == Some("so-yte"))
+            .unwrap();
+        assert!(yte.open[4] >= 1, "{yte:?}");
+        assert!(
+            d.posture.windows(2).all(|w| w[0].open[4] >= w[1].open[4]),
+            "worst first"
+        );
+        let d = store
+            .dashboard(&Scope::Orgs(vec!["so-tttt".into()]))
+            .await
+            .unwrap();
+        assert_eq!(d.alerts_by_hour.iter().flatten().sum::<u64>(), 1);
+        assert!(d
+            .posture
+            .iter()
+            .all(|p| p.org.as_deref() == Some("so-tttt")));
     }
 
     async fn rules(store: &Store) {
@@ -1176,7 +1215,7 @@ mod suite {
     /// Reopening runs the migrations again (a no-op) and keeps the data.
     pub async fn reopen(url: &str) {
         let store = Store::open(url).await.unwrap();
-        assert_eq!(store.alert_count().await.unwrap(), 221);
+        assert_eq!(store.alert_count().await.unwrap(), 223);
         assert_eq!(store.user_count().await.unwrap(), 2);
         assert!(store
             .verify_password("alice", "a brand new passphrase")

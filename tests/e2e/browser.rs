@@ -159,6 +159,18 @@ impl Driver {
         self.call("POST", &format!("/element/{e}/click"), None);
     }
 
+    /// Clicks a submit button and waits for the next page: the old
+    /// document's root element goes stale once the browser navigates.
+    fn submit(&self, css: &str) {
+        let root = self.find("html");
+        self.click(css);
+        let url = format!("{}/session/{}/element/{root}/name", self.base, self.session);
+        wait_until(Duration::from_secs(20), || {
+            let v: Value = self.http.get(&url).send().ok()?.json().ok()?;
+            (v["value"]["error"] == "stale element reference").then_some(())
+        });
+    }
+
     fn source(&self) -> String {
         self.call("GET", "/source", None)
             .as_str()
@@ -185,13 +197,13 @@ impl Driver {
         self.go(&format!("http://{http}/login"));
         self.type_in("input[name=username]", user);
         self.type_in("input[name=password]", PASSWORD);
-        self.click("form[action='/login'] button[type=submit]");
+        self.submit("form[action='/login'] button[type=submit]");
         let src = self.source();
         assert!(src.contains(user), "not signed in as {user}:\n{src}");
     }
 
     fn logout(&self) {
-        self.click("form.logout button[type=submit]");
+        self.submit("form.logout button[type=submit]");
     }
 }
 
@@ -359,19 +371,22 @@ organization = "so-yte"
         "queue:\n{queue}"
     );
     d.shot("02-queue-reloaded");
+    d.go(&format!("http://{http}/dashboard"));
+    assert!(d.source().contains("tttt-web"), "top hosts");
+    d.shot("02b-dashboard");
 
     // A false positive, with its reason.
     d.go(&format!("http://{http}/alerts/{}", mail[0]));
     d.click("#status option[value=false_positive]");
     d.type_in("#status-reason", "admin testing the mail relay");
-    d.click("#status-apply");
+    d.submit("#status-apply");
     assert!(d.source().contains("false_positive"));
     d.shot("03-alert-false-positive");
 
     // Suppress the noisy rule on the mail host for a day.
     d.go(&format!("http://{http}/alerts/{}", mail[1]));
     d.type_in("#suppress-reason", "mail relay brute-forces itself");
-    d.click("#suppress-apply");
+    d.submit("#suppress-apply");
     let (_, sup) = srv.get("/api/v1/suppressions", Some(&token));
     assert!(sup.contains("mail relay brute-forces itself"), "{sup}");
 
@@ -380,7 +395,7 @@ organization = "so-yte"
     d.click(&format!("#pick-{}", web[0]));
     d.click(&format!("#pick-{}", web[1]));
     d.click("#bulk-escalate");
-    d.click("#bulk-apply");
+    d.submit("#bulk-apply");
     let incident_url = d.url();
     assert!(incident_url.contains("/incidents/"), "{incident_url}");
     let incident = d.source();
@@ -393,9 +408,9 @@ organization = "so-yte"
     // An observable, and the pivot to search.
     d.click("#observable-kind option[value=ip]");
     d.type_in("#observable-value", "203.0.113.7");
-    d.click("#observable-apply");
+    d.submit("#observable-apply");
     d.shot("04-incident");
-    d.click("a.pivot");
+    d.submit("a.pivot");
     let search = d.source();
     assert!(d.url().contains("/search"), "{}", d.url());
     assert!(
@@ -409,7 +424,7 @@ organization = "so-yte"
     d.type_in("#ticket-title", "Block 203.0.113.7 at the edge firewall");
     d.click("#ticket-org option[value='so-tttt']");
     d.type_in("#ticket-due", "48");
-    d.click("#ticket-apply");
+    d.submit("#ticket-apply");
     assert!(d.url().contains("/tickets/"), "{}", d.url());
     let ticket_url = d.url();
     d.shot("06-ticket");
@@ -422,7 +437,7 @@ organization = "so-yte"
     d.shot("07-officer-tickets");
     d.go(&ticket_url);
     d.click("form[action$='/status'] select[name=status] option[value=done]");
-    d.click("form[action$='/status'] button[type=submit]");
+    d.submit("form[action$='/status'] button[type=submit]");
     let (_, t) = srv.get(
         &format!(
             "/api/v1/tickets/{}",
