@@ -36,6 +36,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .merge(crate::live::routes())
         .merge(crate::dashboard::api_routes())
         .route("/me", get(me))
+        .route("/me/password", post(change_password))
 }
 
 fn alert_routes() -> Router<Shared> {
@@ -365,6 +366,44 @@ pub(crate) async fn visible_event(s: &Shared, who: &Principal, id: u64) -> Resul
         }
         _ => Err(ApiError::not_found("event", id)),
     }
+}
+
+/// Body of `POST /me/password`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+/// A user changes their own password: the current one is checked, the new
+/// one hashed with argon2id, every session of the user ends (so this one
+/// too), and the change is audited. Tokens have no password.
+async fn change_password(
+    who: Authenticated,
+    ClientIp(ip): ClientIp,
+    State(s): State<Shared>,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<Json<Value>, ApiError> {
+    let p = &who.principal;
+    if p.kind != vedette_store::PrincipalKind::User {
+        return Err(ApiError::denied("an API token has no password"));
+    }
+    if body.current.len() > 1024 || body.new.len() > 4096 {
+        return Err(ApiError::bad_request("password too long"));
+    }
+    match s.app.store.verify_password(&p.name, &body.current).await? {
+        Some(u) if u.id == p.id => {}
+        _ => return Err(ApiError::denied("the current password is wrong")),
+    }
+    s.app.store.set_password(p.id, &body.new).await?;
+    let ip = ip.map(|i| i.to_string());
+    let target = format!("user:{}", p.name);
+    let mut e = NewAudit::by(p, "user.password");
+    e.target = Some(&target);
+    e.source = ip.as_deref();
+    s.app.store.audit(&e).await?;
+    Ok(Json(json!({ "changed": true, "sessions_ended": true })))
 }
 
 async fn me(who: Authenticated) -> Json<Value> {

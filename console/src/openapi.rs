@@ -245,6 +245,19 @@ fn operations() -> Vec<Op> {
             "Who the caller is, its organization and scope",
         ),
         op(
+            "post",
+            "/api/v1/me/password",
+            "identity",
+            "Change one's own password (ends all one's sessions; audited)",
+        )
+        .body(object(
+            &["current", "new"],
+            json!({
+                "current": {"type": "string", "maxLength": 1024},
+                "new": {"type": "string", "minLength": 12, "maxLength": 1024},
+            }),
+        )),
+        op(
             "get",
             "/api/v1/organizations",
             "identity",

@@ -1041,3 +1041,51 @@ async fn dashboard_is_scoped() {
     assert!(page.body.contains("so-tttt"));
     assert!(!page.body.contains("so-yte"));
 }
+
+#[tokio::test]
+async fn users_change_their_password() {
+    let w = world().await;
+    let (cookie, csrf) = sign_in(&w.app, "officer-tttt").await;
+    let change = |current: &str, new: &str, csrf: &str| {
+        Request::post("/api/v1/me/password")
+            .header(header::COOKIE, &cookie)
+            .header("x-csrf-token", csrf)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                serde_json::json!({"current": current, "new": new}).to_string(),
+            ))
+            .expect("req")
+    };
+    let r = send(&w.app, change(PASSWORD, "a new long passphrase", "bad")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "CSRF");
+    let r = send(
+        &w.app,
+        change("wrong password!", "a new long passphrase", &csrf),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = send(&w.app, change(PASSWORD, "short", &csrf)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = send(&w.app, change(PASSWORD, "a new long passphrase", &csrf)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The session ended with the change.
+    let r = send(
+        &w.app,
+        Request::get("/api/v1/me")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = post(
+        &w,
+        &w.tttt,
+        "/api/v1/me/password",
+        serde_json::json!({"current": "x", "new": "y"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "tokens have no password");
+    let log = get(&w, &w.admin, "/api/v1/audit").await.json();
+    assert_eq!(log["entries"][0]["action"], "user.password");
+}
