@@ -66,6 +66,22 @@ fn import_evtx_then_search_finds_the_event() {
     assert!(err.contains("and 1 EVTX records"), "{err}");
     assert!(err.contains("1 parsed, 0 kept raw, 1 new alerts"), "{err}");
 
+    // A .evtx file that is not one stops the import before anything goes in.
+    let fake = dir.path().join("fake.evtx");
+    std::fs::write(&fake, "hello\n").unwrap();
+    let out = std::process::Command::new(server::exe())
+        .arg("import")
+        .arg("--data-dir")
+        .arg(dir.path().join("other"))
+        .arg(&copy)
+        .arg(&fake)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("fake.evtx: not an EVTX file"), "{err}");
+    assert!(!dir.path().join("other").exists(), "{err}");
+
     let srv = Server::start(&data, &[]);
     let token = srv.token("e2e", "admin");
     let find = |q: &str| {

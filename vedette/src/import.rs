@@ -33,6 +33,13 @@ pub async fn import(cfg: Config, files: &[PathBuf], to: Option<&str>) -> Result<
                 .with_context(|| format!("reading {}", f.display()))
         })
         .sum::<Result<u64>>()?;
+    // An EVTX file whose header does not read stops the import before
+    // anything is sent (damage further in is reported and skipped).
+    for f in files {
+        if is_evtx(f)? {
+            EvtxFile::open(f).with_context(|| format!("reading {}", f.display()))?;
+        }
+    }
     let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template(
