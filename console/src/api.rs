@@ -37,6 +37,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .merge(crate::dashboard::api_routes())
         .route("/me", get(me))
         .route("/me/password", post(change_password))
+        .route("/me/language", post(set_language))
 }
 
 fn alert_routes() -> Router<Shared> {
@@ -406,6 +407,28 @@ async fn change_password(
     Ok(Json(json!({ "changed": true, "sessions_ended": true })))
 }
 
+/// Body of `POST /me/language`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LanguageChoice {
+    lang: String,
+}
+
+/// A user chooses the console's language (`en` or `vi`) for every browser.
+async fn set_language(
+    who: Authenticated,
+    State(s): State<Shared>,
+    ApiJson(body): ApiJson<LanguageChoice>,
+) -> Result<Json<Value>, ApiError> {
+    let p = &who.principal;
+    if p.kind != vedette_store::PrincipalKind::User {
+        return Err(ApiError::denied("an API token has no console language"));
+    }
+    let lang = body.lang.trim();
+    s.app.store.set_user_lang(p.id, Some(lang)).await?;
+    Ok(Json(json!({ "lang": lang })))
+}
+
 async fn me(who: Authenticated) -> Json<Value> {
     let p = &who.principal;
     Json(json!({
@@ -413,6 +436,7 @@ async fn me(who: Authenticated) -> Json<Value> {
         "role": p.role.as_str(),
         "kind": p.kind,
         "organization": p.org,
+        "lang": p.lang,
         "scope": p.scope.orgs(),
     }))
 }

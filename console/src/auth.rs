@@ -225,10 +225,28 @@ impl Lang {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Lang {
+/// A page's language: `?lang=` (remembered for a signed-in user, so the
+/// choice follows them to any browser), else the signed-in user's choice,
+/// else the language cookie, then `Accept-Language`, then English.
+impl FromRequestParts<Shared> for Lang {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, s: &Shared) -> Result<Self, Self::Rejection> {
+        let asked = query_param(parts.uri.query(), "lang").and_then(Lang::from_tag);
+        if let Ok(Some(session)) = session_from_headers(s, &parts.headers).await {
+            let p = &session.principal;
+            if let Some(l) = asked {
+                if p.lang.as_deref() != Some(l.code()) {
+                    if let Err(e) = s.app.store.set_user_lang(p.id, Some(l.code())).await {
+                        tracing::warn!(error = %e, "could not remember the language");
+                    }
+                }
+                return Ok(l);
+            }
+            if let Some(l) = p.lang.as_deref().and_then(Lang::from_tag) {
+                return Ok(l);
+            }
+        }
         Ok(Lang::from_parts(parts))
     }
 }

@@ -722,6 +722,7 @@ mod tests {
             role,
             org: None,
             scope,
+            lang: None,
         };
         assert!(require_dispatcher(&p(Role::Analyst, Scope::All)).is_ok());
         assert!(require_dispatcher(&p(Role::Admin, Scope::All)).is_ok());

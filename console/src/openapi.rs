@@ -258,6 +258,16 @@ fn operations() -> Vec<Op> {
             }),
         )),
         op(
+            "post",
+            "/api/v1/me/language",
+            "identity",
+            "Choose the console language for every browser (en, vi)",
+        )
+        .body(object(
+            &["lang"],
+            json!({"lang": {"type": "string", "enum": ["en", "vi"]}}),
+        )),
+        op(
             "get",
             "/api/v1/organizations",
             "identity",

@@ -400,7 +400,7 @@ async fn me_names_the_principal() {
     assert_eq!(
         v,
         serde_json::json!({"name": "ci", "role": "analyst", "kind": "token",
-            "organization": null, "scope": null})
+            "organization": null, "lang": null, "scope": null})
     );
     let cookie = sign_in(&f.app).await;
     let v = send(&f.app, get_with("/api/v1/me", "cookie", &cookie))
@@ -409,7 +409,7 @@ async fn me_names_the_principal() {
     assert_eq!(
         v,
         serde_json::json!({"name": "alice", "role": "analyst", "kind": "user",
-            "organization": null, "scope": null})
+            "organization": null, "lang": null, "scope": null})
     );
 }
 

@@ -1089,3 +1089,52 @@ async fn users_change_their_password() {
     let log = get(&w, &w.admin, "/api/v1/audit").await.json();
     assert_eq!(log["entries"][0]["action"], "user.password");
 }
+
+#[tokio::test]
+async fn the_language_choice_follows_the_user() {
+    let w = world().await;
+    let (cookie, csrf) = sign_in(&w.app, "officer-tttt").await;
+    let page = |uri: &str, cookie: &str, accept: &str| {
+        Request::get(uri)
+            .header(header::COOKIE, cookie)
+            .header(header::ACCEPT_LANGUAGE, accept)
+            .body(Body::empty())
+            .expect("req")
+    };
+    let home = send(&w.app, page("/", &cookie, "en-US")).await;
+    assert!(home.body.contains("lang=\"en\""));
+    // Choosing Vietnamese once, in one browser...
+    let home = send(&w.app, page("/?lang=vi", &cookie, "en-US")).await;
+    assert!(home.body.contains("lang=\"vi\""));
+    // ...holds in another (a new session, no language cookie, an English
+    // browser).
+    let (other, _) = sign_in(&w.app, "officer-tttt").await;
+    let home = send(&w.app, page("/", &other, "en-US")).await;
+    assert!(home.body.contains("lang=\"vi\""), "{}", &home.body[..200]);
+    // And through the API.
+    let r = send(
+        &w.app,
+        Request::post("/api/v1/me/language")
+            .header(header::COOKIE, &other)
+            .header("x-csrf-token", &csrf)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"lang":"en"}"#))
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "the other session's CSRF token"
+    );
+    let r = post(
+        &w,
+        &w.tttt,
+        "/api/v1/me/language",
+        serde_json::json!({"lang": "vi"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "tokens have no language");
+    let me = send(&w.app, page("/api/v1/me", &other, "en")).await.json();
+    assert_eq!(me["lang"], "vi");
+}

@@ -113,6 +113,9 @@ pub struct Principal {
     pub org: Option<String>,
     /// What data it may see: its organization and those below it.
     pub scope: Scope,
+    /// The console language a user chose (`en`, `vi`); `None` for tokens
+    /// and users who chose none.
+    pub lang: Option<String>,
 }
 
 impl Principal {
@@ -355,6 +358,19 @@ impl Store {
             self.principal(PrincipalKind::User, id, name.to_string(), role, org_id)
                 .await?,
         ))
+    }
+
+    /// Records a user's console language (`en` or `vi`; `None` clears it).
+    pub async fn set_user_lang(&self, user_id: i64, lang: Option<&str>) -> Result<()> {
+        if lang.is_some_and(|l| !matches!(l, "en" | "vi")) {
+            return Err(StoreError::invalid("lang", "expected en or vi"));
+        }
+        sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+            .bind(lang)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Replaces a user's password and ends all their console sessions.
@@ -622,6 +638,14 @@ impl Store {
                     .await?
             }
         };
+        let lang: Option<String> = match kind {
+            PrincipalKind::User => sqlx::query_scalar("SELECT lang FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
+            PrincipalKind::Token => None,
+        };
         let scope = match (org_id, &org) {
             (None, _) => Scope::All,
             // Attached to an organization that no longer exists: nothing.
@@ -635,6 +659,7 @@ impl Store {
             role,
             org,
             scope,
+            lang,
         })
     }
 

@@ -279,6 +279,7 @@ mod suite {
             role,
             org: org.map(Into::into),
             scope,
+            lang: None,
         };
         let prov = who("prov", Role::Analyst, None, Scope::All);
         let tttt = who(
@@ -645,6 +646,9 @@ mod suite {
             .unwrap()
             .unwrap();
         assert_eq!(who.org.as_deref(), Some("so-tttt"));
+        assert_eq!(who.lang, None);
+        store.set_user_lang(who.id, Some("vi")).await.unwrap();
+        assert!(store.set_user_lang(who.id, Some("fr")).await.is_err());
         assert_eq!(
             who.scope,
             Scope::Orgs(vec!["so-tttt".into(), "so-tttt.ttcntt".into()])
@@ -658,6 +662,7 @@ mod suite {
         let session = store.create_session(who.id).await.unwrap();
         let (p, _) = store.get_session(&session.id).await.unwrap().unwrap();
         assert_eq!(p.scope, who.scope);
+        assert_eq!(p.lang.as_deref(), Some("vi"), "the choice follows the user");
         assert_eq!(store.list_orgs(&who.scope).await.unwrap().len(), 2);
         assert_eq!(store.list_orgs(&Scope::All).await.unwrap().len(), 5);
 
