@@ -201,11 +201,13 @@ impl SigmaRuleSet {
     {
         let mut report = LoadReport::default();
         let mut meta = load::MetaRules::default();
+        let mut texts: HashMap<&str, &str> = HashMap::new();
         let mut buckets: Vec<Bucket> = Vec::new();
         let mut by_source: HashMap<RuleSource, usize> = HashMap::new();
         let mut loaded: Vec<Loaded> = Vec::new();
         let mut catalog: Vec<RuleInfo> = Vec::new();
         for (name, text) in sources {
+            texts.insert(name, text);
             for rule in load::parse_rules(name, text, &mut report, &mut meta) {
                 let source = RuleSource::of(&rule.logsource);
                 let idx = *by_source.entry(source.clone()).or_insert_with(|| {
@@ -237,6 +239,7 @@ impl SigmaRuleSet {
                         loaded.push(Loaded { rule, bucket: idx });
                     }
                     Err(e) => report.errors.push(RuleError {
+                        line: None,
                         path: name.to_string(),
                         rule: Some(rule_key(&rule.id, &rule.title)),
                         kind: RuleErrorKind::Compile,
@@ -263,6 +266,11 @@ impl SigmaRuleSet {
         let correlations = CorrelationSet::build(meta.correlations, &loaded, &mut report);
         report.filters = filters;
         report.correlations = correlations.len();
+        for e in report.errors.iter_mut().filter(|e| e.line.is_none()) {
+            if let Some(text) = texts.get(e.path.as_str()) {
+                e.line = load::locate(text, &e.reason);
+            }
+        }
         // Only the correlations that passed their checks are listed.
         catalog.extend(
             correlation_info

@@ -45,6 +45,9 @@ impl RuleErrorKind {
 pub struct RuleError {
     /// The file it came from.
     pub path: String,
+    /// The line in that file (1-based), where known: from the YAML parser,
+    /// or the first line that holds what the reason names.
+    pub line: Option<usize>,
     /// The rule id or title, when known.
     pub rule: Option<String>,
     /// What went wrong.
@@ -55,7 +58,10 @@ pub struct RuleError {
 
 impl fmt::Display for RuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} ", self.path, self.kind.code())?;
+        match self.line {
+            Some(l) => write!(f, "{}:{l}: {} ", self.path, self.kind.code())?,
+            None => write!(f, "{}: {} ", self.path, self.kind.code())?,
+        }
         if let Some(r) = &self.rule {
             write!(f, "rule {r:?}: ")?;
         }
@@ -111,6 +117,7 @@ pub(crate) fn read_sources(paths: &[PathBuf]) -> (Vec<(String, String)>, LoadRep
         match std::fs::read_to_string(&f) {
             Ok(text) => out.push((f.display().to_string(), text)),
             Err(e) => report.errors.push(RuleError {
+                line: None,
                 path: f.display().to_string(),
                 rule: None,
                 kind: RuleErrorKind::Io,
@@ -124,6 +131,7 @@ pub(crate) fn read_sources(paths: &[PathBuf]) -> (Vec<(String, String)>, LoadRep
 fn collect(p: &Path, files: &mut Vec<PathBuf>, report: &mut LoadReport) {
     let io_error = |report: &mut LoadReport, e: std::io::Error| {
         report.errors.push(RuleError {
+            line: None,
             path: p.display().to_string(),
             rule: None,
             kind: RuleErrorKind::Io,
@@ -169,6 +177,7 @@ pub(crate) fn parse_rules(
         Ok(c) => c,
         Err(e) => {
             report.errors.push(RuleError {
+                line: None,
                 path: name.to_string(),
                 rule: None,
                 kind: RuleErrorKind::Parse,
@@ -179,6 +188,7 @@ pub(crate) fn parse_rules(
     };
     for e in &collection.errors {
         report.errors.push(RuleError {
+            line: None,
             path: name.to_string(),
             rule: None,
             kind: RuleErrorKind::Parse,
@@ -198,4 +208,58 @@ pub(crate) fn parse_rules(
             .map(|f| (name.to_string(), f)),
     );
     collection.rules
+}
+
+/// Where in `text` the problem `reason` describes is, as a 1-based line:
+/// the YAML parser's `at line N`, else the first line that holds the quoted
+/// or trailing name the reason gives (an unknown modifier, a missing
+/// selection named by a condition).
+pub(crate) fn locate(text: &str, reason: &str) -> Option<usize> {
+    if let Some(at) = reason.find("at line ") {
+        let n: String = reason[at + 8..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if let Ok(n) = n.parse::<usize>() {
+            return Some(n);
+        }
+    }
+    let quoted = reason
+        .split(['\'', '"'])
+        .nth(1)
+        .filter(|q| !q.trim().is_empty());
+    let trailing = reason
+        .rsplit(": ")
+        .next()
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() < 200 && !t.contains(' '));
+    let needle = quoted.or(trailing)?;
+    let lines: Vec<&str> = text.lines().collect();
+    // A condition naming it comes first for "identifier" errors.
+    if reason.contains("identifier") {
+        if let Some(i) = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with("condition") && l.contains(needle))
+        {
+            return Some(i + 1);
+        }
+    }
+    lines.iter().position(|l| l.contains(needle)).map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod locate_tests {
+    use super::locate;
+
+    #[test]
+    fn finds_lines() {
+        let text = "title: a\ndetection:\n  sel:\n    a|nosuchmod: b\n  condition: sel and nope\n";
+        assert_eq!(locate(text, "Unknown modifier 'nosuchmod'"), Some(4));
+        assert_eq!(locate(text, "unknown detection identifier: nope"), Some(5));
+        assert_eq!(
+            locate(text, "mapping values are not allowed at line 7 column 3"),
+            Some(7)
+        );
+        assert_eq!(locate(text, "something vague happened"), None);
+    }
 }

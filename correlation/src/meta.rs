@@ -50,6 +50,7 @@ pub(crate) fn apply_filters(
     for (path, filter) in filters {
         let key = rule_key(&filter.id, &filter.title);
         let error = |kind, reason: String| RuleError {
+            line: None,
             path: path.clone(),
             rule: Some(key.clone()),
             kind,
@@ -293,6 +294,7 @@ impl CorrelationSet {
         }
         let fail = |report: &mut LoadReport, path: &str, c: &CorrelationRule, kind, reason| {
             report.errors.push(RuleError {
+                line: None,
                 path: path.to_string(),
                 rule: Some(rule_key(&c.id, &c.title)),
                 kind,
