@@ -48,7 +48,7 @@ pub trait RuleCatalog: Send + Sync {
 /// the binary gives the console, and what the pipeline reads.
 #[derive(Debug, Clone, Default)]
 pub struct StaticCatalog {
-    rules: Arc<[RuleEntry]>,
+    rules: Arc<RwLock<Arc<[RuleEntry]>>>,
     disabled: Arc<RwLock<HashSet<String>>>,
 }
 
@@ -56,15 +56,25 @@ impl StaticCatalog {
     /// A catalog of `rules`, with `disabled` shared with the pipeline.
     pub fn new(rules: Vec<RuleEntry>, disabled: Arc<RwLock<HashSet<String>>>) -> Self {
         StaticCatalog {
-            rules: rules.into(),
+            rules: Arc::new(RwLock::new(rules.into())),
             disabled,
+        }
+    }
+
+    /// Replaces the listed rules (the binary reloaded its rule files).
+    pub fn replace(&self, rules: Vec<RuleEntry>) {
+        if let Ok(mut r) = self.rules.write() {
+            *r = rules.into();
         }
     }
 }
 
 impl RuleCatalog for StaticCatalog {
     fn rules(&self) -> Arc<[RuleEntry]> {
-        self.rules.clone()
+        self.rules
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_else(|_| Arc::from(Vec::new()))
     }
 
     fn set_enabled(&self, rule_id: &str, enabled: bool) {

@@ -153,6 +153,14 @@ impl Correlator {
         }
     }
 
+    /// Keeps counting into `stats` (another correlator's, when the rule
+    /// set is replaced while running), so readers keep one handle.
+    #[must_use]
+    pub fn with_stats(mut self, stats: Arc<CorrelatorStats>) -> Correlator {
+        self.stats = stats;
+        self
+    }
+
     /// The counters, to read from another thread.
     pub fn stats(&self) -> Arc<CorrelatorStats> {
         self.stats.clone()

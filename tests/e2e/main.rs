@@ -7,6 +7,7 @@
 mod browser;
 mod correlation;
 mod evtx;
+mod reload;
 mod server;
 
 use std::io::Write;

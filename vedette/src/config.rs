@@ -53,6 +53,10 @@ pub struct DetectionConfig {
     pub max_group_entries: usize,
     /// Most event ids a correlation alert lists (the newest).
     pub max_linked_events: usize,
+    /// How often (seconds) the rule files given with `--rules` are checked
+    /// for changes; a change reloads them while events keep flowing. 0
+    /// turns it off. The built-in pack never changes.
+    pub reload_secs: u64,
 }
 
 impl Default for DetectionConfig {
@@ -62,6 +66,7 @@ impl Default for DetectionConfig {
             max_correlation_groups: c.max_groups,
             max_group_entries: c.max_group_entries,
             max_linked_events: c.max_linked_events,
+            reload_secs: 5,
         }
     }
 }

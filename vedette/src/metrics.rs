@@ -18,8 +18,6 @@ pub struct NodeMetrics {
     pub collectors: Arc<CollectorStats>,
     /// The spool, for depth and size.
     pub spool: SpoolHandle,
-    /// Rules loaded.
-    pub rules: usize,
     /// Correlation rules loaded.
     pub correlation_rules: usize,
     /// Correlation state counters.
@@ -138,7 +136,14 @@ impl vedette_console::MetricsSource for NodeMetrics {
             "vedette_rules_loaded",
             "gauge",
             "Detection rules loaded.",
-            self.rules as u64,
+            p.rules_loaded.load(Ordering::Relaxed),
+        );
+        metric(
+            out,
+            "vedette_rule_reloads_total",
+            "counter",
+            "Times changed rule files were loaded while running.",
+            p.rule_reloads.load(Ordering::Relaxed),
         );
         metric(
             out,

@@ -55,6 +55,10 @@ pub struct PipelineStats {
     pub spool_full_waits: AtomicU64,
     /// Last spool seq committed to the index.
     pub committed_seq: AtomicU64,
+    /// Detection rules running now.
+    pub rules_loaded: AtomicU64,
+    /// Times changed rule files were loaded while running.
+    pub rule_reloads: AtomicU64,
     /// Time spent parsing and detecting (wall clock, both threads).
     pub prepare_nanos: AtomicU64,
     /// Time spent handing events to the index writer and building alerts.
@@ -92,6 +96,11 @@ pub struct Node {
     pub disabled_rules: Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
     /// The loaded rules as the console lists them.
     pub rule_catalog: Arc<dyn vedette_console::RuleCatalog>,
+    /// The same catalog, to replace its list when the rules are reloaded.
+    catalog: vedette_console::StaticCatalog,
+    /// Reloaded rule sets, from the watcher to the pipeline thread.
+    rule_sender: std::sync::mpsc::SyncSender<SigmaRuleSet>,
+    rule_updates: Mutex<Option<std::sync::mpsc::Receiver<SigmaRuleSet>>>,
     /// Pipeline counters.
     pub stats: Arc<PipelineStats>,
     /// Collector counters.
@@ -172,25 +181,15 @@ impl Node {
                 .map(|(id, _)| id)
                 .collect::<std::collections::HashSet<String>>(),
         ));
-        let rule_catalog: Arc<dyn vedette_console::RuleCatalog> =
-            Arc::new(vedette_console::StaticCatalog::new(
-                rules
-                    .catalog()
-                    .iter()
-                    .map(|r| vedette_console::RuleEntry {
-                        id: r.id.clone(),
-                        title: r.title.clone(),
-                        kind: r.kind,
-                        level: r.level,
-                        logsource: r.logsource.clone(),
-                        tags: r.tags.clone(),
-                        path: r.path.clone(),
-                    })
-                    .collect(),
-                disabled_rules.clone(),
-            ));
-        let detector: Arc<dyn Detector> = Arc::new(rules);
+        let catalog =
+            vedette_console::StaticCatalog::new(catalog_entries(&rules), disabled_rules.clone());
+        let rule_catalog: Arc<dyn vedette_console::RuleCatalog> = Arc::new(catalog.clone());
+        let (rule_sender, rule_updates) = std::sync::mpsc::sync_channel(1);
         let stats = Arc::new(PipelineStats::default());
+        stats
+            .rules_loaded
+            .store(rules.rule_count() as u64, Ordering::Relaxed);
+        let detector: Arc<dyn Detector> = Arc::new(rules);
         stats.committed_seq.store(
             index
                 .committed_seq()
@@ -208,6 +207,9 @@ impl Node {
             correlator: Mutex::new(Some(correlator)),
             disabled_rules,
             rule_catalog,
+            catalog,
+            rule_sender,
+            rule_updates: Mutex::new(Some(rule_updates)),
             stats,
             collector_stats: Arc::new(CollectorStats::default()),
             _lock: lock,
@@ -237,6 +239,11 @@ impl Node {
             .context("the pipeline was already started")?;
         let state = StateFile::new(&absolute(&self.cfg.data_dir)?);
         restore_correlation(&state, &mut correlator, after);
+        let updates = self
+            .rule_updates
+            .lock()
+            .map_err(|_| anyhow!("rule update lock poisoned"))?
+            .take();
         let p = Pipeline {
             spool: self.spool.clone(),
             writer,
@@ -253,6 +260,11 @@ impl Node {
             state,
             commit_every: COMMIT_EVERY,
             disabled: self.disabled_rules.clone(),
+            reload: Reload {
+                updates,
+                catalog: self.catalog.clone(),
+                correlation: self.cfg.detection.correlation(),
+            },
         };
         if after > 0 {
             tracing::info!(after, "resuming processing from the spool");
@@ -269,6 +281,105 @@ impl Node {
             })
             .context("starting the pipeline thread")
     }
+}
+
+impl Node {
+    /// Watches the rule files given with `--rules` (not the built-in pack)
+    /// every `[detection] reload_secs`; when any changed, loads them on this
+    /// thread and hands the new set to the pipeline, which swaps it in
+    /// between two batches: no event is dropped or evaluated twice.
+    pub fn start_rule_watcher(
+        &self,
+        stop: CancellationToken,
+    ) -> Option<std::thread::JoinHandle<()>> {
+        let every = self.cfg.detection.reload_secs;
+        if self.cfg.rules.is_empty() || every == 0 {
+            return None;
+        }
+        let cfg = self.cfg.clone();
+        let sender = self.rule_sender.clone();
+        std::thread::Builder::new()
+            .name("rule-watcher".into())
+            .spawn(move || {
+                let mut seen = rule_files_fingerprint(&cfg.rules);
+                while !stop.is_cancelled() {
+                    std::thread::sleep(Duration::from_secs(every));
+                    let now = rule_files_fingerprint(&cfg.rules);
+                    if now == seen {
+                        continue;
+                    }
+                    seen = now;
+                    tracing::info!("rule files changed; loading them");
+                    if sender.send(load_rules(&cfg)).is_err() {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| tracing::error!("could not start the rule watcher: {e}"))
+            .ok()
+    }
+}
+
+/// What identifies the rule files' content cheaply: every `.yml`/`.yaml`
+/// file under the paths with its size and modification time.
+fn rule_files_fingerprint(paths: &[std::path::PathBuf]) -> Vec<(std::path::PathBuf, u64, u128)> {
+    fn walk(p: &std::path::Path, out: &mut Vec<(std::path::PathBuf, u64, u128)>, depth: usize) {
+        let Ok(meta) = std::fs::metadata(p) else {
+            return;
+        };
+        if meta.is_file() {
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            out.push((p.to_path_buf(), meta.len(), mtime));
+        } else if meta.is_dir() && depth < 32 {
+            if let Ok(entries) = std::fs::read_dir(p) {
+                for e in entries.flatten() {
+                    let path = e.path();
+                    let name = e.file_name();
+                    let name = name.to_string_lossy();
+                    if name.starts_with('.') {
+                        continue;
+                    }
+                    if path.is_dir() || name.ends_with(".yml") || name.ends_with(".yaml") {
+                        walk(&path, out, depth + 1);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        walk(p, &mut out, 0);
+    }
+    out.sort();
+    out
+}
+
+/// The console's view of a rule set.
+fn catalog_entries(rules: &SigmaRuleSet) -> Vec<vedette_console::RuleEntry> {
+    rules
+        .catalog()
+        .iter()
+        .map(|r| vedette_console::RuleEntry {
+            id: r.id.clone(),
+            title: r.title.clone(),
+            kind: r.kind,
+            level: r.level,
+            logsource: r.logsource.clone(),
+            tags: r.tags.clone(),
+            path: r.path.clone(),
+        })
+        .collect()
+}
+
+/// What the pipeline needs to swap in reloaded rules.
+struct Reload {
+    updates: Option<std::sync::mpsc::Receiver<SigmaRuleSet>>,
+    catalog: vedette_console::StaticCatalog,
+    correlation: vedette_correlation::CorrelationConfig,
 }
 
 /// Restores the correlation state saved with the index commit the pipeline
@@ -441,6 +552,8 @@ struct Pipeline {
     commit_every: Duration,
     /// Rule ids switched off: neither alerts nor correlation input.
     disabled: Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
+    /// Reloaded rule sets to swap in.
+    reload: Reload,
 }
 
 fn nanos(since: Instant) -> u64 {
@@ -448,11 +561,53 @@ fn nanos(since: Instant) -> u64 {
 }
 
 impl Pipeline {
+    /// Takes a reloaded rule set, if the watcher sent one, between two
+    /// batches: the detector and the correlator are replaced together, the
+    /// correlation windows carried over (a correlation whose definition
+    /// changed starts empty), and the console's list follows.
+    fn swap_in_reloaded_rules(&mut self) {
+        let Some(rx) = &self.reload.updates else {
+            return;
+        };
+        let Ok(set) = rx.try_recv() else {
+            return;
+        };
+        let before = self.prepare.detector.rule_count();
+        if set.rule_count() == 0 && set.correlation_count() == 0 && before > 0 {
+            tracing::warn!(
+                "the reloaded rule files hold no rule that loads; keeping the {before} running"
+            );
+            return;
+        }
+        let mut correlator = set
+            .correlator(self.reload.correlation)
+            .with_stats(self.correlator.stats());
+        let saved = self.correlator.export_bytes(self.last_seq);
+        match correlator.import_bytes(&saved) {
+            Ok(groups) => tracing::debug!(groups, "correlation windows carried over"),
+            Err(e) => tracing::warn!("correlation windows not carried over: {e}"),
+        }
+        self.reload.catalog.replace(catalog_entries(&set));
+        self.stats
+            .rules_loaded
+            .store(set.rule_count() as u64, Ordering::Relaxed);
+        self.stats.rule_reloads.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(
+            rules = set.rule_count(),
+            correlations = set.correlation_count(),
+            before,
+            "rules reloaded"
+        );
+        self.prepare.detector = Arc::new(set);
+        self.correlator = correlator;
+    }
+
     fn run(mut self, mut reader: vedette_spool::SpoolReader) -> Result<()> {
         let mut alerts: Vec<NewAlert> = Vec::new();
         let mut committed = self.last_seq;
         let mut last_commit = Instant::now();
         loop {
+            self.swap_in_reloaded_rules();
             let batch = reader
                 .next_batch(BATCH, Duration::from_millis(200))
                 .context("reading the spool")?;

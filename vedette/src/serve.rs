@@ -36,6 +36,8 @@ pub async fn serve(cfg: Config) -> Result<()> {
         fatal.clone(),
     )?;
     let pipeline = node.start_pipeline(tokio::runtime::Handle::current(), fatal.clone())?;
+    // Stops with the node (the thread only sleeps and reads files).
+    let _rule_watcher = node.start_rule_watcher(shutdown.clone());
 
     let lcfg = ListenerConfig {
         max_frame: cfg.max_frame,
@@ -74,7 +76,6 @@ pub async fn serve(cfg: Config) -> Result<()> {
             pipeline: node.stats.clone(),
             collectors: node.collector_stats.clone(),
             spool: node.spool.clone(),
-            rules: node.detector.rule_count(),
             correlation_rules: node.correlation_rules,
             correlation: node.correlation_stats.clone(),
         }),
