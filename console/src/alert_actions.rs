@@ -36,6 +36,13 @@ pub(crate) struct ActionTexts {
     pub(crate) selected: &'static str,
     pub(crate) select: &'static str,
     pub(crate) status_names: [(&'static str, &'static str); 6],
+    pub(crate) user: &'static str,
+    pub(crate) organization: &'static str,
+    pub(crate) sort: &'static str,
+    pub(crate) newest: &'static str,
+    pub(crate) oldest: &'static str,
+    pub(crate) by_severity: &'static str,
+    pub(crate) filter: &'static str,
 }
 
 const EN: ActionTexts = ActionTexts {
@@ -61,6 +68,13 @@ const EN: ActionTexts = ActionTexts {
         ("new", "New"),
         ("suppressed", "Suppressed"),
     ],
+    user: "User",
+    organization: "Agency",
+    sort: "Order",
+    newest: "newest first",
+    oldest: "oldest first",
+    by_severity: "most severe first",
+    filter: "Filter",
 };
 
 const VI: ActionTexts = ActionTexts {
@@ -86,6 +100,13 @@ const VI: ActionTexts = ActionTexts {
         ("new", "Mới"),
         ("suppressed", "Tạm ẩn"),
     ],
+    user: "Người dùng",
+    organization: "Đơn vị",
+    sort: "Sắp xếp",
+    newest: "mới nhất trước",
+    oldest: "cũ nhất trước",
+    by_severity: "nghiêm trọng nhất trước",
+    filter: "Lọc",
 };
 
 /// The action texts for a language.

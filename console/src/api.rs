@@ -84,12 +84,15 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
 /// Query parameters of `GET /alerts`.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct AlertParams {
-    limit: Option<u32>,
-    offset: Option<u64>,
-    severity: Option<String>,
-    status: Option<String>,
-    rule_id: Option<String>,
-    host: Option<String>,
+    pub(crate) limit: Option<u32>,
+    pub(crate) offset: Option<u64>,
+    pub(crate) severity: Option<String>,
+    pub(crate) status: Option<String>,
+    pub(crate) rule_id: Option<String>,
+    pub(crate) host: Option<String>,
+    pub(crate) organization: Option<String>,
+    pub(crate) user: Option<String>,
+    pub(crate) sort: Option<String>,
 }
 
 /// A page size within bounds.
@@ -130,7 +133,14 @@ impl AlertParams {
             status: text_param("status", self.status)?,
             rule_id: text_param("rule_id", self.rule_id)?,
             host: text_param("host", self.host)?,
+            org: text_param("organization", self.organization)?
+                .map(|o| o.trim().to_ascii_lowercase()),
+            user: text_param("user", self.user)?,
             scope: scope.clone(),
+            order: text_param("sort", self.sort)?
+                .map(|o| o.trim().parse())
+                .transpose()?
+                .unwrap_or_default(),
         })
     }
 }

@@ -119,6 +119,13 @@ fn operations() -> Vec<Op> {
             q("status", text(32), "workflow status"),
             q("rule_id", text(4096), "raised by this rule"),
             q("host", text(4096), "about this host.name"),
+            q("organization", text(64), "only this organization (within the caller's)"),
+            q("user", text(4096), "about this account (the event's user.name)"),
+            q(
+                "sort",
+                json!({"type": "string", "enum": ["newest", "oldest", "severity"]}),
+                "order (default newest)",
+            ),
         ]),
         op(
             "get",

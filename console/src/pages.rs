@@ -15,14 +15,13 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use vedette_store::AlertQuery;
 
 use crate::api::{event_query, run_search};
 use crate::auth::{self, ClientIp, PageUser, LOGIN_CSRF_COOKIE};
 use crate::i18n::Lang;
 use crate::views::{
     display_time, parse_page_time, url_encode, visible, AlertPage, AlertRow, AlertsPage, ErrorPage,
-    EventRow, LoginPage, PageCtx, Pager, SearchPage,
+    EventRow, LoginPage, PageCtx, Pager, QueueFilters, SearchPage,
 };
 use crate::{ApiError, Shared, SESSION_COOKIE};
 
@@ -361,8 +360,49 @@ async fn logout(
 // --------------------------------------------------------------- alerts --
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct AlertsParams {
     page: Option<u64>,
+    severity: String,
+    status: String,
+    rule_id: String,
+    host: String,
+    organization: String,
+    user: String,
+    sort: String,
+}
+
+impl AlertsParams {
+    /// The filters as the form shows them and the pager repeats them.
+    fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("severity", self.severity.as_str()),
+            ("status", &self.status),
+            ("rule_id", &self.rule_id),
+            ("host", &self.host),
+            ("organization", &self.organization),
+            ("user", &self.user),
+            ("sort", &self.sort),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect()
+    }
+
+    fn api(&self) -> crate::api::AlertParams {
+        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
+        crate::api::AlertParams {
+            limit: None,
+            offset: None,
+            severity: opt(&self.severity),
+            status: opt(&self.status),
+            rule_id: opt(&self.rule_id),
+            host: opt(&self.host),
+            organization: opt(&self.organization),
+            user: opt(&self.user),
+            sort: opt(&self.sort),
+        }
+    }
 }
 
 fn check_page(page: Option<u64>, max: u64) -> Result<u64, ApiError> {
@@ -381,12 +421,14 @@ async fn alerts_page(
     PageQuery(p): PageQuery<AlertsParams>,
 ) -> Result<Response, PageError> {
     let page_no = check_page(p.page, MAX_ALERT_PAGE).or_page(lang)?;
-    let query = AlertQuery {
-        limit: PER_PAGE,
-        offset: (page_no - 1) * u64::from(PER_PAGE),
-        scope: session.principal.scope.clone(),
-        ..AlertQuery::default()
-    };
+    let mut query = p.api().into_query(&session.principal.scope).or_page(lang)?;
+    let keep: String = p
+        .pairs()
+        .iter()
+        .map(|(k, v)| format!("&{k}={}", url_encode(v)))
+        .collect();
+    query.limit = PER_PAGE;
+    query.offset = (page_no - 1) * u64::from(PER_PAGE);
     let last_id = s.app.store.last_alert_id().await.or_page(lang)?;
     let result = s.app.store.list_alerts(&query).await.or_page(lang)?;
     let t = lang.texts();
@@ -395,13 +437,22 @@ async fn alerts_page(
         page: PageCtx::signed_in(lang, &session.principal.name, &session.csrf),
         act: crate::alert_actions::texts(lang),
         can_write: session.principal.can_write(),
-        live: page_no == 1,
+        live: page_no == 1 && p.pairs().is_empty(),
         last_id,
         total,
         rows: result.alerts.iter().map(|a| AlertRow::new(a, t)).collect(),
         pager: Pager::new(page_no, u64::from(PER_PAGE), total, MAX_ALERT_PAGE, |n| {
-            format!("/?page={n}")
+            format!("/?page={n}{keep}")
         }),
+        f: QueueFilters {
+            severity: p.severity.clone(),
+            status: p.status.clone(),
+            rule_id: p.rule_id.clone(),
+            host: p.host.clone(),
+            organization: p.organization.clone(),
+            user: p.user.clone(),
+            sort: p.sort.clone(),
+        },
     };
     html(StatusCode::OK, &page).or_page(lang)
 }

@@ -236,6 +236,20 @@ pub(crate) struct AlertsPage {
     pub(crate) total: u64,
     pub(crate) rows: Vec<AlertRow>,
     pub(crate) pager: Pager,
+    /// The queue's filters as given.
+    pub(crate) f: QueueFilters,
+}
+
+/// The alert queue's filter form values.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct QueueFilters {
+    pub(crate) severity: String,
+    pub(crate) status: String,
+    pub(crate) rule_id: String,
+    pub(crate) host: String,
+    pub(crate) organization: String,
+    pub(crate) user: String,
+    pub(crate) sort: String,
 }
 
 /// `GET /search`.

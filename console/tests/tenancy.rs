@@ -1138,3 +1138,41 @@ async fn the_language_choice_follows_the_user() {
     let me = send(&w.app, page("/api/v1/me", &other, "en")).await.json();
     assert_eq!(me["lang"], "vi");
 }
+
+#[tokio::test]
+async fn queue_filters_on_the_page_and_the_api() {
+    let w = world().await;
+    // API: organization within the scope, user, order.
+    let r = get(&w, &w.analyst, "/api/v1/alerts?organization=so-yte")
+        .await
+        .json();
+    assert_eq!(titles(&r), ["Ransomware YTE"]);
+    let r = get(&w, &w.tttt, "/api/v1/alerts?organization=so-yte")
+        .await
+        .json();
+    assert_eq!(r["total"], 0, "another agency by filter: nothing");
+    let r = get(&w, &w.analyst, "/api/v1/alerts?sort=oldest")
+        .await
+        .json();
+    assert_eq!(r["alerts"][0]["rule_title"], "Defacement TTTT");
+    let r = get(&w, &w.analyst, "/api/v1/alerts?sort=sideways").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // The page: the form keeps its values, the list follows them.
+    let (cookie, _) = sign_in(&w.app, "officer-tttt").await;
+    let page = send(
+        &w.app,
+        Request::get("/?host=host2&sort=oldest")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Scan TTCNTT"));
+    assert!(!page.body.contains("Defacement TTTT"));
+    assert!(page.body.contains("name=\"host\" value=\"host2\""));
+    assert!(
+        !page.body.contains("data-stream"),
+        "a filtered page is not live"
+    );
+}

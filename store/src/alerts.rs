@@ -24,7 +24,7 @@ pub const STATUS_NEW: &str = "new";
 const MAX_STATUS_LEN: usize = 32;
 
 /// Values bound per inserted alert row.
-const INSERT_COLUMNS: usize = 12;
+const INSERT_COLUMNS: usize = 13;
 
 /// The largest number of rows in one `INSERT` statement. Batches are cut into
 /// statements of 64, 32, 16, 8, 4, 2 and 1 rows, so a connection caches at
@@ -46,8 +46,52 @@ pub struct AlertQuery {
     pub rule_id: Option<String>,
     /// Only alerts about this `host.name`.
     pub host: Option<String>,
+    /// Only alerts of this organization (within the scope).
+    pub org: Option<String>,
+    /// Only alerts about this account (`user.name` of the event).
+    pub user: Option<String>,
     /// Only alerts of these organizations (the principal's scope).
     pub scope: Scope,
+    /// The order of the page.
+    pub order: AlertOrder,
+}
+
+/// How [`Store::list_alerts`] orders alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AlertOrder {
+    /// Newest first (by creation time, then id).
+    #[default]
+    Newest,
+    /// Oldest first.
+    Oldest,
+    /// Most severe first, newest first within a severity.
+    Severity,
+}
+
+impl std::str::FromStr for AlertOrder {
+    type Err = StoreError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "newest" => Ok(AlertOrder::Newest),
+            "oldest" => Ok(AlertOrder::Oldest),
+            "severity" => Ok(AlertOrder::Severity),
+            _ => Err(StoreError::invalid(
+                "sort",
+                "expected newest, oldest or severity",
+            )),
+        }
+    }
+}
+
+impl AlertOrder {
+    fn sql(self) -> &'static str {
+        match self {
+            AlertOrder::Newest => "created DESC, id DESC",
+            AlertOrder::Oldest => "created ASC, id ASC",
+            AlertOrder::Severity => "severity_rank DESC, created DESC, id DESC",
+        }
+    }
 }
 
 impl Default for AlertQuery {
@@ -60,7 +104,10 @@ impl Default for AlertQuery {
             status: None,
             rule_id: None,
             host: None,
+            org: None,
+            user: None,
             scope: Scope::All,
+            order: AlertOrder::Newest,
         }
     }
 }
@@ -98,6 +145,7 @@ struct AlertRow<'a> {
     created: i64,
     host: Option<&'a str>,
     org: Option<String>,
+    user: Option<String>,
     event: String,
     correlation: Option<String>,
 }
@@ -125,6 +173,11 @@ impl<'a> AlertRow<'a> {
             created: to_ms(a.created),
             host: a.host.as_deref(),
             org: alert_org(a),
+            user: a
+                .event
+                .get("user.name")
+                .and_then(|v| v.as_str())
+                .map(|u| u.chars().take(256).collect()),
             event: serde_json::to_string(&a.event)
                 .map_err(|e| StoreError::invalid("event", e.to_string()))?,
             correlation: a
@@ -147,7 +200,7 @@ fn insert_sql(rows: usize) -> &'static str {
         while n <= INSERT_CHUNK {
             let mut sql = String::from(
                 "INSERT INTO alerts (rule_id, rule_title, severity, severity_rank, tags, \
-                 event_seq, event_time, created, host, org, event, correlation) VALUES ",
+                 event_seq, event_time, created, host, org, user_name, event, correlation) VALUES ",
             );
             for r in 0..n {
                 sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -216,6 +269,8 @@ impl<'a> Filters<'a> {
             ("status", &q.status),
             ("rule_id", &q.rule_id),
             ("host", &q.host),
+            ("org", &q.org),
+            ("user_name", &q.user),
         ] {
             if let Some(v) = value {
                 clauses.push(format!("{column} = ${}", f.next_param));
@@ -344,6 +399,7 @@ impl Store {
                     .bind(r.created)
                     .bind(r.host)
                     .bind(r.org.as_deref())
+                    .bind(r.user.as_deref())
                     .bind(r.event.as_str())
                     .bind(r.correlation.as_deref());
             }
@@ -389,8 +445,9 @@ impl Store {
             });
         }
         let list_sql = format!(
-            "SELECT {ALERT_COLUMNS} FROM alerts{} ORDER BY created DESC, id DESC LIMIT ${} OFFSET ${}",
+            "SELECT {ALERT_COLUMNS} FROM alerts{} ORDER BY {} LIMIT ${} OFFSET ${}",
             f.sql,
+            q.order.sql(),
             f.next_param,
             f.next_param + 1
         );

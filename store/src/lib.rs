@@ -52,7 +52,7 @@ mod triage;
 #[cfg(test)]
 mod tests;
 
-pub use alerts::{AlertPage, AlertQuery, MAX_PAGE, STATUS_NEW};
+pub use alerts::{AlertOrder, AlertPage, AlertQuery, MAX_PAGE, STATUS_NEW};
 pub use audit::{AuditEntry, NewAudit};
 pub use auth::{
     csrf_matches, NewSession, Principal, PrincipalKind, Role, TokenInfo, UserInfo,

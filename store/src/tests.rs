@@ -188,6 +188,63 @@ mod suite {
             .await
             .is_err());
 
+        // Filters by organization and account, and the three orders.
+        let mut u1 = alert("who", 1, Severity::Low, Some("ws1"), 30_000_001);
+        u1.event["user.name"] = "alice".into();
+        u1.event["organization.id"] = "so-yte".into();
+        let mut u2 = alert("who", 2, Severity::Critical, Some("ws2"), 30_000_002);
+        u2.event["user.name"] = "bob".into();
+        u2.event["organization.id"] = "so-tttt".into();
+        let mut u3 = alert("who", 3, Severity::Medium, Some("ws3"), 30_000_003);
+        u3.event["user.name"] = "alice".into();
+        u3.event["organization.id"] = "so-tttt".into();
+        store.insert_alerts(&[u1, u2, u3]).await.unwrap();
+        let q = |f: &dyn Fn(&mut AlertQuery)| {
+            let mut q = AlertQuery {
+                rule_id: Some("who".into()),
+                ..AlertQuery::default()
+            };
+            f(&mut q);
+            q
+        };
+        let seqs = |p: crate::AlertPage| {
+            p.alerts
+                .iter()
+                .map(|a| a.alert.event_seq)
+                .collect::<Vec<_>>()
+        };
+        let p = store
+            .list_alerts(&q(&|q| q.user = Some("alice".into())))
+            .await
+            .unwrap();
+        assert_eq!(seqs(p), [3, 1]);
+        let p = store
+            .list_alerts(&q(&|q| q.org = Some("so-tttt".into())))
+            .await
+            .unwrap();
+        assert_eq!(seqs(p), [3, 2]);
+        let p = store
+            .list_alerts(&q(&|q| {
+                q.org = Some("so-yte".into());
+                q.scope = Scope::Orgs(vec!["so-tttt".into()]);
+            }))
+            .await
+            .unwrap();
+        assert_eq!(
+            p.total, 0,
+            "an organization outside the scope gives nothing"
+        );
+        let p = store
+            .list_alerts(&q(&|q| q.order = crate::AlertOrder::Oldest))
+            .await
+            .unwrap();
+        assert_eq!(seqs(p), [1, 2, 3]);
+        let p = store
+            .list_alerts(&q(&|q| q.order = crate::AlertOrder::Severity))
+            .await
+            .unwrap();
+        assert_eq!(seqs(p), [2, 3, 1]);
+
         // What a live queue has not shown yet, in scope, oldest first.
         let first = ids[ids.len() - 1] - 1;
         let after = store.alerts_after(first, &Scope::All, 100).await.unwrap();
@@ -197,7 +254,7 @@ mod suite {
             .alerts_after(first, &Scope::Orgs(vec!["so-yte".into()]), 100)
             .await
             .unwrap();
-        assert_eq!(yte.len(), 2);
+        assert_eq!(yte.len(), 3, "two noisy ones and alice's");
         assert!(store.last_alert_id().await.unwrap() >= ids[0]);
 
         // The dashboard, over the last day (the suite's alerts are in 1970
@@ -874,7 +931,10 @@ mod suite {
             status: Some("new".into()),
             rule_id: Some("b".into()),
             host: Some("web1".into()),
+            org: None,
+            user: None,
             scope: Scope::All,
+            order: crate::AlertOrder::Newest,
         };
         let page = store.list_alerts(&q).await.unwrap();
         assert_eq!((page.total, ids(&page)), (1, vec![("b".to_string(), 1)]));
@@ -1220,7 +1280,7 @@ mod suite {
     /// Reopening runs the migrations again (a no-op) and keeps the data.
     pub async fn reopen(url: &str) {
         let store = Store::open(url).await.unwrap();
-        assert_eq!(store.alert_count().await.unwrap(), 223);
+        assert_eq!(store.alert_count().await.unwrap(), 226);
         assert_eq!(store.user_count().await.unwrap(), 2);
         assert!(store
             .verify_password("alice", "a brand new passphrase")
