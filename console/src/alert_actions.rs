@@ -43,6 +43,11 @@ pub(crate) struct ActionTexts {
     pub(crate) oldest: &'static str,
     pub(crate) by_severity: &'static str,
     pub(crate) filter: &'static str,
+    pub(crate) grouped: &'static str,
+    pub(crate) ungrouped: &'static str,
+    pub(crate) count: &'static str,
+    pub(crate) first: &'static str,
+    pub(crate) latest: &'static str,
 }
 
 const EN: ActionTexts = ActionTexts {
@@ -75,6 +80,11 @@ const EN: ActionTexts = ActionTexts {
     oldest: "oldest first",
     by_severity: "most severe first",
     filter: "Filter",
+    grouped: "Group repeats",
+    ungrouped: "One row per alert",
+    count: "Count",
+    first: "First",
+    latest: "Latest",
 };
 
 const VI: ActionTexts = ActionTexts {
@@ -107,6 +117,11 @@ const VI: ActionTexts = ActionTexts {
     oldest: "cũ nhất trước",
     by_severity: "nghiêm trọng nhất trước",
     filter: "Lọc",
+    grouped: "Gộp cảnh báo lặp lại",
+    ungrouped: "Mỗi cảnh báo một dòng",
+    count: "Số lần",
+    first: "Lần đầu",
+    latest: "Gần nhất",
 };
 
 /// The action texts for a language.

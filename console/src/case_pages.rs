@@ -36,6 +36,9 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/incidents/{id}/status", post(incident_status_form))
         .route("/incidents/{id}/comments", post(incident_comment_form))
         .route("/incidents/{id}/observables", post(observable_form))
+        .route("/incidents/{id}/owner", post(owner_form))
+        .route("/incidents/{id}/tasks", post(task_form))
+        .route("/incidents/{id}/tasks/{task}", post(task_done_form))
         .route("/incidents/{id}/tickets", post(ticket_form))
         .route("/tickets", get(tickets_page))
         .route("/tickets/{id}", get(ticket_page))
@@ -296,6 +299,7 @@ impl CommentRow {
 
 /// A task as shown.
 pub(crate) struct TaskRow {
+    pub(crate) id: i64,
     pub(crate) title: String,
     pub(crate) done: bool,
 }
@@ -341,6 +345,11 @@ pub(crate) struct IncidentPage {
 #[derive(Debug)]
 pub(crate) struct FormTexts {
     pub(crate) add_observable: &'static str,
+    pub(crate) owner: &'static str,
+    pub(crate) set: &'static str,
+    pub(crate) add_task: &'static str,
+    pub(crate) mark_done: &'static str,
+    pub(crate) reopen: &'static str,
     pub(crate) kind: &'static str,
     pub(crate) value: &'static str,
     pub(crate) new_ticket: &'static str,
@@ -353,6 +362,11 @@ pub(crate) struct FormTexts {
 
 const FORMS_EN: FormTexts = FormTexts {
     add_observable: "Add an observable",
+    owner: "Owner (user name)",
+    set: "Set",
+    add_task: "Add a task",
+    mark_done: "done",
+    reopen: "reopen",
     kind: "Kind",
     value: "Value",
     new_ticket: "Hand a ticket to an agency",
@@ -365,6 +379,11 @@ const FORMS_EN: FormTexts = FormTexts {
 
 const FORMS_VI: FormTexts = FormTexts {
     add_observable: "Thêm dấu hiệu",
+    owner: "Người phụ trách (tên đăng nhập)",
+    set: "Đặt",
+    add_task: "Thêm việc",
+    mark_done: "xong",
+    reopen: "mở lại",
     kind: "Loại",
     value: "Giá trị",
     new_ticket: "Giao việc cho đơn vị",
@@ -416,6 +435,7 @@ async fn incident_page(
             .tasks
             .iter()
             .map(|k| TaskRow {
+                id: k.id,
                 title: visible(&k.title),
                 done: k.done,
             })
@@ -487,6 +507,124 @@ async fn observable_form(
         "incident.observable",
         &format!("incident:{id}"),
         &format!("{kind} {value}"),
+    )
+    .await
+    .or_page(lang)?;
+    Ok(back(format!("/incidents/{id}")))
+}
+
+/// The owner form of the incident page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct OwnerForm {
+    csrf: String,
+    owner: String,
+}
+
+async fn owner_form(
+    State(s): State<Shared>,
+    lang: Lang,
+    ClientIp(ip): ClientIp,
+    PageUser(session): PageUser,
+    IdPath(id): IdPath,
+    f: Result<Form<OwnerForm>, FormRejection>,
+) -> PageResult {
+    let f = form(f, lang)?;
+    check_csrf(&session, &f.csrf, lang)?;
+    let who = &session.principal;
+    crate::api::require_write(who).or_page(lang)?;
+    let owner = f.owner.trim();
+    let owner = (!owner.is_empty()).then_some(owner);
+    s.app
+        .store
+        .set_incident_owner(who, id, owner)
+        .await
+        .or_page(lang)?;
+    crate::cases::audit(
+        &s,
+        who,
+        ip,
+        "incident.owner",
+        &format!("incident:{id}"),
+        owner.unwrap_or("-"),
+    )
+    .await
+    .or_page(lang)?;
+    Ok(back(format!("/incidents/{id}")))
+}
+
+/// The task form of the incident page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TaskForm {
+    csrf: String,
+    title: String,
+}
+
+async fn task_form(
+    State(s): State<Shared>,
+    lang: Lang,
+    ClientIp(ip): ClientIp,
+    PageUser(session): PageUser,
+    IdPath(id): IdPath,
+    f: Result<Form<TaskForm>, FormRejection>,
+) -> PageResult {
+    let f = form(f, lang)?;
+    check_csrf(&session, &f.csrf, lang)?;
+    let who = &session.principal;
+    crate::api::require_write(who).or_page(lang)?;
+    let task = s
+        .app
+        .store
+        .add_task(who, id, &f.title)
+        .await
+        .or_page(lang)?;
+    crate::cases::audit(
+        &s,
+        who,
+        ip,
+        "incident.task",
+        &format!("incident:{id}"),
+        &format!("task {task} added"),
+    )
+    .await
+    .or_page(lang)?;
+    Ok(back(format!("/incidents/{id}")))
+}
+
+/// A task's done box.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TaskDoneForm {
+    csrf: String,
+    done: String,
+}
+
+async fn task_done_form(
+    State(s): State<Shared>,
+    lang: Lang,
+    ClientIp(ip): ClientIp,
+    PageUser(session): PageUser,
+    crate::pages::PagePath((id, task)): crate::pages::PagePath<(i64, i64)>,
+    f: Result<Form<TaskDoneForm>, FormRejection>,
+) -> PageResult {
+    let f = form(f, lang)?;
+    check_csrf(&session, &f.csrf, lang)?;
+    let who = &session.principal;
+    crate::api::require_write(who).or_page(lang)?;
+    let done = f.done == "1";
+    s.app
+        .store
+        .set_task_done(who, id, task, done)
+        .await
+        .or_page(lang)?;
+    crate::cases::audit(
+        &s,
+        who,
+        ip,
+        "incident.task",
+        &format!("incident:{id}"),
+        &format!("task {task} done={done}"),
     )
     .await
     .or_page(lang)?;

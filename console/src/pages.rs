@@ -370,6 +370,8 @@ struct AlertsParams {
     organization: String,
     user: String,
     sort: String,
+    /// `groups`: repeats of a rule on a host as one row.
+    view: String,
 }
 
 impl AlertsParams {
@@ -421,6 +423,42 @@ async fn alerts_page(
     PageQuery(p): PageQuery<AlertsParams>,
 ) -> Result<Response, PageError> {
     let page_no = check_page(p.page, MAX_ALERT_PAGE).or_page(lang)?;
+    if p.view == "groups" {
+        let status = (!p.status.trim().is_empty()).then(|| p.status.trim());
+        let groups = s
+            .app
+            .store
+            .alert_groups(&session.principal.scope, status, 200)
+            .await
+            .or_page(lang)?;
+        let page = crate::views::AlertGroupsPage {
+            page: PageCtx::signed_in(lang, &session.principal.name, &session.csrf),
+            act: crate::alert_actions::texts(lang),
+            rows: groups
+                .iter()
+                .map(|g| crate::views::GroupRow {
+                    title: visible(&g.rule_title),
+                    host: visible(g.host.as_deref().unwrap_or("")),
+                    count: g.count,
+                    severity_class: match g.severity.as_str() {
+                        "informational" => "informational",
+                        "low" => "low",
+                        "high" => "high",
+                        "critical" => "critical",
+                        _ => "medium",
+                    },
+                    first: display_time(g.first),
+                    latest: display_time(g.latest),
+                    href: format!(
+                        "/?rule_id={}&host={}",
+                        url_encode(&g.rule_id),
+                        url_encode(g.host.as_deref().unwrap_or(""))
+                    ),
+                })
+                .collect(),
+        };
+        return html(StatusCode::OK, &page).or_page(lang);
+    }
     let mut query = p.api().into_query(&session.principal.scope).or_page(lang)?;
     let keep: String = p
         .pairs()

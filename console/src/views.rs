@@ -240,6 +240,27 @@ pub(crate) struct AlertsPage {
     pub(crate) f: QueueFilters,
 }
 
+/// `GET /?view=groups`: repeats of a rule on a host as one row.
+#[derive(Template)]
+#[template(path = "alert_groups.html")]
+pub(crate) struct AlertGroupsPage {
+    pub(crate) page: PageCtx,
+    pub(crate) act: &'static crate::alert_actions::ActionTexts,
+    pub(crate) rows: Vec<GroupRow>,
+}
+
+/// One group of repeats.
+#[derive(Debug, Clone)]
+pub(crate) struct GroupRow {
+    pub(crate) title: String,
+    pub(crate) host: String,
+    pub(crate) count: u64,
+    pub(crate) severity_class: &'static str,
+    pub(crate) first: String,
+    pub(crate) latest: String,
+    pub(crate) href: String,
+}
+
 /// The alert queue's filter form values.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct QueueFilters {

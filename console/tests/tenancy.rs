@@ -1175,4 +1175,22 @@ async fn queue_filters_on_the_page_and_the_api() {
         !page.body.contains("data-stream"),
         "a filtered page is not live"
     );
+    let groups = send(
+        &w.app,
+        Request::get("/?view=groups")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(groups.status, StatusCode::OK);
+    assert!(groups.body.contains("id=\"groups\""));
+    assert!(groups.body.contains("Defacement TTTT"));
+    assert!(!groups.body.contains("Ransomware YTE"), "scoped");
+    assert!(
+        groups.body.contains("/?rule_id=rule-1&amp;host=host1")
+            || groups.body.contains("/?rule_id=rule-1&#38;host=host1"),
+        "{}",
+        groups.body
+    );
 }

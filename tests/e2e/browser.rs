@@ -405,6 +405,23 @@ organization = "so-yte"
     );
     assert!(incident.contains(&format!("/alerts/{}", web[1])));
 
+    // A task, done; an owner.
+    d.type_in("#task-title", "Collect the sshd logs of tttt-web");
+    d.submit("#task-apply");
+    d.submit("ul.tasks form button[type=submit]");
+    assert!(d.source().contains("reopen"), "the task is done");
+    d.type_in("#owner-name", "lan-analyst");
+    d.submit("#owner-apply");
+    let (_, inc) = srv.get(
+        &format!(
+            "/api/v1/incidents/{}",
+            incident_url.rsplit('/').next().unwrap_or("0")
+        ),
+        Some(&token),
+    );
+    assert!(inc.contains("\"owner\":\"lan-analyst\""), "{inc}");
+    assert!(inc.contains("\"done\":true"), "{inc}");
+
     // An observable, and the pivot to search.
     d.click("#observable-kind option[value=ip]");
     d.type_in("#observable-value", "203.0.113.7");
