@@ -52,7 +52,14 @@ async fn api_dashboard(
 ) -> Result<Json<Value>, ApiError> {
     let d = s.app.store.dashboard(&who.principal.scope).await?;
     let events = events_last_hour(&s, &who.principal).await?;
+    // Per-device counters name every agency's devices: province-wide only.
+    let sources = if who.principal.scope == vedette_store::Scope::All {
+        s.app.metrics.sources()
+    } else {
+        Vec::new()
+    };
     Ok(Json(json!({
+        "sources": sources,
         "events_last_hour": events,
         "events_per_second": events as f64 / 3600.0,
         "hours": DASHBOARD_HOURS,
@@ -102,6 +109,7 @@ pub(crate) struct DashboardPage {
     pub(crate) top_hosts: Vec<Ranked>,
     pub(crate) incidents: Vec<(String, u64, u64)>,
     pub(crate) posture: Vec<PostureRow>,
+    pub(crate) sources: Vec<(String, u64, String)>,
     pub(crate) vi: bool,
 }
 
@@ -192,6 +200,22 @@ async fn page(
             })
             .collect(),
         vi: lang == Lang::Vi,
+        sources: if who.scope == vedette_store::Scope::All {
+            s.app
+                .metrics
+                .sources()
+                .into_iter()
+                .map(|c| {
+                    (
+                        visible(&c.source),
+                        c.frames,
+                        crate::views::display_time(c.last_seen),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
     };
     html(StatusCode::OK, &page).or_page(lang)
 }

@@ -96,6 +96,24 @@ pub const SESSION_COOKIE: &str = "vedette_session";
 pub trait MetricsSource: Send + Sync {
     /// Appends metrics in the Prometheus text exposition format (0.0.4).
     fn render(&self, out: &mut String);
+
+    /// Frames received per sending device since start, busiest first (for
+    /// the dashboard; province-wide users only). None by default.
+    fn sources(&self) -> Vec<SourceCount> {
+        Vec::new()
+    }
+}
+
+/// What one sending device delivered since the node started.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SourceCount {
+    /// The sender (an address, or `other` past the tracking cap).
+    pub source: String,
+    /// Frames received.
+    pub frames: u64,
+    /// When it last sent something.
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen: time::OffsetDateTime,
 }
 
 /// Console settings.

@@ -373,6 +373,7 @@ organization = "so-yte"
     d.shot("02-queue-reloaded");
     d.go(&format!("http://{http}/dashboard"));
     assert!(d.source().contains("tttt-web"), "top hosts");
+    assert!(d.source().contains("127.0.0.1"), "per-source counts");
     d.shot("02b-dashboard");
 
     // A false positive, with its reason.

@@ -32,6 +32,23 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, value: u64) {
 }
 
 impl vedette_console::MetricsSource for NodeMetrics {
+    fn sources(&self) -> Vec<vedette_console::SourceCount> {
+        let mut out: Vec<vedette_console::SourceCount> = self
+            .collectors
+            .snapshot()
+            .sources
+            .into_iter()
+            .map(|s| vedette_console::SourceCount {
+                source: s.source.to_string(),
+                frames: s.frames,
+                last_seen: s.last_seen,
+            })
+            .collect();
+        out.sort_by(|a, b| b.frames.cmp(&a.frames).then(a.source.cmp(&b.source)));
+        out.truncate(20);
+        out
+    }
+
     fn render(&self, out: &mut String) {
         let p = &self.pipeline;
         let c = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
