@@ -44,6 +44,8 @@ pub(crate) struct ActionTexts {
     pub(crate) by_severity: &'static str,
     pub(crate) filter: &'static str,
     pub(crate) grouped: &'static str,
+    pub(crate) assign: &'static str,
+    pub(crate) assignee: &'static str,
     pub(crate) ungrouped: &'static str,
     pub(crate) count: &'static str,
     pub(crate) first: &'static str,
@@ -81,6 +83,8 @@ const EN: ActionTexts = ActionTexts {
     by_severity: "most severe first",
     filter: "Filter",
     grouped: "Group repeats",
+    assign: "Assign to (user name; empty: nobody)",
+    assignee: "Assigned to",
     ungrouped: "One row per alert",
     count: "Count",
     first: "First",
@@ -118,6 +122,8 @@ const VI: ActionTexts = ActionTexts {
     by_severity: "nghiêm trọng nhất trước",
     filter: "Lọc",
     grouped: "Gộp cảnh báo lặp lại",
+    assign: "Giao cho (tên đăng nhập; để trống: không ai)",
+    assignee: "Người xử lý",
     ungrouped: "Mỗi cảnh báo một dòng",
     count: "Số lần",
     first: "Lần đầu",
@@ -139,6 +145,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/alerts/{id}/status", post(status))
         .route("/alerts/{id}/suppress", post(suppress))
         .route("/alerts/{id}/escalate", post(escalate))
+        .route("/alerts/{id}/assign", post(assign))
 }
 
 fn check_csrf(lang: Lang, expected: &str, given: &str) -> Result<(), PageError> {
@@ -249,6 +256,28 @@ async fn suppress(
     e.detail = &detail;
     e.source = ip.as_deref();
     s.app.store.audit(&e).await.or_page(lang)?;
+    Ok(see_other(format!("/alerts/{id}")))
+}
+
+#[derive(Debug, Deserialize)]
+struct AssignForm {
+    csrf: String,
+    #[serde(default)]
+    assignee: String,
+}
+
+async fn assign(
+    State(s): State<Shared>,
+    lang: Lang,
+    ClientIp(ip): ClientIp,
+    PageUser(session): PageUser,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<AssignForm>,
+) -> Result<Response, PageError> {
+    check_csrf(lang, &session.csrf, &f.csrf)?;
+    crate::api::change_assignee(&s, &session.principal, id, Some(f.assignee.as_str()), ip)
+        .await
+        .or_page(lang)?;
     Ok(see_other(format!("/alerts/{id}")))
 }
 

@@ -45,6 +45,7 @@ fn alert_routes() -> Router<Shared> {
         .route("/alerts", get(list_alerts))
         .route("/alerts/{id}", get(get_alert))
         .route("/alerts/{id}/status", post(set_alert_status))
+        .route("/alerts/{id}/assign", post(assign_alert))
 }
 
 fn event_routes() -> Router<Shared> {
@@ -236,6 +237,52 @@ pub(crate) async fn change_alert_status(
     e.source = ip.as_deref();
     s.app.store.audit(&e).await?;
     visible_alert(s, who, id).await
+}
+
+/// Body of `POST /alerts/{id}/assign`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Assign {
+    /// A user name; `null` or empty unassigns.
+    assignee: Option<String>,
+}
+
+/// Assigns an alert to a user (or unassigns it), audited.
+pub(crate) async fn change_assignee(
+    s: &Shared,
+    who: &Principal,
+    id: i64,
+    assignee: Option<&str>,
+    ip: Option<std::net::IpAddr>,
+) -> Result<Alert, ApiError> {
+    require_write(who)?;
+    let assignee = assignee.map(str::trim).filter(|a| !a.is_empty());
+    if assignee.is_some_and(|a| a.len() > 64) {
+        return Err(ApiError::bad_request("assignee is longer than 64 bytes"));
+    }
+    if !s.app.store.assign_alert(id, assignee, &who.scope).await? {
+        return Err(ApiError::not_found("alert", id));
+    }
+    let target = format!("alert:{id}");
+    let ip = ip.map(|ip| ip.to_string());
+    let mut e = NewAudit::by(who, "alert.assign");
+    e.target = Some(&target);
+    e.detail = assignee.unwrap_or("-");
+    e.source = ip.as_deref();
+    s.app.store.audit(&e).await?;
+    visible_alert(s, who, id).await
+}
+
+async fn assign_alert(
+    who: Authenticated,
+    ClientIp(ip): ClientIp,
+    State(s): State<Shared>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<Assign>,
+) -> Result<Json<Alert>, ApiError> {
+    Ok(Json(
+        change_assignee(&s, &who.principal, id, body.assignee.as_deref(), ip).await?,
+    ))
 }
 
 /// Refuses read-only principals (auditors).

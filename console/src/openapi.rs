@@ -147,6 +147,17 @@ fn operations() -> Vec<Op> {
         )),
         op(
             "post",
+            "/api/v1/alerts/{id}/assign",
+            "alerts",
+            "Assign an alert to a user, or unassign it (audited)",
+        )
+        .params(vec![path_id(int())])
+        .body(object(
+            &["assignee"],
+            json!({"assignee": {"type": "string", "maxLength": 64, "nullable": true}}),
+        )),
+        op(
+            "post",
             "/api/v1/alerts/bulk",
             "alerts",
             "Change the status of many alerts (audited)",

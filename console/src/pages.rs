@@ -507,6 +507,7 @@ async fn alert_page(
     let t = lang.texts();
     let page = AlertPage {
         page: PageCtx::signed_in(lang, &session.principal.name, &session.csrf),
+        assignee: visible(alert.assignee.as_deref().unwrap_or("")),
         act: crate::alert_actions::texts(lang),
         can_write: session.principal.can_write(),
         row: AlertRow::new(&alert, t),

@@ -292,6 +292,8 @@ pub(crate) struct SearchPage {
 #[template(path = "alert.html")]
 pub(crate) struct AlertPage {
     pub(crate) page: PageCtx,
+    /// Who works the alert.
+    pub(crate) assignee: String,
     /// Texts of the alert actions.
     pub(crate) act: &'static crate::alert_actions::ActionTexts,
     /// Whether the user may act (not an auditor).

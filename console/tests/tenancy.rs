@@ -1194,3 +1194,49 @@ async fn queue_filters_on_the_page_and_the_api() {
         groups.body
     );
 }
+
+#[tokio::test]
+async fn alerts_are_assigned_within_the_scope() {
+    let w = world().await;
+    let [mine, _, theirs, _] = w.alerts[..] else {
+        panic!("four alerts")
+    };
+    let body = serde_json::json!({"assignee": "officer-tttt"});
+    let r = post(
+        &w,
+        &w.tttt,
+        &format!("/api/v1/alerts/{theirs}/assign"),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = post(
+        &w,
+        &w.auditor,
+        &format!("/api/v1/alerts/{mine}/assign"),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = post(
+        &w,
+        &w.tttt,
+        &format!("/api/v1/alerts/{mine}/assign"),
+        serde_json::json!({"assignee": "ghost"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = post(&w, &w.tttt, &format!("/api/v1/alerts/{mine}/assign"), body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["assignee"], "officer-tttt");
+    let r = post(
+        &w,
+        &w.tttt,
+        &format!("/api/v1/alerts/{mine}/assign"),
+        serde_json::json!({"assignee": null}),
+    )
+    .await;
+    assert!(r.json()["assignee"].is_null());
+    let log = get(&w, &w.auditor, "/api/v1/audit").await.json();
+    assert_eq!(log["entries"][0]["action"], "alert.assign");
+}

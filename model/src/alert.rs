@@ -121,6 +121,9 @@ pub struct Alert {
     /// only by province-wide users).
     #[serde(default)]
     pub organization: Option<String>,
+    /// The user working the alert, if assigned.
+    #[serde(default)]
+    pub assignee: Option<String>,
     /// What detection produced.
     #[serde(flatten)]
     pub alert: NewAlert,

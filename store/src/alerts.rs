@@ -311,7 +311,7 @@ impl<'a> Filters<'a> {
 }
 
 pub(crate) const ALERT_COLUMNS: &str =
-    "id, status, rule_id, rule_title, severity, tags, event_seq, event_time, created, host, org, event, correlation";
+    "id, status, rule_id, rule_title, severity, tags, event_seq, event_time, created, host, org, assignee, event, correlation";
 
 /// The organization an alert belongs to: its event's `organization.id`
 /// (set by the parsers' per-source rules), lowercased.
@@ -334,6 +334,7 @@ pub(crate) fn alert_from_row(row: &sqlx::any::AnyRow) -> Result<Alert> {
         id: row.try_get("id")?,
         status: row.try_get("status")?,
         organization: row.try_get("org")?,
+        assignee: row.try_get("assignee")?,
         alert: NewAlert {
             rule_id: row.try_get("rule_id")?,
             rule_title: row.try_get("rule_title")?,
@@ -362,6 +363,35 @@ pub(crate) async fn count(pool: &AnyPool, sql: &str) -> Result<u64> {
 }
 
 impl Store {
+    /// Assigns an alert visible in `scope` to user `assignee` (an existing
+    /// user name; `None` unassigns). Returns whether the alert was found.
+    pub async fn assign_alert(
+        &self,
+        id: i64,
+        assignee: Option<&str>,
+        scope: &Scope,
+    ) -> Result<bool> {
+        if let Some(a) = assignee {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE name = $1")
+                .bind(a)
+                .fetch_optional(&self.pool)
+                .await?;
+            if exists.is_none() {
+                return Err(StoreError::invalid("assignee", format!("no user {a:?}")));
+            }
+        }
+        match self.get_alert(id).await? {
+            Some(alert) if scope.allows(alert.organization.as_deref()) => {}
+            _ => return Ok(false),
+        }
+        sqlx::query("UPDATE alerts SET assignee = $1 WHERE id = $2")
+            .bind(assignee)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(true)
+    }
+
     /// Stores a batch of alerts in one transaction and returns how many were
     /// new. An alert whose `(rule_id, event_seq)` is already stored is
     /// skipped, so replaying the spool after a crash raises nothing twice.

@@ -188,6 +188,33 @@ mod suite {
             .await
             .is_err());
 
+        // Assignment: an existing user, within the scope.
+        let some = page.alerts[0].id;
+        assert!(store
+            .assign_alert(some, Some("nobody-here"), &Scope::All)
+            .await
+            .is_err());
+        assert!(store
+            .assign_alert(some, Some("officer1"), &Scope::All)
+            .await
+            .unwrap());
+        assert_eq!(
+            store
+                .get_alert(some)
+                .await
+                .unwrap()
+                .unwrap()
+                .assignee
+                .as_deref(),
+            Some("officer1")
+        );
+        assert!(!store
+            .assign_alert(some, None, &Scope::Orgs(vec!["nowhere".into()]))
+            .await
+            .unwrap());
+        assert!(store.assign_alert(some, None, &Scope::All).await.unwrap());
+        assert_eq!(store.get_alert(some).await.unwrap().unwrap().assignee, None);
+
         // Filters by organization and account, and the three orders.
         let mut u1 = alert("who", 1, Severity::Low, Some("ws1"), 30_000_001);
         u1.event["user.name"] = "alice".into();

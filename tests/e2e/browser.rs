@@ -384,6 +384,13 @@ organization = "so-yte"
     assert!(d.source().contains("false_positive"));
     d.shot("03-alert-false-positive");
 
+    // Take it.
+    d.type_in("#assignee", "lan-analyst");
+    d.submit("#assign-apply");
+    assert!(d
+        .source()
+        .contains("<dd id=\"alert-assignee\">lan-analyst</dd>"));
+
     // Suppress the noisy rule on the mail host for a day.
     d.go(&format!("http://{http}/alerts/{}", mail[1]));
     d.type_in("#suppress-reason", "mail relay brute-forces itself");
