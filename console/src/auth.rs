@@ -126,6 +126,24 @@ pub(crate) async fn session_from_headers(
         }))
 }
 
+/// The session a request's cookie names, looked up once per request: the
+/// language, page and API extractors all ask for it.
+#[derive(Clone)]
+struct CachedSession(Option<Session>);
+
+/// [`session_from_headers`], remembered in the request's extensions.
+pub(crate) async fn request_session(
+    s: &Shared,
+    parts: &mut Parts,
+) -> Result<Option<Session>, ApiError> {
+    if let Some(CachedSession(c)) = parts.extensions.get::<CachedSession>() {
+        return Ok(c.clone());
+    }
+    let found = session_from_headers(s, &parts.headers).await?;
+    parts.extensions.insert(CachedSession(found.clone()));
+    Ok(found)
+}
+
 /// An authenticated API caller: a bearer token, else a session cookie.
 ///
 /// A request that has an `Authorization` header is judged by it alone. A
@@ -150,7 +168,7 @@ impl FromRequestParts<Shared> for Authenticated {
             Some(Err(())) => return Err(ApiError::Unauthorized),
             None => {}
         }
-        let session = session_from_headers(s, &parts.headers)
+        let session = request_session(s, parts)
             .await?
             .ok_or(ApiError::Unauthorized)?;
         if !is_safe_method(&parts.method) {
@@ -182,7 +200,7 @@ impl FromRequestParts<Shared> for PageUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, s: &Shared) -> Result<Self, Response> {
-        match session_from_headers(s, &parts.headers).await {
+        match request_session(s, parts).await {
             Ok(Some(session)) => Ok(PageUser(session)),
             Ok(None) => Err(Redirect::to("/login").into_response()),
             Err(e) => {
@@ -233,7 +251,7 @@ impl FromRequestParts<Shared> for Lang {
 
     async fn from_request_parts(parts: &mut Parts, s: &Shared) -> Result<Self, Self::Rejection> {
         let asked = query_param(parts.uri.query(), "lang").and_then(Lang::from_tag);
-        if let Ok(Some(session)) = session_from_headers(s, &parts.headers).await {
+        if let Ok(Some(session)) = request_session(s, parts).await {
             let p = &session.principal;
             if let Some(l) = asked {
                 if p.lang.as_deref() != Some(l.code()) {

@@ -54,7 +54,7 @@ use vedette_model::{AlertCorrelation, Event, LogSource, NewAlert, Severity};
 pub use correlator::{
     CorrelationConfig, Correlator, CorrelatorStats, RestoreOutcome, StateError, StateFile,
 };
-pub use load::{LoadReport, RuleError, RuleErrorKind};
+pub use load::{rule_files, LoadReport, RuleError, RuleErrorKind};
 use meta::CorrelationSet;
 
 /// A rule that matched an event, or a correlation that fired on it.

@@ -128,6 +128,19 @@ pub(crate) fn read_sources(paths: &[PathBuf]) -> (Vec<(String, String)>, LoadRep
     (out, report)
 }
 
+/// Every rule file (`.yml`, `.yaml`, not hidden) under `paths`, sorted:
+/// the files [`crate::SigmaRuleSet::load`] reads. Unreadable paths are left
+/// out (`load` reports them).
+pub fn rule_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut ignored = LoadReport::default();
+    for p in paths {
+        collect(p, &mut files, &mut ignored);
+    }
+    files.sort();
+    files
+}
+
 fn collect(p: &Path, files: &mut Vec<PathBuf>, report: &mut LoadReport) {
     let io_error = |report: &mut LoadReport, e: std::io::Error| {
         report.errors.push(RuleError {

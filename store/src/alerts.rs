@@ -133,6 +133,15 @@ fn severity_rank(s: Severity) -> i16 {
     }
 }
 
+/// A severity rank read back from a query: SQLite and `MAX()` give a
+/// 64-bit integer, PostgreSQL's `SMALLINT` column a 16-bit one.
+pub(crate) fn rank_col(row: &sqlx::any::AnyRow, col: &str) -> Result<i64> {
+    Ok(row
+        .try_get::<i64, _>(col)
+        .or_else(|_| row.try_get::<i32, _>(col).map(i64::from))
+        .or_else(|_| row.try_get::<i16, _>(col).map(i64::from))?)
+}
+
 /// An alert converted to column values.
 struct AlertRow<'a> {
     rule_id: &'a str,

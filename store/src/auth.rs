@@ -331,10 +331,13 @@ impl Store {
     /// The user `name` when `password` is theirs, else `None`. An unknown
     /// name costs the same hashing time as a wrong password.
     pub async fn verify_password(&self, name: &str, password: &str) -> Result<Option<Principal>> {
-        let row = sqlx::query("SELECT id, password_hash, role, org_id FROM users WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT u.id, u.name, u.password_hash, u.role, u.org_id, u.lang, o.slug AS org \
+             FROM users u LEFT JOIN organizations o ON o.id = u.org_id WHERE u.name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
         let password = password.to_string();
         let Some(row) = row else {
             blocking(move || {
@@ -345,19 +348,12 @@ impl Store {
             .await?;
             return Ok(None);
         };
-        let id: i64 = row.try_get("id")?;
         let phc: String = row.try_get("password_hash")?;
-        let role: String = row.try_get("role")?;
-        let org_id: Option<i64> = row.try_get("org_id")?;
         let ok = blocking(move || check_hash(&password, &phc)).await?;
         if !ok {
             return Ok(None);
         }
-        let role = parse_role("user.role", &role)?;
-        Ok(Some(
-            self.principal(PrincipalKind::User, id, name.to_string(), role, org_id)
-                .await?,
-        ))
+        Ok(Some(self.principal(PrincipalKind::User, &row).await?))
     }
 
     /// Records a user's console language (`en` or `vi`; `None` clears it).
@@ -489,25 +485,18 @@ impl Store {
         if token.len() != TOKEN_PREFIX.len() + SECRET_CHARS || !token.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
-        let row =
-            sqlx::query("SELECT id, name, role, org_id FROM api_tokens WHERE token_hash = $1")
-                .bind(sha256_hex(token))
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT t.id, t.name, t.role, t.org_id, NULL AS lang, o.slug AS org \
+             FROM api_tokens t LEFT JOIN organizations o ON o.id = t.org_id \
+             WHERE t.token_hash = $1",
+        )
+        .bind(sha256_hex(token))
+        .fetch_optional(&self.pool)
+        .await?;
         let Some(row) = row else {
             return Ok(None);
         };
-        let role = parse_role("token.role", &row.try_get::<String, _>("role")?)?;
-        Ok(Some(
-            self.principal(
-                PrincipalKind::Token,
-                row.try_get("id")?,
-                row.try_get("name")?,
-                role,
-                row.try_get("org_id")?,
-            )
-            .await?,
-        ))
+        Ok(Some(self.principal(PrincipalKind::Token, &row).await?))
     }
 
     /// Every API token, by name, without secrets.
@@ -590,8 +579,9 @@ impl Store {
         }
         let id_hash = sha256_hex(id);
         let row = sqlx::query(
-            "SELECT s.csrf, s.expires, u.id, u.name, u.role, u.org_id \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
+            "SELECT s.csrf, s.expires, u.id, u.name, u.role, u.org_id, u.lang, o.slug AS org \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             LEFT JOIN organizations o ON o.id = u.org_id WHERE s.id_hash = $1",
         )
         .bind(id_hash.as_str())
         .fetch_optional(&self.pool)
@@ -607,45 +597,21 @@ impl Store {
                 .await?;
             return Ok(None);
         }
-        let role = parse_role("user.role", &row.try_get::<String, _>("role")?)?;
-        let principal = self
-            .principal(
-                PrincipalKind::User,
-                row.try_get("id")?,
-                row.try_get("name")?,
-                role,
-                row.try_get("org_id")?,
-            )
-            .await?;
+        let principal = self.principal(PrincipalKind::User, &row).await?;
         Ok(Some((principal, row.try_get("csrf")?)))
     }
 
-    /// A principal with its organization and scope resolved.
-    async fn principal(
-        &self,
-        kind: PrincipalKind,
-        id: i64,
-        name: String,
-        role: Role,
-        org_id: Option<i64>,
-    ) -> Result<Principal> {
-        let org = match org_id {
-            None => None,
-            Some(oid) => {
-                sqlx::query_scalar("SELECT slug FROM organizations WHERE id = $1")
-                    .bind(oid)
-                    .fetch_optional(&self.pool)
-                    .await?
-            }
+    /// A principal from a user or token row that holds `id`, `name`,
+    /// `role`, `org_id`, `org` (the slug, joined) and `lang`; only the scope
+    /// needs another query, and only for members of an organization.
+    async fn principal(&self, kind: PrincipalKind, row: &sqlx::any::AnyRow) -> Result<Principal> {
+        let what = match kind {
+            PrincipalKind::User => "user.role",
+            PrincipalKind::Token => "token.role",
         };
-        let lang: Option<String> = match kind {
-            PrincipalKind::User => sqlx::query_scalar("SELECT lang FROM users WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?
-                .flatten(),
-            PrincipalKind::Token => None,
-        };
+        let role = parse_role(what, &row.try_get::<String, _>("role")?)?;
+        let org_id: Option<i64> = row.try_get("org_id")?;
+        let org: Option<String> = row.try_get("org")?;
         let scope = match (org_id, &org) {
             (None, _) => Scope::All,
             // Attached to an organization that no longer exists: nothing.
@@ -654,12 +620,12 @@ impl Store {
         };
         Ok(Principal {
             kind,
-            id,
-            name,
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
             role,
             org,
             scope,
-            lang,
+            lang: row.try_get("lang")?,
         })
     }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::error::{Result, StoreError};
-use crate::orgs::Scope;
+use crate::orgs::{scope_clause, Scope};
 use crate::store::{now_ms, Store};
 
 /// Hours of alert history the dashboard charts.
@@ -61,24 +61,6 @@ pub struct Dashboard {
     pub posture: Vec<OrgPosture>,
 }
 
-/// `AND org IN (...)` for a scope, numbered from `$first`.
-fn scope_sql(scope: &Scope, first: usize) -> (String, Vec<&str>) {
-    match scope {
-        Scope::All => (String::new(), Vec::new()),
-        Scope::Orgs(o) if o.is_empty() => (" AND 1 = 0".into(), Vec::new()),
-        Scope::Orgs(o) => (
-            format!(
-                " AND org IN ({})",
-                (0..o.len())
-                    .map(|i| format!("${}", first + i))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            o.iter().map(String::as_str).collect(),
-        ),
-    }
-}
-
 fn n(r: &sqlx::any::AnyRow, col: &str) -> Result<u64> {
     let v: i64 = r.try_get(col)?;
     u64::try_from(v).map_err(|e| StoreError::corrupt("count", e))
@@ -90,7 +72,7 @@ impl Store {
         let now = now_ms();
         let hour = 3_600_000i64;
         let since = now - DASHBOARD_HOURS * hour;
-        let (sc, orgs) = scope_sql(scope, 2);
+        let (sc, orgs) = scope_clause(scope, 2);
         fn bound<'q>(
             sql: &'q str,
             since: i64,
@@ -110,10 +92,7 @@ impl Store {
         let mut by_hour = vec![[0u64; 5]; DASHBOARD_HOURS as usize];
         for r in bound(&sql, since, &orgs).fetch_all(&self.pool).await? {
             let h: i64 = r.try_get("h")?;
-            let rank: i64 = r
-                .try_get::<i64, _>("r")
-                .or_else(|_| r.try_get::<i32, _>("r").map(i64::from))
-                .or_else(|_| r.try_get::<i16, _>("r").map(i64::from))?;
+            let rank = crate::alerts::rank_col(&r, "r")?;
             if let (Some(slot), Ok(rank)) = (
                 by_hour.get_mut(usize::try_from(h).unwrap_or(usize::MAX)),
                 usize::try_from(rank),
@@ -159,7 +138,7 @@ impl Store {
             })
             .collect::<Result<Vec<_>>>()?;
 
-        let (sc1, orgs1) = scope_sql(scope, 1);
+        let (sc1, orgs1) = scope_clause(scope, 1);
         let sql = format!(
             "SELECT status, COUNT(*), MIN(created) FROM incidents \
              WHERE status NOT IN ('resolved', 'closed'){sc1} GROUP BY status ORDER BY status"
@@ -190,10 +169,7 @@ impl Store {
         let mut posture: Vec<OrgPosture> = Vec::new();
         for r in q.fetch_all(&self.pool).await? {
             let org: Option<String> = r.try_get("org")?;
-            let rank: i64 = r
-                .try_get::<i64, _>("r")
-                .or_else(|_| r.try_get::<i32, _>("r").map(i64::from))
-                .or_else(|_| r.try_get::<i16, _>("r").map(i64::from))?;
+            let rank = crate::alerts::rank_col(&r, "r")?;
             let count = n(&r, "n")?;
             let i = match posture.iter().position(|p| p.org == org) {
                 Some(i) => i,

@@ -82,6 +82,23 @@ pub(crate) fn check_slug(slug: &str) -> Result<()> {
     }
 }
 
+/// ` AND org IN ($first, ...)` for a scope and the values to bind (nothing
+/// for the whole province, a clause that matches nothing for an empty
+/// scope): how every query over alerts or incidents is limited to a tenant.
+pub(crate) fn scope_clause(scope: &Scope, first: usize) -> (String, Vec<&str>) {
+    match scope {
+        Scope::All => (String::new(), Vec::new()),
+        Scope::Orgs(o) if o.is_empty() => (" AND 1 = 0".into(), Vec::new()),
+        Scope::Orgs(o) => {
+            let p: Vec<String> = (0..o.len()).map(|i| format!("${}", first + i)).collect();
+            (
+                format!(" AND org IN ({})", p.join(", ")),
+                o.iter().map(String::as_str).collect(),
+            )
+        }
+    }
+}
+
 impl Store {
     /// Creates an organization under `parent` (a slug; `None` for a
     /// top-level one) and returns its id.

@@ -7,7 +7,7 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::{Result, StoreError};
-use crate::orgs::Scope;
+use crate::orgs::{scope_clause, Scope};
 use crate::store::{from_ms, now_ms, to_ms, Store};
 
 /// The most alerts one bulk change takes.
@@ -81,21 +81,6 @@ pub struct AlertGroup {
     /// When the first was raised.
     #[serde(with = "time::serde::rfc3339")]
     pub first: OffsetDateTime,
-}
-
-/// `org IN (...)` for a scope, numbered from `$first`, and the values.
-fn scope_clause(scope: &Scope, first: usize) -> (String, Vec<&str>) {
-    match scope {
-        Scope::All => (String::new(), Vec::new()),
-        Scope::Orgs(o) if o.is_empty() => (" AND 1 = 0".into(), Vec::new()),
-        Scope::Orgs(o) => {
-            let p: Vec<String> = (0..o.len()).map(|i| format!("${}", first + i)).collect();
-            (
-                format!(" AND org IN ({})", p.join(", ")),
-                o.iter().map(String::as_str).collect(),
-            )
-        }
-    }
 }
 
 const SEVERITY_BY_RANK: [&str; 5] = ["informational", "low", "medium", "high", "critical"];
@@ -177,7 +162,7 @@ impl Store {
         };
         let (scope_sql, orgs) = scope_clause(scope, next);
         let sql = format!(
-            "SELECT rule_id, host, COUNT(*) AS n, MAX(severity_rank) AS rank, MAX(id) AS latest_id, \
+            "SELECT rule_id, MAX(rule_title) AS title, host, COUNT(*) AS n, MAX(severity_rank) AS rank, MAX(id) AS latest_id, \
              MAX(created) AS latest, MIN(created) AS first FROM alerts WHERE 1 = 1{status_sql}{scope_sql} \
              GROUP BY rule_id, host ORDER BY MAX(created) DESC LIMIT {}",
             limit.min(crate::MAX_PAGE)
@@ -193,14 +178,8 @@ impl Store {
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let latest_id: i64 = r.try_get("latest_id")?;
-            let rank: i64 = r
-                .try_get::<i64, _>("rank")
-                .or_else(|_| r.try_get::<i32, _>("rank").map(i64::from))
-                .or_else(|_| r.try_get::<i16, _>("rank").map(i64::from))?;
-            let title: String = sqlx::query_scalar("SELECT rule_title FROM alerts WHERE id = $1")
-                .bind(latest_id)
-                .fetch_one(&self.pool)
-                .await?;
+            let rank = crate::alerts::rank_col(r, "rank")?;
+            let title: String = r.try_get("title")?;
             let n: i64 = r.try_get("n")?;
             out.push(AlertGroup {
                 rule_id: r.try_get("rule_id")?,

@@ -320,42 +320,21 @@ impl Node {
     }
 }
 
-/// What identifies the rule files' content cheaply: every `.yml`/`.yaml`
-/// file under the paths with its size and modification time.
+/// What identifies the rule files' content cheaply: each file the rule
+/// set would read, with its size and modification time.
 fn rule_files_fingerprint(paths: &[std::path::PathBuf]) -> Vec<(std::path::PathBuf, u64, u128)> {
-    fn walk(p: &std::path::Path, out: &mut Vec<(std::path::PathBuf, u64, u128)>, depth: usize) {
-        let Ok(meta) = std::fs::metadata(p) else {
-            return;
-        };
-        if meta.is_file() {
+    vedette_correlation::rule_files(paths)
+        .into_iter()
+        .map(|f| {
+            let meta = std::fs::metadata(&f).ok();
+            let len = meta.as_ref().map_or(0, std::fs::Metadata::len);
             let mtime = meta
-                .modified()
-                .ok()
+                .and_then(|m| m.modified().ok())
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                 .map_or(0, |d| d.as_nanos());
-            out.push((p.to_path_buf(), meta.len(), mtime));
-        } else if meta.is_dir() && depth < 32 {
-            if let Ok(entries) = std::fs::read_dir(p) {
-                for e in entries.flatten() {
-                    let path = e.path();
-                    let name = e.file_name();
-                    let name = name.to_string_lossy();
-                    if name.starts_with('.') {
-                        continue;
-                    }
-                    if path.is_dir() || name.ends_with(".yml") || name.ends_with(".yaml") {
-                        walk(&path, out, depth + 1);
-                    }
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        walk(p, &mut out, 0);
-    }
-    out.sort();
-    out
+            (f, len, mtime)
+        })
+        .collect()
 }
 
 /// The console's view of a rule set.
