@@ -40,14 +40,17 @@
 
 mod adapter;
 mod correlator;
+mod engine;
 mod load;
 mod meta;
+mod reference;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use rsigma_eval::Engine;
+use rsigma_eval::{CompiledRule, Engine};
+use rustc_hash::FxHashMap;
 use time::OffsetDateTime;
 use vedette_model::{AlertCorrelation, Event, LogSource, NewAlert, Severity};
 
@@ -56,6 +59,7 @@ pub use correlator::{
 };
 pub use load::{rule_files, LoadReport, RuleError, RuleErrorKind};
 use meta::CorrelationSet;
+pub use reference::ReferenceEngine;
 
 /// A rule that matched an event, or a correlation that fired on it.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,34 +123,53 @@ impl RuleSource {
     }
 }
 
-/// The rules of one log source, compiled together.
+/// The rules of one log source, compiled together while the set is built
+/// (filter rules apply to them there).
 struct Bucket {
     source: RuleSource,
     engine: Engine,
+}
+
+/// One detection rule as the set keeps it.
+struct Compiled {
+    /// rsigma's compiled form (filters applied): what
+    /// [`SigmaRuleSet::detect_exhaustive`] evaluates.
+    rule: CompiledRule,
+    /// Vedette's evaluation of the same rule.
+    plan: engine::Plan,
+    /// Its witnesses (`None`: evaluated on every event of its log source).
+    witness: Option<Vec<engine::Witness>>,
+    /// Index into `SigmaRuleSet::sources`.
+    source: usize,
+    /// What a match produces.
+    template: Detection,
 }
 
 /// A compiled, immutable set of Sigma rules: detection rules (with the
 /// filter rules applied to them) for [`Detector::detect`], and the
 /// correlation rules a [`Correlator`] runs on their matches.
 pub struct SigmaRuleSet {
-    buckets: Vec<Bucket>,
-    rules: usize,
+    /// The distinct log sources rules declare.
+    sources: Vec<RuleSource>,
+    /// Every detection rule, in load order.
+    rules: Vec<Compiled>,
     filters: usize,
     correlations: Arc<CorrelationSet>,
     /// What is loaded, for listings (rule management).
     catalog: Vec<RuleInfo>,
-    /// Which buckets admit an event log source: computed once per distinct
-    /// log source (there are few), then read-only.
-    routes: RwLock<HashMap<LogSource, Arc<[usize]>>>,
+    /// The index of the rules an event log source admits: built at the
+    /// first event of each distinct log source (there are few), then
+    /// read-only.
+    routes: RwLock<FxHashMap<LogSource, Arc<engine::RouteIndex>>>,
 }
 
 impl std::fmt::Debug for SigmaRuleSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SigmaRuleSet")
-            .field("rules", &self.rules)
+            .field("rules", &self.rules.len())
             .field("filters", &self.filters)
             .field("correlations", &self.correlations.len())
-            .field("logsources", &self.buckets.len())
+            .field("logsources", &self.sources.len())
             .finish()
     }
 }
@@ -277,17 +300,34 @@ impl SigmaRuleSet {
                 .into_iter()
                 .filter(|c| correlations.meta.values().any(|m| m.key == c.id)),
         );
-        // Buckets are indexed by position in `loaded`; only now may empty
-        // ones go.
-        buckets.retain(|b| b.engine.rule_count() > 0);
-        let rules = buckets.iter().map(|b| b.engine.rule_count()).sum();
+        // rsigma's compiled rules, filters applied, back in load order.
+        let mut cursor = vec![0usize; buckets.len()];
+        let mut rules = Vec::with_capacity(loaded.len());
+        for l in &loaded {
+            let rule = buckets[l.bucket].engine.rules()[cursor[l.bucket]].clone();
+            cursor[l.bucket] += 1;
+            let template = Detection {
+                rule_id: rule_key(&rule.id, &rule.title),
+                title: rule.title.clone(),
+                level: level(rule.level.as_ref()),
+                tags: rule.tags.clone(),
+                correlation: None,
+            };
+            rules.push(Compiled {
+                plan: engine::Plan::new(&rule),
+                witness: engine::analyze_rule(&rule),
+                rule,
+                source: l.bucket,
+                template,
+            });
+        }
         let set = SigmaRuleSet {
-            buckets,
+            sources: buckets.into_iter().map(|b| b.source).collect(),
             rules,
             filters,
             correlations: Arc::new(correlations),
             catalog,
-            routes: RwLock::new(HashMap::new()),
+            routes: RwLock::new(FxHashMap::default()),
         };
         (set, report)
     }
@@ -318,23 +358,26 @@ impl SigmaRuleSet {
         Correlator::new(self.correlations.clone(), config)
     }
 
-    fn route(&self, ls: &LogSource) -> Arc<[usize]> {
+    fn admits(&self, ls: &LogSource, c: &Compiled) -> bool {
+        let src = &self.sources[c.source];
+        ls.admits(
+            src.product.as_deref(),
+            src.category.as_deref(),
+            src.service.as_deref(),
+        )
+    }
+
+    fn route(&self, ls: &LogSource) -> Arc<engine::RouteIndex> {
         if let Some(r) = self.routes.read().ok().and_then(|m| m.get(ls).cloned()) {
             return r;
         }
-        let r: Arc<[usize]> = self
-            .buckets
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| {
-                ls.admits(
-                    b.source.product.as_deref(),
-                    b.source.category.as_deref(),
-                    b.source.service.as_deref(),
-                )
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let r = Arc::new(engine::RouteIndex::build(
+            self.rules
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| self.admits(ls, c))
+                .map(|(i, c)| (i as u32, &c.witness)),
+        ));
         if let Ok(mut m) = self.routes.write() {
             // Log sources come from parsers' fixed tables; the cap only
             // guards against a parser that invents them from input.
@@ -343,6 +386,29 @@ impl SigmaRuleSet {
             }
         }
         r
+    }
+
+    /// For an event log source: how many rules it admits, and how many of
+    /// those are evaluated on every such event because no literal or value
+    /// they require could be indexed (the rest only when the event holds
+    /// one).
+    pub fn route_stats(&self, ls: &LogSource) -> (usize, usize) {
+        let r = self.route(ls);
+        (r.admitted, r.always())
+    }
+
+    /// Like [`Detector::detect`], without Vedette's index and matcher:
+    /// every rule the event's log source admits, evaluated by rsigma's own
+    /// evaluator. Slow; the reference the tests hold the fast path to.
+    pub fn detect_exhaustive(&self, event: &Event, out: &mut Vec<Detection>) {
+        let ev = adapter::SigmaEvent(event);
+        for c in &self.rules {
+            if self.admits(&event.logsource, c)
+                && rsigma_eval::evaluate_rule(&c.rule, &ev).is_some()
+            {
+                out.push(c.template.clone());
+            }
+        }
     }
 }
 
@@ -365,26 +431,27 @@ pub(crate) fn level(l: Option<&rsigma_parser::Level>) -> Severity {
 impl Detector for SigmaRuleSet {
     fn detect(&self, event: &Event, out: &mut Vec<Detection>) {
         let route = self.route(&event.logsource);
-        if route.is_empty() {
+        if route.admitted == 0 {
             return;
         }
-        let ev = adapter::SigmaEvent(event);
-        for &i in route.iter() {
-            for m in self.buckets[i].engine.evaluate(&ev) {
-                let h = m.header;
-                out.push(Detection {
-                    rule_id: rule_key(&h.rule_id, &h.rule_title),
-                    level: level(h.level.as_ref()),
-                    title: h.rule_title,
-                    tags: h.tags,
-                    correlation: None,
-                });
+        engine::with_scratch(|sc| {
+            sc.begin(self.rules.len());
+            route.candidates(event, sc);
+            let mut cands = std::mem::take(&mut sc.cands);
+            // Matches come out in load order.
+            cands.sort_unstable();
+            for &r in &cands {
+                let c = &self.rules[r as usize];
+                if c.plan.matches(event, sc) {
+                    out.push(c.template.clone());
+                }
             }
-        }
+            sc.cands = cands;
+        });
     }
 
     fn rule_count(&self) -> usize {
-        self.rules
+        self.rules.len()
     }
 }
 

@@ -345,7 +345,7 @@ fn worker(hunt: &Hunt, work: &Mutex<Receiver<Work>>, out: &SyncSender<Output>) {
 
 /// The files named, folders walked recursively (sorted); a name that does
 /// not exist is kept, to be reported when read.
-fn expand(inputs: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn expand(inputs: &[PathBuf]) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(rd) = std::fs::read_dir(dir) else {
             out.push(dir.to_path_buf());

@@ -2,6 +2,7 @@
 //! store and console into one process, and offers the operator commands.
 
 mod bench;
+mod bench_detect;
 mod config;
 mod hunt;
 mod import;
@@ -57,6 +58,9 @@ enum Cmd {
     },
     /// End-to-end benchmark: a child `vedette serve` fed over TCP by this process.
     Bench(bench::BenchArgs),
+    /// Time the detection engine alone against rsigma's, on the same rules
+    /// and events, one thread each.
+    BenchDetect(bench_detect::BenchDetectArgs),
     /// Parse records (stdin or a file) and print one JSON event per line.
     Parse(parse::ParseArgs),
     /// Run Sigma rules over files without a server (EVTX, JSON/NDJSON, logs,
@@ -425,6 +429,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::Bench(a) => {
             bench::run(a)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::BenchDetect(a) => {
+            bench_detect::run(a)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Parse(a) => {
