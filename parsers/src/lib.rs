@@ -58,6 +58,7 @@ mod logsource;
 mod rfc3164;
 mod rfc5424;
 mod sources;
+mod state;
 mod syslog;
 mod timestamp;
 
@@ -66,6 +67,7 @@ use vedette_model::{Event, FieldValue, Origin};
 
 pub use error::ParseError;
 pub use sources::{format_names, Cidr, SourceError, SourceRule};
+pub use state::MAX_SOURCES;
 
 pub use logsource::{syslog_logsource, LINUX_PROGRAMS};
 use sources::Forced;
@@ -106,16 +108,41 @@ impl Default for ParserConfig {
     }
 }
 
-/// Parses records into events: immutable, `Send + Sync`, cheap to clone.
+/// Parses records into events: `Send + Sync`, cheap to clone.
+///
+/// Its configuration is immutable. The one state it keeps between records
+/// is per source (see [`MAX_SOURCES`]): the layout a W3C/IIS log declared
+/// with `#Fields:`, which applies to that source's following lines. Clones
+/// share it; [`Parser::fresh`] makes a parser without it. Records of one
+/// source must therefore be parsed in order when one of them may change it
+/// ([`changes_state`]).
 #[derive(Debug, Clone, Default)]
 pub struct Parser {
     cfg: ParserConfig,
+    states: std::sync::Arc<state::States>,
+}
+
+/// Whether the record `bytes` may change the state a [`Parser`] keeps for
+/// its source (a W3C `#Fields:` or `#Date:` directive): a caller that
+/// parses records in parallel parses such a record, and the ones after it,
+/// in order. Cheap (a substring search).
+pub fn changes_state(bytes: &[u8]) -> bool {
+    formats::w3c::changes_state(bytes)
 }
 
 impl Parser {
     /// A parser for `cfg`.
     pub fn new(cfg: ParserConfig) -> Self {
-        Parser { cfg }
+        Parser {
+            cfg,
+            states: Default::default(),
+        }
+    }
+
+    /// A parser with the same configuration and no per-source state (for a
+    /// worker that parses one file's lines on its own).
+    pub fn fresh(&self) -> Parser {
+        Parser::new(self.cfg.clone())
     }
 
     /// The configuration.
@@ -156,11 +183,13 @@ impl Parser {
             set_message(&mut ev, record);
             // A bare line that starts like a JSON object is JSON even when
             // cut short: its error then says where the JSON broke.
-            let claimed = device_format(forced, record, base, &mut ev).or_else(|| {
-                (forced.is_none() && record.starts_with("{\""))
-                    .then(|| formats::apply_named("json", record, base, &mut ev))
-                    .flatten()
-            });
+            let claimed = self
+                .device_format(forced, record, base, &mut ev)
+                .or_else(|| {
+                    (forced.is_none() && record.starts_with("{\""))
+                        .then(|| formats::apply_named("json", record, base, &mut ev))
+                        .flatten()
+                });
             if let Some(r) = claimed {
                 if let Err(e) = r {
                     ev.error = Some(e.to_string());
@@ -205,7 +234,7 @@ impl Parser {
             // The MSG of a syslog record may be in a device format.
             (None, Some(msg)) if !parsed.formatted => {
                 let base = offset_in(&original, msg);
-                if let Some(Err(e)) = device_format(forced, msg, base, &mut ev) {
+                if let Some(Err(e)) = self.device_format(forced, msg, base, &mut ev) {
                     if result.is_ok() {
                         result = Err(e);
                     }
@@ -247,7 +276,7 @@ impl Parser {
             (!rfc3164::has_timestamp(rest, ev.received, self.cfg.default_offset))
                 .then(|| {
                     set_message(ev, rest);
-                    device_format(forced, rest, cur.offset(), ev)
+                    self.device_format(forced, rest, cur.offset(), ev)
                 })
                 .flatten()
         {
@@ -260,22 +289,59 @@ impl Parser {
             rfc3164::parse(ev, &mut cur, parsed, true, self.cfg.default_offset)
         }
     }
-}
 
-/// Sets `message`, reusing the buffer `Event::raw` filled with a copy of
-/// the whole record (always at least as long).
-/// The device format of `text`: the source's fixed one, none for a source
-/// fixed to plain syslog, else whichever format recognizes it.
-fn device_format(
-    forced: Option<&Forced>,
-    text: &str,
-    base: usize,
-    ev: &mut Event,
-) -> Option<Result<(), ParseError>> {
-    match forced {
-        None => formats::apply(text, base, ev),
-        Some(Forced::Syslog) => None,
-        Some(Forced::Format(name)) => formats::apply_named(name, text, base, ev),
+    /// The device format of `text`: the source's fixed one, none for a
+    /// source fixed to plain syslog, else whichever format recognizes it.
+    /// W3C directives and the lines of a source that declared its W3C
+    /// layout come first (for `auto` and `web`).
+    fn device_format(
+        &self,
+        forced: Option<&Forced>,
+        text: &str,
+        base: usize,
+        ev: &mut Event,
+    ) -> Option<Result<(), ParseError>> {
+        let web = match forced {
+            None => true,
+            Some(Forced::Syslog) => return None,
+            Some(Forced::Format(name)) => name == "web",
+        };
+        if web {
+            if let Some(r) = self.w3c(text, forced.is_some(), ev) {
+                ev.set("event.module", "web");
+                return Some(r.map_err(|e| e.shifted(base)));
+            }
+        }
+        match forced {
+            Some(Forced::Format(name)) => formats::apply_named(name, text, base, ev),
+            _ => formats::apply(text, base, ev),
+        }
+    }
+
+    /// A W3C directive (which may change the source's layout), or a line of
+    /// a source that declared its layout; `None` for anything else. A line
+    /// of such a source that does not fit its layout but starts like its
+    /// lines (or any line, with `forced`) is read in it anyway, with an
+    /// error.
+    fn w3c(&self, text: &str, forced: bool, ev: &mut Event) -> Option<Result<(), ParseError>> {
+        use formats::w3c;
+        if text.starts_with('#') {
+            let d = w3c::directive(text)?;
+            let key = state::SourceKey::of(ev);
+            return Some(
+                self.states
+                    .update(key, |st| w3c::apply_directive(d, text, st, ev)),
+            );
+        }
+        if self.states.is_empty() {
+            return None;
+        }
+        let st = self.states.get(state::SourceKey::of(ev))?;
+        let fields = st.fields?;
+        if !forced && !w3c::fits(text, &fields) && !w3c::starts_like(text, &fields) {
+            return None;
+        }
+        Some(w3c::line(text, &fields, st.date, ev))
     }
 }
 
@@ -302,6 +368,8 @@ fn offset_in(outer: &str, inner: &str) -> usize {
     (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize)
 }
 
+/// Sets `message`, reusing the buffer `Event::raw` filled with a copy of
+/// the whole record (always at least as long).
 fn set_message(ev: &mut Event, msg: &str) {
     match ev.fields.get_mut("message") {
         Some(FieldValue::Str(m)) => {
@@ -384,6 +452,72 @@ mod tests {
         })
         .parse(1, at, Origin::new("t", None), line);
         assert_eq!(utc.timestamp, datetime!(2026-11-25 10:00:00 UTC));
+    }
+
+    #[test]
+    fn w3c_fields_set_the_layout_per_source() {
+        let p = Parser::default();
+        let at = datetime!(2026-11-25 03:00:00 UTC);
+        let from = |ip: &str| Origin::new("syslog-udp", Some(format!("{ip}:514").parse().unwrap()));
+        let default_line =
+            "2026-11-25 03:00:00 192.0.2.10 GET /a - 80 - 198.51.100.23 Mozilla/5.0 - 200 0 0 15";
+        let custom = "2026-11-25 03:00:01 W3SVC1 198.51.100.23 GET /b q=1 404 1200";
+        // Before any header: the default layout.
+        let ev = p.parse(1, at, from("10.0.0.1"), default_line.as_bytes());
+        assert_eq!(ev.error, None);
+        assert_eq!(ev.get_str("url.path"), Some("/a"));
+        let ev = p.parse(2, at, from("10.0.0.1"), b"#Fields: date time s-sitename c-ip cs-method cs-uri-stem cs-uri-query sc-status sc-bytes\r\n");
+        assert_eq!(ev.error, None);
+        assert_eq!(ev.get_str("event.action"), Some("w3c-fields"));
+        assert_eq!(ev.get_str("event.module"), Some("web"));
+        let other_port = Origin::new("syslog-udp", Some("10.0.0.1:5000".parse().unwrap()));
+        let ev = p.parse(3, at, other_port, custom.as_bytes());
+        assert_eq!(ev.error, None, "the port does not matter");
+        assert_eq!(ev.get_str("iis.site_name"), Some("W3SVC1"));
+        assert_eq!(ev.get_str("url.original"), Some("/b?q=1"));
+        assert_eq!(ev.get("http.response.bytes"), Some(&FieldValue::Int(1200)));
+        // Another sender still has the default layout.
+        let ev = p.parse(4, at, from("10.0.0.2"), custom.as_bytes());
+        assert_eq!(ev.get("iis.site_name"), None);
+        // A line of the first source that does not fit its layout but
+        // starts like its lines is read in it, with an error.
+        let ev = p.parse(5, at, from("10.0.0.1"), default_line.as_bytes());
+        assert_eq!(
+            ev.error.as_deref(),
+            Some("web: expected as many values as the #Fields directive names at byte 59")
+        );
+        // Anything else goes to the formats as before.
+        let ev = p.parse(5, at, from("10.0.0.1"), b"CEF:0|V|P|1|100|n|5|src=10.0.0.1");
+        assert_eq!(ev.get_str("event.module"), Some("cef"));
+        // In a syslog MSG: the host name is part of the source.
+        let ev = p.parse(
+            6,
+            at,
+            from("10.0.0.3"),
+            b"<134>Nov 25 10:00:00 web7 iis: #Fields: time c-ip cs-method cs-uri-stem sc-status",
+        );
+        assert_eq!(ev.get_str("w3c.directive"), Some("Fields"));
+        let ev = p.parse(
+            7,
+            at,
+            from("10.0.0.3"),
+            b"<134>Nov 25 10:00:00 web7 iis: 03:00:02 198.51.100.9 POST /x 500",
+        );
+        assert_eq!(ev.error, None);
+        assert_eq!(ev.get_str("source.ip"), Some("198.51.100.9"));
+        assert_eq!(ev.get_str("host.name"), Some("web7"));
+        let ev = p.parse(
+            8,
+            at,
+            from("10.0.0.3"),
+            b"<134>Nov 25 10:00:00 web8 iis: 03:00:02 198.51.100.9 POST /x 500",
+        );
+        assert_eq!(ev.get("source.ip"), None);
+        // A fresh parser and a source fixed to plain syslog know nothing of it.
+        let ev = p.fresh().parse(9, at, from("10.0.0.1"), custom.as_bytes());
+        assert_eq!(ev.get("iis.site_name"), None);
+        assert!(changes_state(b"#Fields: date"));
+        assert!(!changes_state(b"2026-11-25 03:00:00 a b"));
     }
 
     #[test]

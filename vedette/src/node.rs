@@ -494,9 +494,15 @@ impl Prepare {
     }
 
     /// Splits a large batch in two and prepares the halves on two threads;
-    /// the order of records is kept.
+    /// the order of records is kept. A batch holding a record that changes
+    /// the parser's per-source state (a W3C `#Fields:` line, which sets the
+    /// layout of its source's next lines) is parsed in order, on one thread.
     fn batch(&self, mut recs: Vec<vedette_spool::Record>) -> Vec<Prepared> {
-        if recs.len() < PARALLEL_MIN {
+        if recs.len() < PARALLEL_MIN
+            || recs
+                .iter()
+                .any(|r| vedette_parsers::changes_state(&r.payload))
+        {
             return self.many(recs);
         }
         let second = recs.split_off(recs.len() / 2);

@@ -27,6 +27,7 @@ mod netfilter;
 mod panos;
 mod sonicwall;
 mod sophos;
+pub(crate) mod w3c;
 mod web;
 mod windows;
 

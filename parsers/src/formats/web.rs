@@ -15,9 +15,11 @@
 //! - **IIS W3C extended** in IIS's default field order (`date time s-ip
 //!   cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip
 //!   cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status
-//!   time-taken`), times in UTC. Another `#Fields:` order needs the header
-//!   line, that is per-source state a record-at-a-time parser does not have:
-//!   such lines keep their time, server address and method and get an error.
+//!   time-taken`), times in UTC, for sources that sent no `#Fields:`
+//!   directive. A source that did is read in its own layout by `w3c.rs`
+//!   (the parser keeps each source's layout); a line in another order from
+//!   a source without one keeps its time, server address and method and
+//!   gets an error.
 //!
 //! A request line that is not `METHOD TARGET HTTP/x.y` (TLS bytes sent to a
 //! plain HTTP port, a bare `-`) is a valid log line of an invalid request:
@@ -106,7 +108,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     }
 }
 
-fn set_common(ev: &mut Event, product: Option<&str>) {
+pub(super) fn set_common(ev: &mut Event, product: Option<&str>) {
     ev.logsource = LogSource::new(product, Some("webserver"), &[]);
     ev.set("event.kind", "event");
     ev.set("event.category", "web");
@@ -118,7 +120,7 @@ fn set_common(ev: &mut Event, product: Option<&str>) {
 }
 
 /// Whether `b` starts with the shape `pat` (see [`CLF_TIME`]).
-fn shape(b: &[u8], pat: &[u8]) -> bool {
+pub(super) fn shape(b: &[u8], pat: &[u8]) -> bool {
     b.len() >= pat.len()
         && pat.iter().zip(b).all(|(&p, &c)| match p {
             b'd' => c.is_ascii_digit(),
@@ -174,12 +176,12 @@ fn is_iis(text: &str) -> bool {
 }
 
 /// The byte offset of `part` (a sub-slice of `text`, or its end) in `text`.
-fn offset(text: &str, part: &str) -> usize {
+pub(super) fn offset(text: &str, part: &str) -> usize {
     (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
 }
 
 /// An address or a host name into `<prefix>.ip` or `<prefix>.domain`.
-fn set_host(ev: &mut Event, ip_key: &str, domain_key: &str, host: &str) {
+pub(super) fn set_host(ev: &mut Event, ip_key: &str, domain_key: &str, host: &str) {
     if host.is_empty() || host == "-" {
         return;
     }
@@ -190,7 +192,7 @@ fn set_host(ev: &mut Event, ip_key: &str, domain_key: &str, host: &str) {
     }
 }
 
-fn set_status(ev: &mut Event, status: i64) {
+pub(super) fn set_status(ev: &mut Event, status: i64) {
     ev.set("http.response.status_code", status);
     ev.set(
         "event.outcome",
@@ -199,7 +201,7 @@ fn set_status(ev: &mut Event, status: i64) {
 }
 
 /// A value that means "none" in an access log.
-fn absent(v: &str) -> bool {
+pub(super) fn absent(v: &str) -> bool {
     v.is_empty() || v == "-"
 }
 
@@ -322,7 +324,7 @@ fn clf_time(b: &[u8]) -> Option<OffsetDateTime> {
 }
 
 /// The value of ASCII digits (at most 4, checked by the caller's shape).
-fn num(b: &[u8]) -> u32 {
+pub(super) fn num(b: &[u8]) -> u32 {
     b.iter()
         .fold(0, |n, &c| n * 10 + u32::from(c.wrapping_sub(b'0') % 10))
 }
@@ -349,7 +351,7 @@ fn month(b: &[u8]) -> Option<Month> {
 }
 
 /// A non-negative decimal number of at most 18 digits.
-fn digits(s: &str) -> Option<i64> {
+pub(super) fn digits(s: &str) -> Option<i64> {
     if s.is_empty() || s.len() > 18 || !s.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
@@ -357,7 +359,7 @@ fn digits(s: &str) -> Option<i64> {
 }
 
 /// A three-digit HTTP status code.
-fn status_code(s: &str) -> Option<i64> {
+pub(super) fn status_code(s: &str) -> Option<i64> {
     if s.len() != 3 {
         return None;
     }
@@ -450,7 +452,7 @@ fn set_request(ev: &mut Event, req: &str) {
 
 /// `url.original`, and `url.path` / `url.query` for an origin-form target
 /// (`/path?query`). With `query` the path and query come apart (IIS).
-fn set_target(ev: &mut Event, target: &str, query: Option<&str>) {
+pub(super) fn set_target(ev: &mut Event, target: &str, query: Option<&str>) {
     match query {
         Some(q) => {
             ev.set("url.original", format!("{target}?{q}"));
