@@ -3,14 +3,18 @@
 //! `parse_format/<name>`: each device format on its golden records
 //! (`testdata/<format>/*.log`, repeated to about 1 MiB), auto-detected and,
 //! as the baseline in the same run, with the format fixed by a source rule
-//! (no detection), which shows what auto-detection costs.
+//! (no detection), which shows what auto-detection costs; and
+//! `parse_stream/<name>`: files whose lines depend on each other, about
+//! 1 MiB each, read as `vedette parse` reads them (a `Framer`, then one
+//! parser): IIS lines in a layout a `#Fields:` directive declared, audit
+//! events joined from their records, ModSecurity serial transactions.
 
 use std::hint::black_box;
 
 use criterion::{criterion_main, Criterion, Throughput};
 use time::macros::datetime;
 use vedette_model::Origin;
-use vedette_parsers::{Parser, ParserConfig, SourceRule};
+use vedette_parsers::{Framer, Parser, ParserConfig, SourceRule};
 
 const LINES: usize = 4000;
 
@@ -239,15 +243,97 @@ fn parse_formats(c: &mut Criterion) {
     group.finish();
 }
 
+/// The lines of `testdata/<dir>/<file>`.
+fn testdata_lines(dir: &str, file: &str) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(dir)
+        .join(file);
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// About 1 MiB of lines: `head` once, then `body` repeated, each copy
+/// passed through `vary` with its number (so that serials and ids differ).
+fn stream(head: &[String], body: &[String], vary: impl Fn(&str, usize) -> String) -> Vec<String> {
+    let mut out: Vec<String> = head.to_vec();
+    let mut size = 0;
+    let mut copy = 0;
+    while size < 1 << 20 && !body.is_empty() {
+        for l in body {
+            let l = vary(l, copy);
+            size += l.len() + 1;
+            out.push(l);
+        }
+        copy += 1;
+    }
+    out
+}
+
+fn parse_streams(c: &mut Criterion) {
+    let received = datetime!(2026-11-25 03:00:00 UTC);
+    let origin = Origin::new("bench", None);
+    let iis = testdata_lines("web", "101.stream");
+    let (head, body) = iis.split_at(4.min(iis.len()));
+    let audit = testdata_lines("auditd", "101.stream");
+    let modsec = testdata_lines("modsec", "008.log");
+    let cases = [
+        ("w3c_fields", stream(head, body, |l, _| l.to_string())),
+        (
+            "auditd_joined",
+            stream(&[], &audit, |l, i| {
+                l.replace(":50", &format!(":{}", 50 + i))
+            }),
+        ),
+        (
+            "modsec_serial",
+            stream(&[], &modsec, |l, i| {
+                l.replace("5b8a0c1d", &format!("{i:08x}"))
+            }),
+        ),
+    ];
+    let mut group = c.benchmark_group("parse_stream");
+    for (name, lines) in cases {
+        let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let parser = Parser::new(ParserConfig::default());
+                let mut framer = Framer::for_format("auto");
+                let mut records = Vec::new();
+                let mut events = 0usize;
+                for (n, line) in lines.iter().enumerate() {
+                    framer.push(n as u64, line.as_bytes(), &mut records);
+                    for r in records.drain(..) {
+                        black_box(parser.parse(r.first, received, origin.clone(), &r.bytes));
+                        events += 1;
+                    }
+                }
+                framer.flush(&mut records);
+                for r in records.drain(..) {
+                    black_box(parser.parse(r.first, received, origin.clone(), &r.bytes));
+                    events += 1;
+                }
+                events
+            })
+        });
+    }
+    group.finish();
+}
+
 mod group {
     // In a private module: the function criterion_group! makes is undocumented.
-    use super::{parse_formats, parse_rfc3164, parse_rfc5424, parse_sshd_auth};
+    use super::{parse_formats, parse_rfc3164, parse_rfc5424, parse_sshd_auth, parse_streams};
     criterion::criterion_group!(
         benches,
         parse_rfc5424,
         parse_rfc3164,
         parse_sshd_auth,
-        parse_formats
+        parse_formats,
+        parse_streams
     );
 }
 criterion_main!(group::benches);

@@ -22,6 +22,8 @@ for t in "${targets[@]}"; do
   max_len=65536
   extra=()
   if [ "$t" = parse_any ]; then seeds=(testdata/*/*.log); else seeds=(testdata/"$dir"/*.log); fi
+  # Streams: the golden streams and the multi-line records.
+  if [ "$t" = stream ]; then seeds=(testdata/*/*.stream testdata/auditd/*.log testdata/modsec/*.log); fi
   if [ "$t" = evtx ]; then
     # Seeds: SigmaHQ's regression EVTX files, read in place as a second
     # corpus directory (never copied; fuzz/corpus/evtx is not committed).

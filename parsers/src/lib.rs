@@ -54,6 +54,7 @@ mod auth;
 mod error;
 pub mod evtx;
 mod formats;
+pub mod framing;
 mod logsource;
 mod rfc3164;
 mod rfc5424;
@@ -66,6 +67,7 @@ use time::{OffsetDateTime, UtcOffset};
 use vedette_model::{Event, FieldValue, Origin};
 
 pub use error::ParseError;
+pub use framing::{AuditJoiner, Framed, Framer, ModsecFramer};
 pub use sources::{format_names, Cidr, SourceError, SourceRule};
 pub use state::MAX_SOURCES;
 

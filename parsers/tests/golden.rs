@@ -4,8 +4,9 @@
 //!
 //! Streams: every `testdata/<format>/NNN.stream` is a sequence of lines
 //! from one source, read as `vedette parse` reads a file (one fresh parser,
-//! lines in order, so that per-source state such as a W3C `#Fields:`
-//! applies) and compared with `NNN.json`, the array of events.
+//! lines in order through a `Framer`, so that per-source state such as a
+//! W3C `#Fields:` applies and multi-line records are joined) and compared
+//! with `NNN.json`, the array of events.
 //!
 //! `UPDATE_GOLDEN=1 cargo test -p vedette-parsers --test golden` rewrites
 //! the JSON files; review the diff before committing it.
@@ -16,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use time::macros::datetime;
 use vedette_model::Origin;
-use vedette_parsers::{Parser, ParserConfig};
+use vedette_parsers::{Framer, Parser, ParserConfig};
 
 fn records(dir: &Path) -> Vec<PathBuf> {
     files(dir, "log")
@@ -105,15 +106,23 @@ fn golden_files() {
 fn stream_events(bytes: &[u8]) -> Vec<serde_json::Value> {
     let parser = Parser::new(ParserConfig::default());
     let received = datetime!(2026-11-25 03:00:00 UTC);
-    let mut out = Vec::new();
+    let mut framer = Framer::for_format("auto");
+    let mut records = Vec::new();
     for (n, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
-        if line.iter().all(u8::is_ascii_whitespace) {
+        if line.iter().all(u8::is_ascii_whitespace) && !framer.in_record() {
             continue;
         }
-        let ev = parser.parse(n as u64 + 1, received, Origin::new("test", None), line);
-        out.push(ev.to_json());
+        framer.push(n as u64 + 1, line, &mut records);
     }
-    out
+    framer.flush(&mut records);
+    records
+        .iter()
+        .map(|r| {
+            parser
+                .parse(r.first, received, Origin::new("test", None), &r.bytes)
+                .to_json()
+        })
+        .collect()
 }
 
 #[test]

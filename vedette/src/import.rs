@@ -1,6 +1,10 @@
 //! `vedette import`: log files through the same pipeline as live syslog.
 //!
-//! A text file goes in line by line. An EVTX file (by its `.evtx` name or
+//! A text file goes in line by line, except that the records of one Linux
+//! audit event and the lines of one ModSecurity serial audit log
+//! transaction are joined into one record first (`vedette_parsers::Framer`),
+//! so that each makes one event (with `--to`, lines are sent as they are:
+//! newline framing cannot carry a multi-line record). An EVTX file (by its `.evtx` name or
 //! its `ElfFile` magic) goes in record by record, each record as the JSON a
 //! forwarder would send (`{"Event":{"System":..,"EventData":..}}`, one
 //! frame), which the pipeline's parser reads as a Windows event like any
@@ -15,6 +19,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use time::OffsetDateTime;
 use vedette_model::Origin;
 use vedette_parsers::evtx::EvtxFile;
+use vedette_parsers::Framer;
 
 use crate::config::Config;
 use crate::node::Node;
@@ -60,6 +65,7 @@ pub async fn import(cfg: Config, files: &[PathBuf], to: Option<&str>) -> Result<
     let origin = Origin::new("import", None);
     let mut lines = 0u64;
     let mut records = 0u64;
+    let mut records_text = 0u64;
     for f in files {
         bar.set_message(f.display().to_string());
         if is_evtx(f)? {
@@ -78,6 +84,12 @@ pub async fn import(cfg: Config, files: &[PathBuf], to: Option<&str>) -> Result<
         let file = std::fs::File::open(f).with_context(|| format!("opening {}", f.display()))?;
         let mut r = BufReader::with_capacity(1 << 20, file);
         let mut line = Vec::new();
+        // The records of one audit event and the lines of one ModSecurity
+        // serial transaction go in as one spool record (joined here, before
+        // the spool, so that nothing acknowledged depends on memory).
+        let mut framer = Framer::for_format("auto");
+        let mut framed = Vec::new();
+        let mut number = 0u64;
         loop {
             line.clear();
             let n = r
@@ -90,14 +102,25 @@ pub async fn import(cfg: Config, files: &[PathBuf], to: Option<&str>) -> Result<
             while matches!(line.last(), Some(b'\n' | b'\r')) {
                 line.pop();
             }
-            if line.is_empty() {
+            number += 1;
+            if line.is_empty() && !framer.in_record() {
                 continue;
             }
-            writer.append(OffsetDateTime::now_utc(), &origin, false, &line)?;
-            lines += 1;
-            if lines.is_multiple_of(SYNC_EVERY as u64) {
-                writer.sync()?;
+            framer.push(number, &line, &mut framed);
+            for rec in framed.drain(..) {
+                writer.append(OffsetDateTime::now_utc(), &origin, false, &rec.bytes)?;
+                lines += rec.lines as u64;
+                records_text += 1;
+                if records_text.is_multiple_of(SYNC_EVERY as u64) {
+                    writer.sync()?;
+                }
             }
+        }
+        framer.flush(&mut framed);
+        for rec in framed.drain(..) {
+            writer.append(OffsetDateTime::now_utc(), &origin, false, &rec.bytes)?;
+            lines += rec.lines as u64;
+            records_text += 1;
         }
     }
     writer.sync()?;
@@ -110,8 +133,13 @@ pub async fn import(cfg: Config, files: &[PathBuf], to: Option<&str>) -> Result<
     }
     bar.finish_and_clear();
     node.store.close().await;
+    let as_records = if records_text < lines {
+        format!(" as {records_text} records")
+    } else {
+        String::new()
+    };
     eprintln!(
-        "imported {lines} lines{} from {} file(s): {} parsed, {} kept raw, {} new alerts",
+        "imported {lines} lines{as_records}{} from {} file(s): {} parsed, {} kept raw, {} new alerts",
         evtx_note(records),
         files.len(),
         node.stats.parsed.load(Ordering::Relaxed),

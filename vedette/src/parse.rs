@@ -1,5 +1,9 @@
 //! `vedette parse`: records in, one normalized JSON event per line out, for
-//! operators checking a new device's logs and for tests.
+//! operators checking a new device's logs and for tests. The records of one
+//! audit event and the lines of one ModSecurity serial audit log
+//! transaction are joined first (`--format auto`, `auditd`, `modsecurity`),
+//! so each makes one event; an audit event without an `EOE` record is
+//! printed once 32 more audit records came, or at the end of the input.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
@@ -9,7 +13,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use time::OffsetDateTime;
 use vedette_model::Origin;
-use vedette_parsers::{format_names, Parser, SourceRule};
+use vedette_parsers::{format_names, Framed, Framer, Parser, SourceRule};
 
 use crate::config::Config;
 
@@ -61,19 +65,34 @@ pub fn run(a: ParseArgs) -> Result<()> {
     let mut input = input;
     let mut line = Vec::new();
     let mut seq = 0;
+    let mut n = 0;
+    // Records that span lines (an audit event's records, a ModSecurity
+    // serial audit log transaction) are joined into one.
+    let mut framer = Framer::for_format(&a.format);
+    let mut records = Vec::new();
+    let mut emit = |records: &mut Vec<Framed>, out: &mut dyn Write| -> Result<()> {
+        for r in records.drain(..) {
+            seq += 1;
+            let ev = parser.parse(seq, OffsetDateTime::now_utc(), origin.clone(), &r.bytes);
+            serde_json::to_writer(&mut *out, &ev.to_json())?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    };
     loop {
         line.clear();
         if input.read_until(b'\n', &mut line)? == 0 {
             break;
         }
-        if line.iter().all(|b| b.is_ascii_whitespace()) {
+        n += 1;
+        if line.iter().all(|b| b.is_ascii_whitespace()) && !framer.in_record() {
             continue;
         }
-        seq += 1;
-        let ev = parser.parse(seq, OffsetDateTime::now_utc(), origin.clone(), &line);
-        serde_json::to_writer(&mut out, &ev.to_json())?;
-        out.write_all(b"\n")?;
+        framer.push(n, &line, &mut records);
+        emit(&mut records, &mut out)?;
     }
+    framer.flush(&mut records);
+    emit(&mut records, &mut out)?;
     out.flush()?;
     Ok(())
 }

@@ -26,8 +26,27 @@
 //! also set at the top level.
 //!
 //! An audit *event* spans several records sharing one serial (SYSCALL,
-//! EXECVE, CWD, PATH, PROCTITLE, ...). Joining them is not done here:
-//! [`record_id`] gives the pipeline the `(node, serial)` key to join on.
+//! EXECVE, CWD, PATH, PROCTITLE, ..., EOE). `framing::AuditJoiner` joins
+//! their lines into one record (lines separated by `\n`, each may carry its
+//! own syslog header); such a record is read here into one event:
+//!
+//! - the *primary* record (the SYSCALL, else the first) gives the event its
+//!   time, `type`, `event.action`, process, user and outcome, and keeps its
+//!   raw fields under `auditd.data.<key>`, as a lone record would;
+//! - the others add what the primary lacks, their raw fields under
+//!   `auditd.<type>.<key>` (`auditd.execve.a0`, `auditd.cwd.cwd`; PATH
+//!   records by item: `auditd.path.1.name`), and set the native names
+//!   Sigma's auditd rules read: `a0`..`aN` and `process.command_line` from
+//!   EXECVE, `cwd`, `proctitle` (decoded), and `name`, `nametype`,
+//!   `file.path` from the PATH record that is not a `PARENT` (else the
+//!   first);
+//! - `auditd.record_types` lists the records' types in order
+//!   (`SYSCALL,EXECVE,CWD,PATH,PATH,PROCTITLE,EOE`), `auditd.records` counts
+//!   them.
+//!
+//! One event has one `type`: a Sigma rule that selects `type: EXECVE` (or
+//! `PATH`) does not match the joined event, whose `type` is `SYSCALL`; such
+//! rules see the EXECVE's fields under their names all the same (`a0`...).
 
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -426,6 +445,153 @@ struct Seen {
 }
 
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
+    if text.contains('\n') {
+        joined(text, ev)
+    } else {
+        record(text, ev)
+    }
+}
+
+/// Records joined in one event at most (see `framing::AUDIT_MAX_RECORDS`).
+const MAX_RECORDS: usize = 256;
+
+/// Where the audit record starts in a line that may carry a syslog header
+/// (`... audispd: node=h type=PATH msg=audit(...)`).
+fn record_start(line: &str) -> Option<usize> {
+    if header_start(line).is_some() {
+        return Some(0);
+    }
+    let b = line.as_bytes();
+    let window = b.get(..1024.min(b.len()))?;
+    let m = memchr::memmem::find(window, b" msg=audit(")?;
+    let t = memchr::memmem::rfind(window.get(..m)?, b" type=")? + 1;
+    // A `node=...` word right before it.
+    let before = window.get(..t.saturating_sub(1))?;
+    let start = before.iter().rposition(|&c| c == b' ').map_or(0, |p| p + 1);
+    let at = if before.get(start..).is_some_and(|w| w.starts_with(b"node=")) {
+        start
+    } else {
+        t
+    };
+    header_start(line.get(at..)?).map(|_| at)
+}
+
+/// Several records of one audit event, one per line, into one event.
+fn joined(text: &str, ev: &mut Event) -> Result<(), ParseError> {
+    let mut records: Vec<(usize, Event, Result<(), ParseError>)> = Vec::new();
+    let mut result = Ok(());
+    let mut at = 0;
+    for line in text.split('\n') {
+        let line_at = at;
+        at += line.len() + 1;
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() || records.len() >= MAX_RECORDS {
+            continue;
+        }
+        let Some(start) = record_start(line) else {
+            if result.is_ok() {
+                result = Err(ParseError::expected(P, "an audit record", line_at));
+            }
+            continue;
+        };
+        let mut one = Event::raw(ev.seq, ev.received, ev.origin.clone(), b"");
+        one.fields.clear();
+        let r = record(line.get(start..).unwrap_or(""), &mut one);
+        records.push((line_at + start, one, r));
+    }
+    let primary = records
+        .iter()
+        .position(|(_, e, _)| e.get_str("type") == Some("SYSCALL"))
+        .unwrap_or(0);
+    if records.is_empty() {
+        return Err(ParseError::expected(P, "\"type=\"", 0));
+    }
+    let (p_at, p_ev, p_r) = records.swap_remove(primary);
+    // Back in line order, the primary first.
+    records.sort_by_key(|(at, _, _)| *at);
+    let mut types = Vec::with_capacity(records.len() + 1);
+    ev.timestamp = p_ev.timestamp;
+    ev.logsource = p_ev.logsource.clone();
+    if let Err(e) = p_r {
+        result = Err(e.shifted(p_at));
+    }
+    for (k, v) in p_ev.fields {
+        // The syslog header's host stays; `node=` is `auditd.node`.
+        if k == "host.name" {
+            ev.fields.entry(k).or_insert(v);
+        } else {
+            ev.fields.insert(k, v);
+        }
+    }
+    let mut order: Vec<(usize, String)> =
+        vec![(p_at, ev.get_str("type").unwrap_or("").to_string())];
+    let mut path_pick: Option<(bool, Event)> = None;
+    for (r_at, one, r) in records {
+        if let Err(e) = r {
+            if result.is_ok() {
+                result = Err(e.shifted(r_at));
+            }
+        }
+        let kind = one.get_str("type").unwrap_or("").to_string();
+        order.push((r_at, kind.clone()));
+        let lower = kind.to_ascii_lowercase();
+        let prefix = if kind == "PATH" {
+            let item = one.get_str("auditd.data.item").unwrap_or("x").to_string();
+            format!("auditd.path.{item}.")
+        } else {
+            format!("auditd.{lower}.")
+        };
+        if kind == "PATH" {
+            let parent = one.get_str("nametype") == Some("PARENT");
+            let better = match &path_pick {
+                None => true,
+                Some((picked_parent, _)) => *picked_parent && !parent,
+            };
+            if better {
+                path_pick = Some((parent, one.clone()));
+            }
+        }
+        for (k, v) in one.fields {
+            if let Some(rest) = k.strip_prefix("auditd.data.") {
+                let key = format!("{prefix}{rest}");
+                ev.fields.entry(key).or_insert(v);
+                continue;
+            }
+            let wins = match kind.as_str() {
+                "EXECVE" => {
+                    k == "process.command_line" || arg_index(&k).is_some_and(|(_, c)| c.is_none())
+                }
+                "PROCTITLE" => k == "proctitle",
+                "CWD" => k == "cwd",
+                _ => false,
+            };
+            // PATH's names are set from the one picked, below.
+            if kind == "PATH" && matches!(k.as_str(), "name" | "nametype" | "file.path") {
+                continue;
+            }
+            if wins {
+                ev.fields.insert(k, v);
+            } else {
+                ev.fields.entry(k).or_insert(v);
+            }
+        }
+    }
+    if let Some((_, path)) = path_pick {
+        for k in ["name", "nametype", "file.path"] {
+            if let Some(v) = path.fields.get(k) {
+                ev.fields.insert(k.to_string(), v.clone());
+            }
+        }
+    }
+    order.sort_by_key(|(at, _)| *at);
+    types.extend(order.into_iter().map(|(_, t)| t));
+    ev.set("auditd.records", types.len() as i64);
+    ev.set("auditd.record_types", capped(types.join(",")));
+    result
+}
+
+/// One audit record.
+fn record(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     let h = header(text)?;
     ev.set("event.kind", "event");
     ev.logsource = LogSource::new(Some("linux"), None, &["auditd"]);
@@ -916,6 +1082,74 @@ mod tests {
         );
         let (ev, _) = run(&long);
         assert_eq!(ev.get_str("file.path").map(str::len), Some(MAX_VALUE / 2));
+    }
+
+    const EXEC: &str = "type=SYSCALL msg=audit(1795575600.123:4567): arch=c000003e syscall=59 success=yes exit=0 a0=55d1c2a0 a1=55d1c2b0 a2=55d1c2c0 a3=0 items=2 ppid=1000 pid=1234 auid=1000 uid=0 gid=0 euid=0 tty=pts0 ses=3 comm=\"base64\" exe=\"/usr/bin/base64\" key=\"exec\"
+type=EXECVE msg=audit(1795575600.123:4567): argc=3 a0=\"base64\" a1=\"-d\" a2=2F746D702F7020712E623634
+type=CWD msg=audit(1795575600.123:4567): cwd=\"/tmp\"
+type=PATH msg=audit(1795575600.123:4567): item=0 name=\"/usr/bin/base64\" inode=1 nametype=NORMAL
+type=PATH msg=audit(1795575600.123:4567): item=1 name=\"/lib64/ld-linux-x86-64.so.2\" inode=2 nametype=NORMAL
+type=PROCTITLE msg=audit(1795575600.123:4567): proctitle=62617365363400
+type=EOE msg=audit(1795575600.123:4567): ";
+
+    #[test]
+    fn joined_event() {
+        let (ev, r) = run(EXEC);
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.timestamp, datetime!(2026-11-25 03:00:00.123 UTC));
+        assert_eq!(ev.get_str("type"), Some("SYSCALL"));
+        assert_eq!(ev.get_str("syscall"), Some("59"));
+        assert_eq!(ev.get_str("exe"), Some("/usr/bin/base64"));
+        assert_eq!(ev.get_str("comm"), Some("base64"));
+        assert_eq!(ev.get_str("key"), Some("exec"));
+        assert_eq!(ev.get_str("a0"), Some("base64"));
+        assert_eq!(ev.get_str("a1"), Some("-d"));
+        assert_eq!(ev.get_str("a2"), Some("/tmp/p q.b64"));
+        assert_eq!(
+            ev.get_str("process.command_line"),
+            Some("base64 -d /tmp/p q.b64")
+        );
+        assert_eq!(ev.get_str("cwd"), Some("/tmp"));
+        assert_eq!(ev.get_str("name"), Some("/usr/bin/base64"));
+        assert_eq!(ev.get_str("file.path"), Some("/usr/bin/base64"));
+        assert_eq!(ev.get_str("proctitle"), Some("base64"));
+        // The SYSCALL's raw a0 stays its own; the others' under their type.
+        assert_eq!(ev.get_str("auditd.data.a0"), Some("55d1c2a0"));
+        assert_eq!(ev.get_str("auditd.execve.a0"), Some("base64"));
+        assert_eq!(
+            ev.get_str("auditd.path.1.name"),
+            Some("/lib64/ld-linux-x86-64.so.2")
+        );
+        assert_eq!(ev.get_str("auditd.cwd.cwd"), Some("/tmp"));
+        assert_eq!(
+            ev.get_str("auditd.record_types"),
+            Some("SYSCALL,EXECVE,CWD,PATH,PATH,PROCTITLE,EOE")
+        );
+        assert_eq!(ev.get("auditd.records"), Some(&FieldValue::Int(7)));
+        assert_eq!(ev.get_str("event.outcome"), Some("success"));
+        assert_eq!(ev.get_str("event.category"), Some("process"));
+        assert!(ev.logsource.admits(Some("linux"), None, Some("auditd")));
+    }
+
+    #[test]
+    fn joined_parent_paths_and_errors() {
+        let text = "node=h1 type=PATH msg=audit(1.0:5): item=0 name=\"/etc/\" nametype=PARENT\n<14>Nov 25 10:00:00 h1 audispd: node=h1 type=PATH msg=audit(1.0:5): item=1 name=\"/etc/shadow\" nametype=CREATE\nnode=h1 type=SYSCALL msg=audit(1.0:5): syscall=257 success=no comm=\"x\n";
+        let (ev, r) = run(text);
+        // The SYSCALL is the primary even when it comes last.
+        assert_eq!(ev.get_str("type"), Some("SYSCALL"));
+        assert_eq!(ev.get_str("name"), Some("/etc/shadow"));
+        assert_eq!(ev.get_str("nametype"), Some("CREATE"));
+        assert_eq!(ev.get_str("auditd.path.0.name"), Some("/etc/"));
+        assert_eq!(ev.get_str("auditd.record_types"), Some("PATH,PATH,SYSCALL"));
+        assert_eq!(ev.get_str("event.outcome"), Some("failure"));
+        // The unclosed quote, at its byte in the whole record.
+        let at = text.find("comm=").unwrap_or(0) + 5;
+        assert_eq!(r, Err(ParseError::expected(P, "a closing quote", at)));
+        let (ev, r) = run("type=SYSCALL msg=audit(1.0:5): pid=1\ngarbage");
+        assert_eq!(r, Err(ParseError::expected(P, "an audit record", 37)));
+        assert_eq!(ev.get("process.pid"), Some(&FieldValue::Int(1)));
+        let (_, r) = run("\n\n");
+        assert!(r.is_err());
     }
 
     proptest! {

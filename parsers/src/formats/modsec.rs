@@ -38,8 +38,29 @@
 //! are mapped to ECS; every other value is kept under `modsec.audit.<path>`
 //! (headers included, at most [`AUDIT_FIELDS`] of them).
 //!
-//! Left out: the native multi-part audit log (`-A--` ... `-Z--`), which
-//! spans many lines. ModSecurity sent as CEF is `cef.rs`'s.
+//! And the native serial audit log (`SecAuditLogType Serial`, ModSecurity
+//! 2's default), one transaction in parts that span many lines:
+//!
+//! ```text
+//! --a1b2c3d4-A--
+//! [25/Nov/2026:10:00:00.123456 +0700] Zb2Cc38AAQEAAB@1TkkAAAAA 203.0.113.7 51234 10.0.0.10 443
+//! --a1b2c3d4-B--
+//! GET /index.php?id=1%27%20or%201=1 HTTP/1.1
+//! Host: www.example.gov.vn
+//! --a1b2c3d4-F--
+//! HTTP/1.1 403 Forbidden
+//! --a1b2c3d4-H--
+//! Message: Access denied with code 403 (phase 2). ... [id "942100"] ...
+//! Action: Intercepted (phase 2)
+//! --a1b2c3d4-Z--
+//! ```
+//!
+//! `framing::ModsecFramer` joins a transaction's lines into one record;
+//! it is mapped as the JSON audit log is (parts A, B, F and H; the request
+//! body (C, I), the response body (E), the files (J) and the matched rules
+//! (K) are kept, cut to a few KiB, under `modsec.audit.*`). A transaction
+//! cut short keeps what it has, with an error saying `-Z--` is missing.
+//! ModSecurity sent as CEF is `cef.rs`'s.
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -68,7 +89,7 @@ const WINDOW: usize = 256;
 const MARK: &[u8] = b"ModSecurity: ";
 
 fn detect(text: &str) -> bool {
-    is_audit_json(text) || mark(text).is_some()
+    is_audit_json(text) || mark(text).is_some() || serial_id(text).is_some()
 }
 
 /// Where `ModSecurity: ` starts, within [`WINDOW`] bytes.
@@ -82,6 +103,9 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     // An error-log line never starts with `{`; a JSON audit record does.
     if text.trim_start().starts_with('{') {
         return audit_json(text, ev);
+    }
+    if let Some(id) = serial_id(text) {
+        return audit_serial(text, id, ev);
     }
     let Some(at) = mark(text) else {
         return Err(ParseError::expected(P, "\"ModSecurity: \"", 0));
@@ -905,6 +929,230 @@ fn finish(a: Audit, ev: &mut Event) {
     }
 }
 
+// ------------------------------------------------- serial audit log
+
+/// Kept of a body part (C, E, I, J, K), at most.
+const BODY_KEEP: usize = 4096;
+
+/// The transaction id, when `text` starts with an `--ID-A--` boundary.
+fn serial_id(text: &str) -> Option<&str> {
+    let first = text.split('\n').next().unwrap_or("");
+    let (id, part) = crate::framing::modsec_boundary(first.as_bytes())?;
+    if part != b'A' {
+        return None;
+    }
+    first.get(2..2 + id.len())
+}
+
+/// `s` cut to at most `n` bytes, at a character boundary.
+fn cut(s: &str, n: usize) -> &str {
+    let mut end = s.len().min(n);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("")
+}
+
+/// A serial audit log transaction (the lines of one, joined by `\n`).
+fn audit_serial(text: &str, id: &str, ev: &mut Event) -> Result<(), ParseError> {
+    common(ev);
+    let mut a = Audit::default();
+    let mut result = Ok(());
+    let fail = |e: ParseError, result: &mut Result<(), ParseError>| {
+        if result.is_ok() {
+            *result = Err(e);
+        }
+    };
+    let mut part = 0u8;
+    let mut parts = String::new();
+    let mut first_in_part = false;
+    let mut ended = false;
+    // Body parts, kept as text up to BODY_KEEP bytes each.
+    let mut bodies: Vec<(u8, String)> = Vec::new();
+    let mut rules = 0i64;
+    let mut at = 0;
+    for raw in text.split('\n') {
+        let line_at = at;
+        at += raw.len() + 1;
+        let line = raw.trim_end_matches('\r');
+        if let Some((bid, p)) = crate::framing::modsec_boundary(line.as_bytes()) {
+            if bid == id.as_bytes() {
+                part = p;
+                if parts.len() < 32 {
+                    parts.push(char::from(p));
+                }
+                first_in_part = true;
+                if p == b'Z' {
+                    ended = true;
+                    break;
+                }
+                continue;
+            }
+        }
+        let first = std::mem::take(&mut first_in_part);
+        match part {
+            // The header line of part A (mapped by `serial_header`).
+            b'A' if first && !serial_header(line, ev, &mut a) => fail(
+                ParseError::expected(
+                    P,
+                    "[TIME] UNIQUE_ID CLIENT_IP CLIENT_PORT SERVER_IP SERVER_PORT",
+                    line_at,
+                ),
+                &mut result,
+            ),
+            b'B' if first && !line.is_empty() => a.request_line = Some(cap(line).to_string()),
+            b'B' => serial_header_line(line, "request.headers", ev, &mut a),
+            b'F' if first => {
+                let mut words = line.splitn(3, ' ');
+                let proto = words.next().unwrap_or("");
+                match words.next().map(str::parse::<i64>) {
+                    Some(Ok(c)) if proto.starts_with("HTTP/") && (100..1000).contains(&c) => {
+                        ev.set("http.response.status_code", c);
+                        a.status = Some(c);
+                    }
+                    _ if line.is_empty() => {}
+                    _ => fail(
+                        ParseError::expected(P, "HTTP/x.y STATUS", line_at),
+                        &mut result,
+                    ),
+                }
+            }
+            b'F' => serial_header_line(line, "response.headers", ev, &mut a),
+            b'H' => {
+                let Some((name, value)) = line.split_once(": ") else {
+                    continue;
+                };
+                match name {
+                    "Message" => {
+                        let i = a.messages.len();
+                        if let Some(m) = message_at(&mut a, i) {
+                            v2_message(value, m);
+                        }
+                    }
+                    "Action" => {
+                        a.intercepted = value.starts_with("Intercepted");
+                        ev.set("modsec.audit.audit_data.action", cap(value));
+                    }
+                    _ => {
+                        let key = name.to_ascii_lowercase().replace('-', "_");
+                        if key.len() <= 64
+                            && key.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+                        {
+                            keep(
+                                &format!("audit_data.{key}"),
+                                &JsonScalar::Str(Cow::Borrowed(value)),
+                                ev,
+                                &mut a,
+                            );
+                        }
+                    }
+                }
+            }
+            b'C' | b'E' | b'I' | b'J' | b'K' => {
+                if part == b'K' && !line.is_empty() {
+                    rules += 1;
+                }
+                let body = match bodies.iter_mut().find(|(p, _)| *p == part) {
+                    Some((_, b)) => b,
+                    None => {
+                        bodies.push((part, String::new()));
+                        match bodies.last_mut() {
+                            Some((_, b)) => b,
+                            None => continue,
+                        }
+                    }
+                };
+                if body.len() < BODY_KEEP {
+                    if !first {
+                        body.push('\n');
+                    }
+                    let room = BODY_KEEP.saturating_sub(body.len());
+                    body.push_str(cut(line, room));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (p, body) in bodies {
+        let body = body.trim_end_matches('\n');
+        if body.is_empty() {
+            continue;
+        }
+        let key = match p {
+            b'C' => "modsec.audit.request.body",
+            b'I' => "modsec.audit.request.body_alternative",
+            b'J' => "modsec.audit.request.files",
+            b'E' => "modsec.audit.response.body",
+            _ => "modsec.audit.matched_rules",
+        };
+        ev.set(key, body);
+    }
+    if rules > 0 {
+        ev.set("modsec.audit.matched_rules_count", rules);
+    }
+    ev.set("modsec.audit.transaction_id", id);
+    ev.set("modsec.audit.parts", parts);
+    finish(a, ev);
+    if !ended {
+        fail(
+            ParseError::expected(P, "the --ID-Z-- boundary", text.len()),
+            &mut result,
+        );
+    }
+    result
+}
+
+/// Part A: `[25/Nov/2026:10:00:00.123456 +0700] UNIQUE_ID CLIENT_IP
+/// CLIENT_PORT SERVER_IP SERVER_PORT`; whether it read so.
+fn serial_header(line: &str, ev: &mut Event, a: &mut Audit) -> bool {
+    let Some(rest) = line.strip_prefix('[') else {
+        return false;
+    };
+    let Some((time, rest)) = rest.split_once("] ") else {
+        return false;
+    };
+    a.time = Some(cut(time, 64).to_string());
+    let mut words = rest.split(' ');
+    let (id, cip, cport, sip, sport) = (
+        words.next(),
+        words.next(),
+        words.next(),
+        words.next(),
+        words.next(),
+    );
+    if let Some(id) = id.filter(|i| !i.is_empty() && *i != "-") {
+        ev.set("http.request.id", cap(id));
+    }
+    let mut ok = audit_time(time).is_some();
+    for (v, key) in [(cip, "source.ip"), (sip, "destination.ip")] {
+        ok &= v.is_some_and(|v| set_ip(ev, key, v));
+    }
+    for (v, key) in [(cport, "source.port"), (sport, "destination.port")] {
+        match v.map(str::parse::<u16>) {
+            Some(Ok(port)) => ev.set(key, i64::from(port)),
+            _ => ok = false,
+        }
+    }
+    ok
+}
+
+/// `Name: value` of part B or F, kept under `modsec.audit.<under>.<Name>`;
+/// the request's `Host`, `User-Agent` and `Referer` are mapped.
+fn serial_header_line(line: &str, under: &str, ev: &mut Event, a: &mut Audit) {
+    let Some((name, value)) = line.split_once(':') else {
+        return;
+    };
+    let value = value.trim();
+    if name.is_empty() || name.len() > 64 || name.contains(' ') || value.is_empty() {
+        return;
+    }
+    let v = JsonScalar::Str(Cow::Borrowed(value));
+    if under == "request.headers" {
+        header(name, &v, ev, a);
+    }
+    keep(&format!("{under}.{name}"), &v, ev, a);
+}
+
 /// The `Host` header without its port.
 fn host_name(h: &str) -> &str {
     let h = h.trim();
@@ -1295,6 +1543,42 @@ mod tests {
         assert_eq!(host_name("[2001:db8::1]:8443"), "2001:db8::1");
         assert_eq!(host_name("a.example:80"), "a.example");
         assert_eq!(host_name("2001:db8::1"), "2001:db8::1");
+    }
+
+    #[test]
+    fn serial_transactions_cut_short_or_broken() {
+        let text = "--abcd1234-A--\n[25/Nov/2026:10:00:00 +0700] U1 203.0.113.7 x 10.0.0.10 80\n--abcd1234-B--\nGET /a HTTP/1.1\nHost: h.example\n--abcd1234-F--\nHTTP/1.1 200 OK";
+        assert!(detect(text));
+        let (ev, r) = run(text);
+        assert_eq!(
+            r,
+            Err(ParseError::expected(
+                P,
+                "[TIME] UNIQUE_ID CLIENT_IP CLIENT_PORT SERVER_IP SERVER_PORT",
+                15
+            ))
+        );
+        assert_eq!(ev.get_str("source.ip"), Some("203.0.113.7"));
+        assert_eq!(ev.get_str("url.path"), Some("/a"));
+        assert_eq!(
+            ev.get("http.response.status_code"),
+            Some(&FieldValue::Int(200))
+        );
+        assert_eq!(ev.get_str("event.outcome"), Some("success"));
+        let text = "--abcd1234-A--\n[25/Nov/2026:10:00:00 +0700] U1 203.0.113.7 1 10.0.0.10 80";
+        assert_eq!(
+            run(text).1,
+            Err(ParseError::expected(P, "the --ID-Z-- boundary", text.len()))
+        );
+        // A boundary of another transaction inside is a line like any other.
+        let text = "--abcd1234-A--\n[25/Nov/2026:10:00:00 +0700] U1 ::1 1 ::1 80\n--abcd1234-C--\n--ffff0000-Z--\n--abcd1234-Z--";
+        let (ev, r) = run(text);
+        assert_eq!(r, Ok(()));
+        assert_eq!(
+            ev.get_str("modsec.audit.request.body"),
+            Some("--ffff0000-Z--")
+        );
+        assert!(!detect("--abcd1234-B--\nx"));
     }
 
     proptest! {
