@@ -203,6 +203,7 @@ fn parse_formats(c: &mut Criterion) {
         ("sophos", "sophos"),
         ("sonicwall", "sonicwall"),
         ("filterlog", "filterlog"),
+        ("kaspersky", "kaspersky"),
         ("auditd", "auditd"),
         ("modsecurity", "modsec"),
         ("netfilter", "netfilter"),

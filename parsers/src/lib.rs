@@ -244,6 +244,13 @@ impl Parser {
             }
             _ => {}
         }
+        // Kaspersky Security Center's export: the structured data says it.
+        if parsed.syslog
+            && ev.get("event.module").is_none()
+            && !matches!(forced, Some(Forced::Syslog))
+        {
+            formats::kaspersky::structured(&mut ev, parsed.message);
+        }
         if let Err(e) = result {
             ev.error = Some(e.to_string());
         }

@@ -80,7 +80,13 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         at = end + 1;
     }
     let ext = text.get(at..).unwrap_or("");
-    extension(ext, at, ev)
+    let r = extension(ext, at, ev);
+    if ev.get_str("cef.device_vendor") == Some("KasperskyLab")
+        && ev.get_str("cef.device_product") == Some("SecurityCenter")
+    {
+        super::kaspersky::cef(ev);
+    }
+    r
 }
 
 /// Sets header field `i`.

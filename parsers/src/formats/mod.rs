@@ -20,6 +20,7 @@ mod filterlog;
 mod fortigate;
 mod json;
 mod juniper;
+pub(crate) mod kaspersky;
 mod leef;
 mod mikrotik;
 mod modsec;
@@ -55,6 +56,7 @@ pub(crate) const FORMATS: &[Format] = &[
     sophos::FORMAT,
     sonicwall::FORMAT,
     filterlog::FORMAT,
+    kaspersky::FORMAT,
     auditd::FORMAT,
     modsec::FORMAT,
     netfilter::FORMAT,
