@@ -449,3 +449,62 @@ fn parse_command_prints_one_event_per_line() {
         .unwrap()
         .contains("not a log line"));
 }
+
+/// `vedette parse` on files whose lines belong together: an audit.log
+/// (records of one event joined), a ModSecurity serial audit log (one event
+/// per transaction, blank lines inside kept), an IIS log with its own
+/// `#Fields:` layout.
+#[test]
+fn parse_command_joins_multi_line_records_and_follows_w3c_fields() {
+    let testdata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../parsers/testdata");
+    let run = |file: &str, format: &str| -> Vec<serde_json::Value> {
+        let out = std::process::Command::new(server::exe())
+            .args(["parse", "--format", format])
+            .arg(testdata.join(file))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    // 11 lines: two syscall events and two user-space records.
+    let audit = run("auditd/101.stream", "auditd");
+    assert_eq!(audit.len(), 4);
+    let passwd = audit
+        .iter()
+        .find(|e| e["key"] == "passwd_changes")
+        .expect("the vi event");
+    assert_eq!(passwd["name"], "/etc/passwd");
+    assert_eq!(passwd["cwd"], "/root");
+    assert_eq!(passwd["proctitle"], "vi /etc/passwd");
+    assert_eq!(passwd["auditd.records"], 6);
+    assert_eq!(
+        passwd["event.original"].as_str().unwrap().lines().count(),
+        6
+    );
+    let chattr = audit.iter().find(|e| e["comm"] == "chattr").unwrap();
+    assert_eq!(chattr["a1"], "-i");
+    // A transaction of 41 lines, blank ones included, and one cut short.
+    let modsec = run("modsec/101.stream", "auto");
+    assert_eq!(modsec.len(), 3);
+    assert_eq!(modsec[1]["rule.id"], "942100");
+    assert_eq!(modsec[1]["http.response.status_code"], 403);
+    assert!(modsec[2]["error.message"]
+        .as_str()
+        .unwrap()
+        .contains("--ID-Z--"));
+    // Directives are events; lines follow the layout of the last #Fields.
+    let iis = run("web/102.stream", "auto");
+    assert_eq!(iis.len(), 11);
+    assert_eq!(iis[4]["event.action"], "w3c-fields");
+    assert_eq!(iis[5]["url.path"], "/a");
+    assert_eq!(iis[5]["iis.field.s-event"], "Log");
+    assert_eq!(iis[9]["source.ip"], "198.51.100.8");
+}
