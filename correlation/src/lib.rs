@@ -347,6 +347,15 @@ impl SigmaRuleSet {
         &self.catalog
     }
 
+    /// Whether any of `hits` (one event's detections) feeds a correlation
+    /// rule: such an event must go through a [`Correlator`], in time order,
+    /// before its detections are final (a `generate: false` correlation
+    /// silences them).
+    pub fn feeds_correlation(&self, hits: &[Detection]) -> bool {
+        hits.iter()
+            .any(|h| self.correlations.feed.contains_key(&h.rule_id))
+    }
+
     /// How many filter rules were applied.
     pub fn filter_count(&self) -> usize {
         self.filters
@@ -395,6 +404,24 @@ impl SigmaRuleSet {
     pub fn route_stats(&self, ls: &LogSource) -> (usize, usize) {
         let r = self.route(ls);
         (r.admitted, r.always())
+    }
+
+    /// How many rules the index leaves to evaluate on `event` (diagnostics;
+    /// [`Detector::detect`] evaluates exactly these).
+    pub fn candidate_count(&self, event: &Event) -> usize {
+        let route = self.route(&event.logsource);
+        engine::with_scratch(|sc| {
+            sc.begin(self.rules.len());
+            route.candidates(event, sc);
+            sc.cands.len()
+        })
+    }
+
+    /// What the index holds for an event log source, one line per field:
+    /// (field, rules gated on its presence, exact values, literals); the
+    /// field `*` holds the keyword literals (diagnostics).
+    pub fn describe_route(&self, ls: &LogSource) -> Vec<(String, usize, usize, usize)> {
+        self.route(ls).describe()
     }
 
     /// Like [`Detector::detect`], without Vedette's index and matcher:
