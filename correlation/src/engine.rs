@@ -57,6 +57,9 @@ pub(crate) enum Witness {
     Exact { field: Box<str>, value: Box<str> },
     /// The field's value contains this.
     Substring { field: Box<str>, needle: Box<str> },
+    /// The field's value is this number (an integer other than 0; as rsigma
+    /// compares numbers: integers, floats and text that parses as one).
+    Number { field: Box<str>, value: i64 },
     /// Some string value of the event contains this.
     Keyword { needle: Box<str> },
     /// The field is present.
@@ -75,6 +78,7 @@ impl Witness {
                 2
             }
             Witness::Exact { value, .. } => value.len() + 4,
+            Witness::Number { .. } => 2,
             Witness::Substring { needle, .. } => needle.len().max(1),
             Witness::Keyword { needle } => needle.len().saturating_sub(2).max(1),
             Witness::Present { .. } => 0,
@@ -242,6 +246,15 @@ fn analyze_matcher(m: &CompiledMatcher, field: Option<&str>) -> Analysis {
                 GroupMode::All => all_of(parts),
             }
         }
+        // Equal within f64::EPSILON: for an integer other than 0, equal.
+        CompiledMatcher::NumericEq(n)
+            if n.fract() == 0.0 && *n != 0.0 && n.abs() < 9e15 && field.is_some() =>
+        {
+            Some(vec![Witness::Number {
+                field: field.unwrap_or_default().into(),
+                value: *n as i64,
+            }])
+        }
         CompiledMatcher::AnyOf(cs) => any_of(cs.iter().map(|c| analyze_matcher(c, field))),
         CompiledMatcher::AllOf(cs) => all_of(cs.iter().map(|c| analyze_matcher(c, field))),
         CompiledMatcher::CaseInsensitiveGroup { children, mode } => {
@@ -274,6 +287,34 @@ fn regex_literals(pattern: &str, field: Option<&str>) -> Analysis {
     any_of(lits.iter().map(|l| substring(l, false, field)))
 }
 
+/// An ASCII letter in either case (`(?i)a` is the class `[Aa]`), as its
+/// lower case: the literals are compared folded, where both are the same.
+fn case_pair(hir: &regex_syntax::hir::Hir) -> Option<char> {
+    use regex_syntax::hir::{Class, HirKind};
+    let HirKind::Class(class) = hir.kind() else {
+        return None;
+    };
+    let chars: Vec<char> = match class {
+        Class::Unicode(c) => c
+            .ranges()
+            .iter()
+            .flat_map(|r| r.start()..=r.end())
+            .take(3)
+            .collect(),
+        Class::Bytes(c) => c
+            .ranges()
+            .iter()
+            .flat_map(|r| r.start()..=r.end())
+            .take(3)
+            .map(char::from)
+            .collect(),
+    };
+    match chars[..] {
+        [a, b] if a.is_ascii_uppercase() && b == a.to_ascii_lowercase() => Some(b),
+        _ => None,
+    }
+}
+
 fn mandatory_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
     use regex_syntax::hir::HirKind;
     match hir.kind() {
@@ -299,6 +340,10 @@ fn mandatory_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
                         run.push_str(s);
                         continue;
                     }
+                }
+                if let Some(c) = case_pair(p) {
+                    run.push(c);
+                    continue;
                 }
                 if !run.is_empty() {
                     consider(vec![std::mem::take(&mut run)], &mut best);
@@ -863,6 +908,7 @@ impl Needles {
 #[derive(Default)]
 struct FieldBuild {
     presence: Vec<u32>,
+    numbers: FxHashMap<i64, Vec<u32>>,
     exact: FxHashMap<Box<str>, Vec<u32>>,
     needles: FxHashMap<Box<str>, Vec<u32>>,
 }
@@ -870,6 +916,8 @@ struct FieldBuild {
 /// What the index knows about one field.
 struct FieldEntry {
     presence: Vec<u32>,
+    /// Rules gated on the value being this number.
+    numbers: FxHashMap<i64, Vec<u32>>,
     exact: FxHashMap<Box<str>, Vec<u32>>,
     needles: Option<Needles>,
     /// Every rule with a witness on this field (for values with no text
@@ -924,6 +972,13 @@ impl RouteIndex {
                     Witness::Present { field } => {
                         fields.entry(field.clone()).or_default().presence.push(i)
                     }
+                    Witness::Number { field, value } => fields
+                        .entry(field.clone())
+                        .or_default()
+                        .numbers
+                        .entry(*value)
+                        .or_default()
+                        .push(i),
                 }
             }
         }
@@ -936,6 +991,7 @@ impl RouteIndex {
                     .presence
                     .iter()
                     .chain(b.exact.values().flatten())
+                    .chain(b.numbers.values().flatten())
                     .chain(b.needles.values().flatten())
                     .copied()
                     .collect();
@@ -943,6 +999,7 @@ impl RouteIndex {
                 all.dedup();
                 let entry = FieldEntry {
                     presence: b.presence,
+                    numbers: b.numbers,
                     exact: b.exact,
                     needles: Needles::build(b.needles),
                     all,
@@ -990,6 +1047,20 @@ impl RouteIndex {
 
     fn field(&self, fe: &FieldEntry, key: usize, v: Val<'_>, sc: &mut Scratch) {
         sc.mark(&fe.presence);
+        if !fe.numbers.is_empty() {
+            let n = match v {
+                Val::Field(FieldValue::Int(i)) => Some(*i as f64),
+                Val::Field(FieldValue::Float(f)) => Some(*f),
+                Val::Field(FieldValue::Str(s)) => s.parse::<f64>().ok(),
+                Val::Text(s) => s.parse::<f64>().ok(),
+                Val::Field(FieldValue::Bool(_)) => None,
+            };
+            if let Some(n) = n.filter(|n| n.fract() == 0.0 && n.abs() < 9e15) {
+                if let Some(r) = fe.numbers.get(&(n as i64)) {
+                    sc.mark(r);
+                }
+            }
+        }
         if fe.exact.is_empty() && fe.needles.is_none() {
             return;
         }

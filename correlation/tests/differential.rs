@@ -132,6 +132,20 @@ detection:
     s3: { CommandLine|contains: 'shadows' }
     condition: 2 of s*
 ---
+title: regex case-insensitive with literal
+id: r-regex-lit-i
+logsource: { product: windows, category: process_creation }
+detection:
+    sel: { CommandLine|re|i: 'net\s+user\s+.*/add' }
+    condition: sel
+---
+title: wildcard in the middle
+id: r-wildcard
+logsource: { product: windows }
+detection:
+    sel: { CommandLine: 'vssadmin*delete*shadows*' }
+    condition: sel
+---
 title: unicode
 id: r-unicode
 logsource: { product: windows }
@@ -220,11 +234,12 @@ fn event() -> impl Strategy<Value = Event> {
             Just(4625),
             0..5000i64
         ]),
+        any::<bool>(),
         prop::option::of(0..20i64),
         any::<bool>(),
         text(),
     )
-        .prop_map(|(fields, eid, logon, proc_creation, raw)| {
+        .prop_map(|(fields, eid, eid_text, logon, proc_creation, raw)| {
             let mut e = Event::raw(
                 1,
                 OffsetDateTime::UNIX_EPOCH,
@@ -240,8 +255,13 @@ fn event() -> impl Strategy<Value = Event> {
             for (i, v) in fields {
                 e.set(FIELDS[i], v);
             }
-            if let Some(id) = eid {
-                e.fields.insert("EventID".into(), FieldValue::Int(id));
+            match (eid, eid_text) {
+                (Some(id), false) => {
+                    e.fields.insert("EventID".into(), FieldValue::Int(id));
+                }
+                // Some forwarders send numbers as text.
+                (Some(id), true) => e.set("EventID", format!("{id}.0").as_str()),
+                (None, _) => {}
             }
             if let Some(l) = logon {
                 e.fields.insert("LogonType".into(), FieldValue::Int(l));
@@ -263,7 +283,7 @@ fn ids(d: &[Detection]) -> Vec<&str> {
 fn every_rule_loads() {
     let (set, report) = SigmaRuleSet::from_sources([("rules.yml", RULES)]);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert_eq!(set.rule_count(), 17);
+    assert_eq!(set.rule_count(), 19);
 }
 
 proptest! {
