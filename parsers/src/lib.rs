@@ -245,7 +245,7 @@ impl Parser {
             _ => {}
         }
         // Kaspersky Security Center's export: the structured data says it.
-        if parsed.syslog
+        if parsed.structured_data
             && ev.get("event.module").is_none()
             && !matches!(forced, Some(Forced::Syslog))
         {

@@ -79,6 +79,7 @@ pub(crate) fn parse<'a>(
     {
         cur.advance_to(after);
     } else if r.starts_with('[') {
+        parsed.structured_data = true;
         while cur.rest().starts_with('[') {
             sd_element(ev, cur)?;
         }

@@ -63,6 +63,8 @@ pub(crate) struct Parsed<'a> {
     pub(crate) message: Option<&'a str>,
     /// A device format already parsed the text after the PRI.
     pub(crate) formatted: bool,
+    /// The record has RFC 5424 structured data.
+    pub(crate) structured_data: bool,
 }
 
 /// A position in a record, for parsing and for error offsets.

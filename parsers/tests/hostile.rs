@@ -96,6 +96,22 @@ fn hostile_records_never_panic_and_keep_the_raw_line() {
         cef.extend_from_slice(format!("cs{i}=v{i} ").as_bytes());
     }
     cases.push(("10,000 CEF extensions", cef));
+    // Multi-line records as the framer joins them.
+    let audit: Vec<u8> = (0..10_000)
+        .flat_map(|i| format!("type=PATH msg=audit(1.0:7): item={i} name=\"/x\"\n").into_bytes())
+        .collect();
+    cases.push(("10,000 audit records in one event", audit));
+    let modsec = [
+        b"--abcd1234-A--\n[25/Nov/2026:10:00:00 +0700] U 1.2.3.4 1 5.6.7.8 80\n--abcd1234-H--\n"
+            .to_vec(),
+        b"Message: Warning. [id \"1\"] [tag \"x\"]\n".repeat(20_000),
+    ]
+    .concat();
+    cases.push(("a 1 MB ModSecurity transaction", modsec));
+    cases.push((
+        "a W3C directive of 1 MB",
+        [b"#Fields: ".to_vec(), b"x ".repeat(1 << 19)].concat(),
+    ));
     for (name, bytes) in &cases {
         check(name, bytes);
     }

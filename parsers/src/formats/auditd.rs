@@ -481,11 +481,16 @@ fn joined(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     let mut records: Vec<(usize, Event, Result<(), ParseError>)> = Vec::new();
     let mut result = Ok(());
     let mut at = 0;
+    let mut skipped = 0i64;
     for line in text.split('\n') {
         let line_at = at;
         at += line.len() + 1;
         let line = line.trim_end_matches('\r');
-        if line.is_empty() || records.len() >= MAX_RECORDS {
+        if line.is_empty() {
+            continue;
+        }
+        if records.len() >= MAX_RECORDS {
+            skipped += 1;
             continue;
         }
         let Some(start) = record_start(line) else {
@@ -586,6 +591,10 @@ fn joined(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     order.sort_by_key(|(at, _)| *at);
     types.extend(order.into_iter().map(|(_, t)| t));
     ev.set("auditd.records", types.len() as i64);
+    if skipped > 0 {
+        // Kept in `event.original`, not read.
+        ev.set("auditd.records_not_read", skipped);
+    }
     ev.set("auditd.record_types", capped(types.join(",")));
     result
 }
