@@ -49,7 +49,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use rsigma_eval::{CompiledRule, Engine};
+use rsigma_eval::CompiledRule;
 use rustc_hash::FxHashMap;
 use time::OffsetDateTime;
 use vedette_model::{AlertCorrelation, Event, LogSource, NewAlert, Severity};
@@ -121,13 +121,6 @@ impl RuleSource {
             service: low(&ls.service),
         }
     }
-}
-
-/// The rules of one log source, compiled together while the set is built
-/// (filter rules apply to them there).
-struct Bucket {
-    source: RuleSource,
-    engine: Engine,
 }
 
 /// One detection rule as the set keeps it.
@@ -217,58 +210,64 @@ impl SigmaRuleSet {
         (set, report)
     }
 
-    /// Compiles rules from (name, YAML text) pairs.
+    /// Compiles rules from (name, YAML text) pairs. Files are parsed and
+    /// their rules compiled on every core; the result does not depend on
+    /// how they were split.
     pub fn from_sources<'a, I>(sources: I) -> (SigmaRuleSet, LoadReport)
     where
         I: IntoIterator<Item = (&'a str, &'a str)>,
     {
+        let sources: Vec<(&str, &str)> = sources.into_iter().collect();
         let mut report = LoadReport::default();
         let mut meta = load::MetaRules::default();
-        let mut texts: HashMap<&str, &str> = HashMap::new();
-        let mut buckets: Vec<Bucket> = Vec::new();
+        let texts: HashMap<&str, &str> = sources.iter().copied().collect();
+        let mut buckets: Vec<RuleSource> = Vec::new();
         let mut by_source: HashMap<RuleSource, usize> = HashMap::new();
         let mut loaded: Vec<Loaded> = Vec::new();
+        let mut compiled: Vec<CompiledRule> = Vec::new();
         let mut catalog: Vec<RuleInfo> = Vec::new();
-        for (name, text) in sources {
-            texts.insert(name, text);
-            for rule in load::parse_rules(name, text, &mut report, &mut meta) {
+        for file in load::parse_all(&sources) {
+            report.errors.extend(file.report.errors);
+            meta.correlations.extend(file.meta.correlations);
+            meta.filters.extend(file.meta.filters);
+            for (rule, result) in file.rules {
+                let rule_compiled = match result {
+                    Ok(c) => c,
+                    Err(reason) => {
+                        report.errors.push(RuleError {
+                            line: None,
+                            path: file.name.to_string(),
+                            rule: Some(rule_key(&rule.id, &rule.title)),
+                            kind: RuleErrorKind::Compile,
+                            reason,
+                        });
+                        continue;
+                    }
+                };
                 let source = RuleSource::of(&rule.logsource);
                 let idx = *by_source.entry(source.clone()).or_insert_with(|| {
-                    buckets.push(Bucket {
-                        source,
-                        engine: Engine::new(),
-                    });
+                    buckets.push(source);
                     buckets.len() - 1
                 });
-                match buckets[idx].engine.add_rule(&rule) {
-                    Ok(()) => {
-                        report.loaded += 1;
-                        let ls = &rule.logsource;
-                        let part = |p: &Option<String>| p.clone().unwrap_or_else(|| "*".into());
-                        catalog.push(RuleInfo {
-                            id: rule_key(&rule.id, &rule.title),
-                            title: rule.title.clone(),
-                            kind: "detection",
-                            level: level(rule.level.as_ref()),
-                            logsource: format!(
-                                "{}/{}/{}",
-                                part(&ls.product),
-                                part(&ls.category),
-                                part(&ls.service)
-                            ),
-                            tags: rule.tags.clone(),
-                            path: name.to_string(),
-                        });
-                        loaded.push(Loaded { rule, bucket: idx });
-                    }
-                    Err(e) => report.errors.push(RuleError {
-                        line: None,
-                        path: name.to_string(),
-                        rule: Some(rule_key(&rule.id, &rule.title)),
-                        kind: RuleErrorKind::Compile,
-                        reason: e.to_string(),
-                    }),
-                }
+                report.loaded += 1;
+                let ls = &rule.logsource;
+                let part = |p: &Option<String>| p.clone().unwrap_or_else(|| "*".into());
+                catalog.push(RuleInfo {
+                    id: rule_key(&rule.id, &rule.title),
+                    title: rule.title.clone(),
+                    kind: "detection",
+                    level: level(rule.level.as_ref()),
+                    logsource: format!(
+                        "{}/{}/{}",
+                        part(&ls.product),
+                        part(&ls.category),
+                        part(&ls.service)
+                    ),
+                    tags: rule.tags.clone(),
+                    path: file.name.to_string(),
+                });
+                loaded.push(Loaded { rule, bucket: idx });
+                compiled.push(rule_compiled);
             }
         }
         let correlation_info: Vec<RuleInfo> = meta
@@ -284,8 +283,7 @@ impl SigmaRuleSet {
                 path: path.clone(),
             })
             .collect();
-        let engines: Vec<&mut Engine> = buckets.iter_mut().map(|b| &mut b.engine).collect();
-        let filters = meta::apply_filters(meta.filters, &loaded, engines, &mut report);
+        let filters = meta::apply_filters(meta.filters, &loaded, &mut compiled, &mut report);
         let correlations = CorrelationSet::build(meta.correlations, &loaded, &mut report);
         report.filters = filters;
         report.correlations = correlations.len();
@@ -300,29 +298,25 @@ impl SigmaRuleSet {
                 .into_iter()
                 .filter(|c| correlations.meta.values().any(|m| m.key == c.id)),
         );
-        // rsigma's compiled rules, filters applied, back in load order.
-        let mut cursor = vec![0usize; buckets.len()];
-        let mut rules = Vec::with_capacity(loaded.len());
-        for l in &loaded {
-            let rule = buckets[l.bucket].engine.rules()[cursor[l.bucket]].clone();
-            cursor[l.bucket] += 1;
-            let template = Detection {
-                rule_id: rule_key(&rule.id, &rule.title),
-                title: rule.title.clone(),
-                level: level(rule.level.as_ref()),
-                tags: rule.tags.clone(),
-                correlation: None,
-            };
-            rules.push(Compiled {
+        let rules: Vec<Compiled> = compiled
+            .into_iter()
+            .zip(&loaded)
+            .map(|(rule, l)| Compiled {
+                template: Detection {
+                    rule_id: rule_key(&rule.id, &rule.title),
+                    title: rule.title.clone(),
+                    level: level(rule.level.as_ref()),
+                    tags: rule.tags.clone(),
+                    correlation: None,
+                },
                 plan: engine::Plan::new(&rule),
                 witness: engine::analyze_rule(&rule),
                 rule,
                 source: l.bucket,
-                template,
-            });
-        }
+            })
+            .collect();
         let set = SigmaRuleSet {
-            sources: buckets.into_iter().map(|b| b.source).collect(),
+            sources: buckets,
             rules,
             filters,
             correlations: Arc::new(correlations),

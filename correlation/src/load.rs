@@ -223,6 +223,67 @@ pub(crate) fn parse_rules(
     collection.rules
 }
 
+/// One file's documents, parsed, its detection rules compiled by rsigma.
+pub(crate) struct ParsedFile<'a> {
+    pub name: &'a str,
+    pub report: LoadReport,
+    pub meta: MetaRules,
+    pub rules: Vec<(SigmaRule, Result<rsigma_eval::CompiledRule, String>)>,
+}
+
+fn parse_file<'a>(name: &'a str, text: &str) -> ParsedFile<'a> {
+    let mut report = LoadReport::default();
+    let mut meta = MetaRules::default();
+    let rules = parse_rules(name, text, &mut report, &mut meta)
+        .into_iter()
+        .map(|r| {
+            let c = rsigma_eval::compile_rule(&r).map_err(|e| e.to_string());
+            (r, c)
+        })
+        .collect();
+    ParsedFile {
+        name,
+        report,
+        meta,
+        rules,
+    }
+}
+
+/// Parses and compiles `sources` on every core, in contiguous runs of
+/// files; the result is in the order of `sources`.
+pub(crate) fn parse_all<'a>(sources: &[(&'a str, &str)]) -> Vec<ParsedFile<'a>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(sources.len() / 64 + 1);
+    if threads <= 1 {
+        return sources.iter().map(|(n, t)| parse_file(n, t)).collect();
+    }
+    let chunk = sources.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = sources
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|(n, t)| parse_file(n, t))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(sources.len());
+        for (h, part) in handles.into_iter().zip(sources.chunks(chunk)) {
+            match h.join() {
+                Ok(files) => out.extend(files),
+                // A panic in rsigma on one run of files: parse them again
+                // one by one here, so that the panic reaches the caller as
+                // it would without threads.
+                Err(_) => out.extend(part.iter().map(|(n, t)| parse_file(n, t))),
+            }
+        }
+        out
+    })
+}
+
 /// Where in `text` the problem `reason` describes is, as a 1-based line:
 /// the YAML parser's `at line N`, else the first line that holds the quoted
 /// or trailing name the reason gives (an unknown modifier, a missing

@@ -2,7 +2,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rsigma_eval::Engine;
+use rsigma_eval::compiler::compile_detection;
+use rsigma_eval::CompiledRule;
 use rsigma_parser::{
     ConditionExpr, ConditionOperator, CorrelationCondition, CorrelationRule, CorrelationType,
     FilterRule, FilterRuleTarget, SigmaRule, Timespan,
@@ -37,17 +38,19 @@ fn logsource_contains(filter: &rsigma_parser::LogSource, rule: &rsigma_parser::L
 
 /// Applies each filter rule to the detection rules it names (by id, name or
 /// title), or to every rule of its log source when it names none (`rules:
-/// any` or no `rules`), in every bucket that holds one. Returns how many
-/// filters loaded; a filter that applies to no loaded rule still loads, with
-/// a warning.
+/// any` or no `rules`): as rsigma's engine applies filters, its selections
+/// join the rule's under names of their own and each condition of the rule
+/// becomes `condition and <filter condition>`. `compiled[i]` is
+/// `loaded[i]` compiled. Returns how many filters loaded; a filter that
+/// applies to no loaded rule still loads, with a warning.
 pub(crate) fn apply_filters(
     filters: Vec<(String, FilterRule)>,
     loaded: &[Loaded],
-    mut engines: Vec<&mut Engine>,
+    compiled: &mut [CompiledRule],
     report: &mut LoadReport,
 ) -> usize {
     let mut count = 0;
-    for (path, filter) in filters {
+    for (fc, (path, filter)) in filters.into_iter().enumerate() {
         let key = rule_key(&filter.id, &filter.title);
         let error = |kind, reason: String| RuleError {
             line: None,
@@ -56,12 +59,25 @@ pub(crate) fn apply_filters(
             kind,
             reason,
         };
-        // Compile once on its own, so that a broken filter is reported even
-        // when it applies to nothing.
-        if let Err(e) = Engine::new().apply_filter(&filter) {
-            report
-                .errors
-                .push(error(RuleErrorKind::Compile, e.to_string()));
+        // Compiled first, so that a broken filter is reported even when it
+        // applies to nothing.
+        let mut selections = Vec::new();
+        let mut broken = None;
+        for (name, d) in &filter.detection.named {
+            match compile_detection(d) {
+                Ok(c) => selections.push((format!("__filter_{fc}_{name}"), c)),
+                Err(e) => broken = Some(e.to_string()),
+            }
+        }
+        if let Some(e) = broken {
+            report.errors.push(error(RuleErrorKind::Compile, e));
+            continue;
+        }
+        if selections.is_empty() {
+            report.errors.push(error(
+                RuleErrorKind::Compile,
+                "the filter has no selection".into(),
+            ));
             continue;
         }
         // rsigma does not check that the condition names existing
@@ -80,9 +96,10 @@ pub(crate) fn apply_filters(
             ));
             continue;
         }
-        let targets: Vec<&Loaded> = loaded
+        let targets: Vec<usize> = loaded
             .iter()
-            .filter(|l| match &filter.rules {
+            .enumerate()
+            .filter(|(_, l)| match &filter.rules {
                 FilterRuleTarget::Any => true,
                 FilterRuleTarget::Specific(refs) => refs.iter().any(|r| {
                     l.rule.id.as_deref() == Some(r.as_str())
@@ -90,12 +107,13 @@ pub(crate) fn apply_filters(
                         || l.rule.title == *r
                 }),
             })
-            .filter(|l| {
+            .filter(|(_, l)| {
                 filter
                     .logsource
                     .as_ref()
                     .is_none_or(|fl| logsource_contains(fl, &l.rule.logsource))
             })
+            .map(|(i, _)| i)
             .collect();
         count += 1;
         if targets.is_empty() {
@@ -111,33 +129,42 @@ pub(crate) fn apply_filters(
             ));
             continue;
         }
-        // rsigma finds a filter's rules by id or title; names are turned
-        // into the rule's id (or title) here.
-        let mut applied = filter.clone();
-        if let FilterRuleTarget::Specific(_) = &filter.rules {
-            let mut refs: Vec<String> = targets
-                .iter()
-                .map(|l| rule_key(&l.rule.id, &l.rule.title))
-                .collect();
-            refs.sort();
-            refs.dedup();
-            applied.rules = FilterRuleTarget::Specific(refs);
-        }
-        let mut buckets: Vec<usize> = targets.iter().map(|l| l.bucket).collect();
-        buckets.sort_unstable();
-        buckets.dedup();
-        for b in buckets {
-            if let Some(engine) = engines.get_mut(b) {
-                if let Err(e) = engine.apply_filter(&applied) {
-                    // Compiled above, so not expected; reported all the same.
-                    report
-                        .errors
-                        .push(error(RuleErrorKind::Compile, e.to_string()));
-                }
+        let condition = match filter.detection.conditions.first() {
+            Some(c) => prefixed(c, fc),
+            // No condition: all of the selections.
+            None => ConditionExpr::And(
+                selections
+                    .iter()
+                    .map(|(n, _)| ConditionExpr::Identifier(n.clone()))
+                    .collect(),
+            ),
+        };
+        for i in targets {
+            let rule = &mut compiled[i];
+            for (n, d) in &selections {
+                rule.detections.insert(n.clone(), d.clone());
             }
+            rule.conditions = rule
+                .conditions
+                .iter()
+                .map(|c| ConditionExpr::And(vec![c.clone(), condition.clone()]))
+                .collect();
         }
     }
     count
+}
+
+/// `cond` with every selection name prefixed as the filter's selections
+/// are in the rules it applies to (quantified selectors, as in rsigma,
+/// are left as written).
+fn prefixed(cond: &ConditionExpr, fc: usize) -> ConditionExpr {
+    match cond {
+        ConditionExpr::Identifier(n) => ConditionExpr::Identifier(format!("__filter_{fc}_{n}")),
+        ConditionExpr::And(xs) => ConditionExpr::And(xs.iter().map(|x| prefixed(x, fc)).collect()),
+        ConditionExpr::Or(xs) => ConditionExpr::Or(xs.iter().map(|x| prefixed(x, fc)).collect()),
+        ConditionExpr::Not(x) => ConditionExpr::Not(Box::new(prefixed(x, fc))),
+        ConditionExpr::Selector { .. } => cond.clone(),
+    }
 }
 
 /// The first identifier in `cond` that is not a key of `named`.
