@@ -175,3 +175,73 @@ fn hunt_finds_the_sample_without_a_server() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.evtx: cannot read"));
 }
+
+/// Correlation rules in `hunt`: the built-in pack's SSH brute-force rule
+/// (five failed logins from one address in five minutes) fires once over
+/// two files whose lines are out of time order, and its line lists the
+/// events that made it.
+#[test]
+fn hunt_runs_correlation_rules_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |sec: u32, port: u32| {
+        format!("Nov 25 10:01:{sec:02} web01 sshd[2211]: Failed password for root from 203.0.113.9 port {port} ssh2\n")
+    };
+    let a: String = [(5, 1), (4, 2), (3, 3)]
+        .iter()
+        .map(|&(s, p)| line(s, p))
+        .collect();
+    let b: String = [(0, 4), (1, 5), (2, 6)]
+        .iter()
+        .map(|&(s, p)| line(s, p))
+        .collect();
+    std::fs::write(dir.path().join("a.log"), a).unwrap();
+    std::fs::write(dir.path().join("b.log"), b).unwrap();
+    let out = std::process::Command::new(server::exe())
+        .args(["hunt", "--threads", "2"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let corr: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l.get("correlation").is_some())
+        .collect();
+    assert_eq!(corr.len(), 1, "{lines:#?}\n{err}");
+    let c = corr[0];
+    assert_eq!(c["title"], "SSH Brute Force From One Address");
+    assert_eq!(c["correlation"]["type"], "event_count");
+    assert_eq!(c["correlation"]["group"]["source.ip"], "203.0.113.9");
+    assert!(c["correlation"]["value"].as_f64().unwrap() >= 5.0, "{c}");
+    assert!(
+        c["correlation"]["linked_events"].as_array().unwrap().len() >= 5,
+        "{c}"
+    );
+    // It fired on the fifth failure in time order (10:01:04).
+    assert!(
+        c["event"]["@timestamp"]
+            .as_str()
+            .unwrap()
+            .contains(":01:04"),
+        "{c}"
+    );
+    // Every failure is still reported as a match of its own rule.
+    let failed = lines
+        .iter()
+        .filter(|l| l.get("correlation").is_none())
+        .filter(|l| {
+            l["title"]
+                .as_str()
+                .unwrap_or("")
+                .to_lowercase()
+                .contains("failed")
+        })
+        .count();
+    assert!(failed >= 6, "{lines:#?}");
+    assert!(err.contains("(1 from 1 correlation rules)"), "{err}");
+}

@@ -19,7 +19,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use time::OffsetDateTime;
-use vedette_correlation::{Detection, Detector, SigmaRuleSet};
+use vedette_correlation::{CorrelationConfig, Detection, Detector, SigmaRuleSet};
 use vedette_model::{Event, Origin};
 use vedette_parsers::evtx::{EvtxChunk, EvtxFile};
 use vedette_parsers::{Parser, SourceRule};
@@ -40,8 +40,14 @@ where event is the normalized event (event.id: the line number, the JSON \
 document number or the EVTX EventRecordID). Rule load failures, unreadable \
 inputs and a summary go to stderr, with a progress bar when stderr is a terminal.
 
-Detection rules run, with the filter rules that apply to them; correlation \
-rules need the events in time order and are not run (`vedette import` runs them).
+Detection rules run, with the filter rules that apply to them. Correlation \
+rules run too: the events that match a rule a correlation refers to are held \
+back, and once every input is read they go through the correlation rules in \
+time order (@timestamp); their matches and the correlations that fire are \
+printed then, a correlation as a line with a \"correlation\" object (type, \
+group, value, timespan_secs, linked_events: the file and event.id of each of \
+its events). \
+Only those events are held in memory.
 
 The exit status is 0 whether or not rules matched; 1 when no input could be read.
 
@@ -96,6 +102,9 @@ struct Output {
     matches: u64,
     /// Records that could not be read (with their file).
     errors: Vec<String>,
+    /// Events whose matches feed correlation rules, held back to go
+    /// through them in time order: (file, event, its detections).
+    deferred: Vec<(Arc<str>, Event, Vec<Detection>)>,
 }
 
 /// The inputs, rules and parsers shared by every thread.
@@ -109,28 +118,19 @@ struct Hunt {
 }
 
 impl Hunt {
-    fn event_out(&self, file: &str, ev: &Event, hits: &mut Vec<Detection>, out: &mut Output) {
+    fn event_out(&self, file: &Arc<str>, ev: Event, hits: &mut Vec<Detection>, out: &mut Output) {
         out.events += 1;
         hits.clear();
-        self.rules.detect(ev, hits);
+        self.rules.detect(&ev, hits);
         if hits.is_empty() {
             return;
         }
-        let event = ev.to_json();
-        for h in hits.iter() {
-            let line = serde_json::json!({
-                "rule_id": h.rule_id,
-                "title": h.title,
-                "level": h.level.as_str(),
-                "tags": h.tags,
-                "file": file,
-                "event": event,
-            });
-            // Serializing a Value into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut out.text, &line);
-            out.text.push(b'\n');
-            out.matches += 1;
+        if self.rules.feeds_correlation(hits) {
+            out.deferred
+                .push((Arc::clone(file), ev, std::mem::take(hits)));
+            return;
         }
+        out.matches += write_matches(&mut out.text, file, &ev, hits);
     }
 
     fn work(&self, w: Work, hits: &mut Vec<Detection>) -> Output {
@@ -139,6 +139,7 @@ impl Hunt {
             events: 0,
             matches: 0,
             errors: Vec::new(),
+            deferred: Vec::new(),
         };
         let origin = Origin::new("hunt", None);
         match w {
@@ -147,7 +148,7 @@ impl Hunt {
                     let ev = self
                         .text_parser
                         .parse(n, self.received, origin.clone(), &bytes);
-                    self.event_out(&file, &ev, hits, &mut out);
+                    self.event_out(&file, ev, hits, &mut out);
                 }
             }
             Work::Evtx { file, chunk } => {
@@ -160,7 +161,7 @@ impl Hunt {
                                 self.received,
                                 origin.clone(),
                             );
-                            self.event_out(&file, &ev, hits, &mut out);
+                            self.event_out(&file, ev, hits, &mut out);
                         }
                         Err(e) => out.errors.push(format!("{file}: {e}")),
                     }
@@ -169,6 +170,46 @@ impl Hunt {
         }
         out
     }
+}
+
+/// Writes one JSON line per detection in `hits` for `ev`; how many.
+fn write_matches(text: &mut Vec<u8>, file: &str, ev: &Event, hits: &[Detection]) -> u64 {
+    write_lines(text, file, ev, hits, &|_| serde_json::Value::Null)
+}
+
+/// [`write_matches`], with a correlation's linked events (its events'
+/// positions in the correlated sequence) written as `linked(position)`.
+fn write_lines(
+    text: &mut Vec<u8>,
+    file: &str,
+    ev: &Event,
+    hits: &[Detection],
+    linked: &dyn Fn(u64) -> serde_json::Value,
+) -> u64 {
+    let event = ev.to_json();
+    for h in hits {
+        let mut line = serde_json::json!({
+            "rule_id": h.rule_id,
+            "title": h.title,
+            "level": h.level.as_str(),
+            "tags": h.tags,
+            "file": file,
+        });
+        if let Some(c) = &h.correlation {
+            line["correlation"] = serde_json::json!({
+                "type": c.kind,
+                "group": c.group,
+                "value": c.value,
+                "timespan_secs": c.timespan_secs,
+                "linked_events": c.linked_events.iter().map(|&i| linked(i)).collect::<Vec<_>>(),
+            });
+        }
+        line["event"] = event.clone();
+        // Serializing a Value into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *text, &line);
+        text.push(b'\n');
+    }
+    hits.len() as u64
 }
 
 /// Counters the reader keeps.
@@ -203,16 +244,11 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
     for w in &report.warnings {
         eprintln!("rule warning: {w}");
     }
-    if report.correlations > 0 {
-        eprintln!(
-            "note: {} correlation rules loaded but not run: hunt matches events one by one, in no overall time order (`vedette import` runs them)",
-            report.correlations
-        );
-    }
     if report.loaded == 0 {
         bail!("no detection rule loaded from {:?}", a.rules);
     }
     let rule_count = report.loaded;
+    let correlation_rules = report.correlations;
     let loaded_in = started.elapsed().as_secs_f64();
     let scan_started = Instant::now();
     let inputs = expand(&a.inputs);
@@ -242,6 +278,8 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
     };
     let (mut events, mut matches, mut record_errors) = (0u64, 0u64, 0u64);
     let mut write_err = None;
+    let mut deferred = Vec::new();
+    let mut correlations_fired = 0u64;
     std::thread::scope(|s| {
         let (work_tx, work_rx) = sync_channel::<Work>(threads * 2);
         let (out_tx, out_rx) = sync_channel::<Output>(threads * 4);
@@ -267,6 +305,7 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
         for out in out_rx {
             events += out.events;
             matches += out.matches;
+            deferred.extend(out.deferred);
             for e in out.errors {
                 record_errors += 1;
                 say(e);
@@ -277,6 +316,11 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
                 stop.store(true, Ordering::Relaxed);
                 break;
             }
+        }
+        if write_err.is_none() && !deferred.is_empty() {
+            let (m, fired) = correlate(&hunt.rules, deferred, &mut stdout, &mut write_err);
+            matches += m;
+            correlations_fired = fired;
         }
         if write_err.is_none() {
             if let Err(e) = stdout.flush() {
@@ -300,7 +344,12 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
         eprintln!("... and {} more messages", said - MAX_MESSAGES);
     }
     eprintln!(
-        "hunt: {files} files, {events} events, {matches} matches, {rule_count} rules (loaded in {loaded_in:.2} s), scanned in {scanned_in:.2} s, {:.0} events/s, {threads} threads{}{}{}",
+        "hunt: {files} files, {events} events, {matches} matches{}, {rule_count} rules (loaded in {loaded_in:.2} s), scanned in {scanned_in:.2} s, {:.0} events/s, {threads} threads{}{}{}",
+        if correlation_rules > 0 {
+            format!(" ({correlations_fired} from {correlation_rules} correlation rules)")
+        } else {
+            String::new()
+        },
         events as f64 / scanned_in.max(1e-9),
         if unreadable > 0 { format!(", {unreadable} unreadable") } else { String::new() },
         if skipped > 0 { format!(", {skipped} skipped (binary)") } else { String::new() },
@@ -311,6 +360,45 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
     } else {
         std::process::ExitCode::SUCCESS
     })
+}
+
+/// Runs the held-back events through the correlation rules in time order
+/// (file and record order among equal times) and writes their lines:
+/// (lines written, correlations fired).
+fn correlate(
+    rules: &SigmaRuleSet,
+    mut deferred: Vec<(Arc<str>, Event, Vec<Detection>)>,
+    out: &mut impl Write,
+    err: &mut Option<std::io::Error>,
+) -> (u64, u64) {
+    deferred.sort_by(|a, b| (a.1.timestamp, &a.0, a.1.seq).cmp(&(b.1.timestamp, &b.0, b.1.seq)));
+    let mut correlator = rules.correlator(CorrelationConfig::default());
+    let (mut lines, mut fired) = (0u64, 0u64);
+    let mut text = Vec::new();
+    // The correlator links events by `seq`: here, their position in time
+    // order, since record numbers repeat across files.
+    let origin: Vec<(Arc<str>, u64)> = deferred
+        .iter()
+        .map(|(f, ev, _)| (Arc::clone(f), ev.seq))
+        .collect();
+    let linked = |i: u64| match origin.get(i as usize) {
+        Some((f, id)) => serde_json::json!({ "file": &**f, "event.id": id.to_string() }),
+        None => serde_json::Value::Null,
+    };
+    for (i, (file, mut ev, mut hits)) in deferred.into_iter().enumerate() {
+        let id = ev.seq;
+        ev.seq = i as u64;
+        correlator.process(&ev, &mut hits);
+        ev.seq = id;
+        fired += hits.iter().filter(|h| h.correlation.is_some()).count() as u64;
+        text.clear();
+        lines += write_lines(&mut text, &file, &ev, &hits, &linked);
+        if let Err(e) = out.write_all(&text) {
+            *err = Some(e);
+            break;
+        }
+    }
+    (lines, fired)
 }
 
 fn progress_bar(total: u64) -> ProgressBar {
