@@ -200,10 +200,15 @@ impl AuditJoiner {
 
 /// A ModSecurity 2 serial audit log boundary, `--ID-P--`: the ID and the
 /// part letter.
+///
+/// ModSecurity 2 writes `--a1b2c3d4-A--`, libmodsecurity 3
+/// `---GZ9kYLxq---A--`.
 pub(crate) fn modsec_boundary(line: &[u8]) -> Option<(&[u8], u8)> {
     let b = trim_eol(line);
     let inner = b.strip_prefix(b"--")?.strip_suffix(b"--")?;
+    let inner = inner.strip_prefix(b"-").unwrap_or(inner);
     let (id, part) = inner.split_at(inner.len().checked_sub(2)?);
+    let id = id.strip_suffix(b"--").unwrap_or(id);
     let ok = (8..=32).contains(&id.len())
         && id.iter().all(u8::is_ascii_alphanumeric)
         && part.first() == Some(&b'-')
@@ -505,6 +510,10 @@ mod tests {
             Some((&b"a1b2c3d4"[..], b'A'))
         );
         assert_eq!(modsec_boundary(b"--a1b2-A--"), None);
+        assert_eq!(
+            modsec_boundary(b"---GZ9kYLxq---H--"),
+            Some((&b"GZ9kYLxq"[..], b'H'))
+        );
         assert_eq!(modsec_boundary(b"--a1b2c3d4-a--"), None);
         assert_eq!(modsec_boundary(b"----"), None);
     }

@@ -55,6 +55,8 @@
 //! --a1b2c3d4-Z--
 //! ```
 //!
+//! libmodsecurity 3 (nginx) writes the same parts with `---ID---P--`
+//! boundaries and its messages in part H as `ModSecurity: ...` lines.
 //! `framing::ModsecFramer` joins a transaction's lines into one record;
 //! it is mapped as the JSON audit log is (parts A, B, F and H; the request
 //! body (C, I), the response body (E), the files (J) and the matched rules
@@ -941,7 +943,8 @@ fn serial_id(text: &str) -> Option<&str> {
     if part != b'A' {
         return None;
     }
-    first.get(2..2 + id.len())
+    let at = first.find(std::str::from_utf8(id).ok()?)?;
+    first.get(at..at + id.len())
 }
 
 /// `s` cut to at most `n` bytes, at a character boundary.
@@ -1023,7 +1026,8 @@ fn audit_serial(text: &str, id: &str, ev: &mut Event) -> Result<(), ParseError> 
                     continue;
                 };
                 match name {
-                    "Message" => {
+                    // libmodsecurity 3 writes its messages as the error log does.
+                    "Message" | "ModSecurity" => {
                         let i = a.messages.len();
                         if let Some(m) = message_at(&mut a, i) {
                             v2_message(value, m);
