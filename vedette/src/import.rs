@@ -1,10 +1,14 @@
 //! `vedette import`: log files through the same pipeline as live syslog.
 //!
-//! A text file goes in line by line, except that the records of one Linux
-//! audit event and the lines of one ModSecurity serial audit log
-//! transaction are joined into one record first (`vedette_parsers::Framer`),
-//! so that each makes one event (with `--to`, lines are sent as they are:
-//! newline framing cannot carry a multi-line record). An EVTX file (by its `.evtx` name or
+//! A text file goes in line by line, except that the lines of one
+//! ModSecurity serial audit log transaction are joined into one record
+//! first (`vedette_parsers::Framer`), so that each makes one event (with
+//! `--to`, lines are sent as they are: newline framing cannot carry a
+//! multi-line record). Audit records are not joined here: a joined audit
+//! event has one `type` (its SYSCALL's), and Sigma's auditd rules select
+//! records by `type: EXECVE`, `type: PATH`, ...; imported audit records stay
+//! one event each, as live ones, until detection can match a joined event's
+//! `type` against every record it holds. An EVTX file (by its `.evtx` name or
 //! its `ElfFile` magic) goes in record by record, each record as the JSON a
 //! forwarder would send (`{"Event":{"System":..,"EventData":..}}`, one
 //! frame), which the pipeline's parser reads as a Windows event like any
@@ -84,10 +88,10 @@ pub async fn import(cfg: Config, files: &[PathBuf], to: Option<&str>) -> Result<
         let file = std::fs::File::open(f).with_context(|| format!("opening {}", f.display()))?;
         let mut r = BufReader::with_capacity(1 << 20, file);
         let mut line = Vec::new();
-        // The records of one audit event and the lines of one ModSecurity
-        // serial transaction go in as one spool record (joined here, before
-        // the spool, so that nothing acknowledged depends on memory).
-        let mut framer = Framer::for_format("auto");
+        // The lines of one ModSecurity serial transaction go in as one
+        // spool record (joined here, before the spool, so that nothing
+        // acknowledged depends on memory).
+        let mut framer = Framer::for_format("modsecurity");
         let mut framed = Vec::new();
         let mut number = 0u64;
         loop {
