@@ -745,3 +745,50 @@ impl Pipeline {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoRules;
+
+    impl Detector for NoRules {
+        fn detect(&self, _: &Event, _: &mut Vec<Detection>) {}
+        fn rule_count(&self) -> usize {
+            0
+        }
+    }
+
+    fn record(seq: u64, line: &str) -> vedette_spool::Record {
+        vedette_spool::Record {
+            seq,
+            received: OffsetDateTime::UNIX_EPOCH,
+            origin: vedette_model::Origin::new("t", Some("10.0.0.1:514".parse().unwrap())),
+            truncated: false,
+            payload: line.as_bytes().to_vec(),
+        }
+    }
+
+    /// A W3C `#Fields:` in a large batch sets the layout of the records
+    /// after it: such a batch is parsed in order, whatever its size.
+    #[test]
+    fn a_batch_with_a_w3c_directive_is_parsed_in_order() {
+        let prepare = Prepare {
+            parser: Parser::default(),
+            detector: Arc::new(NoRules),
+        };
+        let mut recs = vec![record(
+            1,
+            "#Fields: date time c-ip cs-method cs-uri-stem sc-status",
+        )];
+        for seq in 2..=(PARALLEL_MIN as u64 * 4) {
+            recs.push(record(seq, "2026-11-25 03:00:00 198.51.100.7 GET /a 200"));
+        }
+        let out = prepare.batch(recs);
+        assert_eq!(out.len(), PARALLEL_MIN * 4);
+        for p in &out[1..] {
+            assert_eq!(p.event.error, None, "record {}", p.event.seq);
+            assert_eq!(p.event.get_str("source.ip"), Some("198.51.100.7"));
+        }
+    }
+}
