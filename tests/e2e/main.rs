@@ -508,3 +508,61 @@ fn parse_command_joins_multi_line_records_and_follows_w3c_fields() {
     assert_eq!(iis[5]["iis.field.s-event"], "Log");
     assert_eq!(iis[9]["source.ip"], "198.51.100.8");
 }
+
+/// `vedette hunt` over an IIS log with its own `#Fields:` layout, longer
+/// than one batch (its lines are parsed by several workers, each told the
+/// layout in force), and a ModSecurity serial audit log (one event per
+/// transaction).
+#[test]
+fn hunt_follows_w3c_fields_across_batches_and_joins_modsec_transactions() {
+    let dir = tempfile::tempdir().unwrap();
+    let testdata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../parsers/testdata");
+    let iis = std::fs::read_to_string(testdata.join("web/101.stream")).unwrap();
+    let lines: Vec<&str> = iis.lines().collect();
+    let mut log = lines[..4].join("\n");
+    for _ in 0..700 {
+        log.push('\n');
+        log.push_str(&lines[4..7].join("\n"));
+    }
+    std::fs::write(dir.path().join("u_ex261125.log"), log).unwrap();
+    std::fs::copy(
+        testdata.join("modsec/101.stream"),
+        dir.path().join("modsec_audit.log"),
+    )
+    .unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("iis.yml"),
+        "title: Webshell command in query\nid: 5f0b1a2c-0000-4000-8000-000000000001\nlogsource:\n  category: webserver\ndetection:\n  selection:\n    url.query|contains: 'cmd='\n    iis.site_name: W3SVC1\n  condition: selection\nlevel: high\n",
+    )
+    .unwrap();
+    std::fs::write(
+        rules.join("modsec.yml"),
+        "title: ModSecurity SQLi\nid: 5f0b1a2c-0000-4000-8000-000000000002\nlogsource:\n  product: modsecurity\ndetection:\n  selection:\n    rule.id: '942100'\n  condition: selection\nlevel: high\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(server::exe())
+        .args(["hunt", "--threads", "2", "--rules"])
+        .arg(&rules)
+        .arg(dir.path().join("u_ex261125.log"))
+        .arg(dir.path().join("modsec_audit.log"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hits: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let count = |title: &str| hits.iter().filter(|h| h["title"] == title).count();
+    assert_eq!(count("Webshell command in query"), 700);
+    assert_eq!(count("ModSecurity SQLi"), 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // 2,104 IIS lines and 3 transactions (two whole, one cut short).
+    assert!(stderr.contains("2107 events"), "{stderr}");
+}

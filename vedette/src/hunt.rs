@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 use vedette_correlation::{CorrelationConfig, Detection, Detector, SigmaRuleSet};
 use vedette_model::{Event, Origin};
 use vedette_parsers::evtx::{EvtxChunk, EvtxFile};
-use vedette_parsers::{Parser, SourceRule};
+use vedette_parsers::{Framer, Parser, SourceRule};
 
 use crate::config::Config;
 
@@ -89,6 +89,9 @@ enum Work {
     Text {
         file: Arc<str>,
         records: Vec<(u64, Vec<u8>)>,
+        /// The W3C directives (`#Fields:`, `#Date:`) in force where the
+        /// batch starts, to replay into the batch's own parser.
+        preamble: Vec<Vec<u8>>,
     },
     /// One EVTX chunk, to decode.
     Evtx { file: Arc<str>, chunk: EvtxChunk },
@@ -143,11 +146,25 @@ impl Hunt {
         };
         let origin = Origin::new("hunt", None);
         match w {
-            Work::Text { file, records } => {
+            Work::Text {
+                file,
+                records,
+                preamble,
+            } => {
+                // A W3C layout is per file: a batch that holds or follows a
+                // directive gets a parser of its own, so that no other file
+                // (parsed by another worker under the same origin) sees it.
+                let own = (!preamble.is_empty()
+                    || records
+                        .iter()
+                        .any(|(_, b)| vedette_parsers::changes_state(b)))
+                .then(|| self.text_parser.fresh());
+                let parser = own.as_ref().unwrap_or(&self.text_parser);
+                for line in &preamble {
+                    parser.parse(0, self.received, origin.clone(), line);
+                }
                 for (n, bytes) in records {
-                    let ev = self
-                        .text_parser
-                        .parse(n, self.received, origin.clone(), &bytes);
+                    let ev = parser.parse(n, self.received, origin.clone(), &bytes);
                     self.event_out(&file, ev, hits, &mut out);
                 }
             }
@@ -293,12 +310,15 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
         drop(out_tx);
         let (stats, stop, bar, say) = (&stats, &stop, &bar, &say);
         let inputs = &inputs;
+        // ModSecurity serial transactions are joined unless the lines are
+        // fixed to another format.
+        let join_modsec = matches!(a.format.as_str(), "auto" | "modsecurity");
         s.spawn(move || {
             for path in inputs {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
-                read_input(path, &work_tx, stats, bar, say);
+                read_input(path, &work_tx, stats, bar, say, join_modsec);
             }
         });
         let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -502,6 +522,7 @@ fn read_input(
     stats: &ReadStats,
     bar: &ProgressBar,
     say: &(dyn Fn(String) + Sync),
+    join_modsec: bool,
 ) {
     let name: Arc<str> = path.display().to_string().into();
     bar.set_message(name.to_string());
@@ -524,7 +545,7 @@ fn read_input(
         }
         Kind::Evtx => read_evtx(path, &name, work, bar, say),
         Kind::JsonDocuments => read_json_documents(path, &name, work, bar, say),
-        Kind::Lines => read_lines(path, &name, work, bar),
+        Kind::Lines => read_lines(path, &name, work, bar, join_modsec),
     };
     match read {
         Ok(()) => {
@@ -566,27 +587,77 @@ fn read_evtx(
 
 /// Sends `records` as one batch (and empties it).
 fn flush(name: &Arc<str>, records: &mut Vec<(u64, Vec<u8>)>, work: &SyncSender<Work>) -> bool {
+    flush_with(name, records, Vec::new(), work)
+}
+
+/// Sends `records` as one batch, with the W3C directives in force where it
+/// starts.
+fn flush_with(
+    name: &Arc<str>,
+    records: &mut Vec<(u64, Vec<u8>)>,
+    preamble: Vec<Vec<u8>>,
+    work: &SyncSender<Work>,
+) -> bool {
     if records.is_empty() {
         return true;
     }
     work.send(Work::Text {
         file: Arc::clone(name),
         records: std::mem::take(records),
+        preamble,
     })
     .is_ok()
 }
 
+/// The W3C directives that set a file's layout, as the reader meets them:
+/// the last `#Fields:` and the last `#Date:`.
+#[derive(Default)]
+struct Directives {
+    fields: Option<Vec<u8>>,
+    date: Option<Vec<u8>>,
+}
+
+impl Directives {
+    fn see(&mut self, line: &[u8]) {
+        if !vedette_parsers::changes_state(line) {
+            return;
+        }
+        let fields = line.windows(8).any(|w| w == b"#Fields:");
+        let slot = if fields {
+            &mut self.fields
+        } else {
+            &mut self.date
+        };
+        *slot = Some(line.to_vec());
+    }
+
+    fn preamble(&self) -> Vec<Vec<u8>> {
+        self.date.iter().chain(&self.fields).cloned().collect()
+    }
+}
+
+/// A file of lines. The lines of one ModSecurity serial audit log
+/// transaction are joined into one record (`join_modsec`), and each batch
+/// carries the W3C directives in force where it starts (so that an IIS
+/// log's `#Fields:` applies to the lines after it whichever worker parses
+/// them). Audit records are not joined: Sigma's auditd rules select single
+/// records by `type`.
 fn read_lines(
     path: &Path,
     name: &Arc<str>,
     work: &SyncSender<Work>,
     bar: &ProgressBar,
+    join_modsec: bool,
 ) -> Result<()> {
     let f = std::fs::File::open(path).context("cannot open")?;
     let mut r = BufReader::with_capacity(1 << 20, f);
     let (mut n, mut bytes) = (0u64, 0usize);
     let mut batch = Vec::with_capacity(BATCH_RECORDS);
     let mut line = Vec::new();
+    let mut framer = Framer::for_format(if join_modsec { "modsecurity" } else { "none" });
+    let mut framed = Vec::new();
+    let mut directives = Directives::default();
+    let mut preamble = Vec::new();
     loop {
         line.clear();
         let got = r.read_until(b'\n', &mut line).context("cannot read")?;
@@ -595,19 +666,31 @@ fn read_lines(
         }
         bar.inc(got as u64);
         n += 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
+        if line.iter().all(u8::is_ascii_whitespace) && !framer.in_record() {
             continue;
         }
-        bytes += line.len();
-        batch.push((n, std::mem::take(&mut line)));
+        framer.push(n, &line, &mut framed);
+        for rec in framed.drain(..) {
+            directives.see(&rec.bytes);
+            bytes += rec.bytes.len();
+            batch.push((rec.first, rec.bytes));
+        }
         if batch.len() >= BATCH_RECORDS || bytes >= BATCH_BYTES {
             bytes = 0;
-            if !flush(name, &mut batch, work) {
+            let next = directives.preamble();
+            if !flush_with(
+                name,
+                &mut batch,
+                std::mem::replace(&mut preamble, next),
+                work,
+            ) {
                 return Ok(());
             }
         }
     }
-    flush(name, &mut batch, work);
+    framer.flush(&mut framed);
+    batch.extend(framed.drain(..).map(|rec| (rec.first, rec.bytes)));
+    flush_with(name, &mut batch, preamble, work);
     Ok(())
 }
 
