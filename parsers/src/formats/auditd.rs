@@ -52,7 +52,7 @@ use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use time::OffsetDateTime;
-use vedette_model::{Event, LogSource};
+use vedette_model::{Event, FieldValue, LogSource};
 
 use super::fortigate::{set_ip, MAX_PAIRS, MAX_VALUE};
 use crate::ParseError;
@@ -476,9 +476,12 @@ fn record_start(line: &str) -> Option<usize> {
     header_start(line.get(at..)?).map(|_| at)
 }
 
-/// Several records of one audit event, one per line, into one event.
+/// Several records of one audit event, one per line, into one event. The
+/// primary record is parsed straight into `ev`; the others, one by one,
+/// into a scratch event whose fields are then merged.
 fn joined(text: &str, ev: &mut Event) -> Result<(), ParseError> {
-    let mut records: Vec<(usize, Event, Result<(), ParseError>)> = Vec::new();
+    // Where each record starts in `text`, its text and its type.
+    let mut records: Vec<(usize, &str, &str)> = Vec::new();
     let mut result = Ok(());
     let mut at = 0;
     let mut skipped = 0i64;
@@ -499,70 +502,54 @@ fn joined(text: &str, ev: &mut Event) -> Result<(), ParseError> {
             }
             continue;
         };
-        let mut one = Event::raw(ev.seq, ev.received, ev.origin.clone(), b"");
-        one.fields.clear();
-        let r = record(line.get(start..).unwrap_or(""), &mut one);
-        records.push((line_at + start, one, r));
+        let rec = line.get(start..).unwrap_or("");
+        let kind = header(rec).map_or("", |h| h.kind);
+        records.push((line_at + start, rec, kind));
     }
-    let primary = records
-        .iter()
-        .position(|(_, e, _)| e.get_str("type") == Some("SYSCALL"))
-        .unwrap_or(0);
     if records.is_empty() {
         return Err(ParseError::expected(P, "\"type=\"", 0));
     }
-    let (p_at, p_ev, p_r) = records.swap_remove(primary);
-    // Back in line order, the primary first.
-    records.sort_by_key(|(at, _, _)| *at);
-    let mut types = Vec::with_capacity(records.len() + 1);
-    ev.timestamp = p_ev.timestamp;
-    ev.logsource = p_ev.logsource.clone();
-    if let Err(e) = p_r {
+    let primary = records
+        .iter()
+        .position(|(_, _, k)| *k == "SYSCALL")
+        .unwrap_or(0);
+    let (p_at, p_text, _) = records[primary];
+    if let Err(e) = record(p_text, ev) {
         result = Err(e.shifted(p_at));
     }
-    for (k, v) in p_ev.fields {
-        // The syslog header's host stays; `node=` is `auditd.node`.
-        if k == "host.name" {
-            ev.fields.entry(k).or_insert(v);
-        } else {
-            ev.fields.insert(k, v);
+    // PATH's names come from the record that is not a PARENT, else the
+    // first.
+    let mut path_pick: Option<(bool, [Option<FieldValue>; 3])> = None;
+    let mut one = Event::raw(ev.seq, ev.received, ev.origin.clone(), b"");
+    for (i, &(r_at, r_text, kind)) in records.iter().enumerate() {
+        if i == primary {
+            continue;
         }
-    }
-    let mut order: Vec<(usize, String)> =
-        vec![(p_at, ev.get_str("type").unwrap_or("").to_string())];
-    let mut path_pick: Option<(bool, Event)> = None;
-    for (r_at, one, r) in records {
-        if let Err(e) = r {
+        one.fields.clear();
+        if let Err(e) = record(r_text, &mut one) {
             if result.is_ok() {
                 result = Err(e.shifted(r_at));
             }
         }
-        let kind = one.get_str("type").unwrap_or("").to_string();
-        order.push((r_at, kind.clone()));
-        let lower = kind.to_ascii_lowercase();
         let prefix = if kind == "PATH" {
-            let item = one.get_str("auditd.data.item").unwrap_or("x").to_string();
+            let item = one.get_str("auditd.data.item").unwrap_or("x");
             format!("auditd.path.{item}.")
         } else {
-            format!("auditd.{lower}.")
+            format!("auditd.{}.", kind.to_ascii_lowercase())
         };
         if kind == "PATH" {
             let parent = one.get_str("nametype") == Some("PARENT");
-            let better = match &path_pick {
-                None => true,
-                Some((picked_parent, _)) => *picked_parent && !parent,
-            };
-            if better {
-                path_pick = Some((parent, one.clone()));
+            if path_pick.as_ref().is_none_or(|(p, _)| *p && !parent) {
+                let names = ["name", "nametype", "file.path"].map(|k| one.fields.remove(k));
+                path_pick = Some((parent, names));
             }
         }
-        for (k, v) in one.fields {
+        for (k, v) in std::mem::take(&mut one.fields) {
             if let Some(rest) = k.strip_prefix("auditd.data.") {
-                let key = format!("{prefix}{rest}");
-                ev.fields.entry(key).or_insert(v);
+                ev.fields.entry(format!("{prefix}{rest}")).or_insert(v);
                 continue;
             }
-            let wins = match kind.as_str() {
+            let wins = match kind {
                 "EXECVE" => {
                     k == "process.command_line" || arg_index(&k).is_some_and(|(_, c)| c.is_none())
                 }
@@ -581,20 +568,19 @@ fn joined(text: &str, ev: &mut Event) -> Result<(), ParseError> {
             }
         }
     }
-    if let Some((_, path)) = path_pick {
-        for k in ["name", "nametype", "file.path"] {
-            if let Some(v) = path.fields.get(k) {
-                ev.fields.insert(k.to_string(), v.clone());
+    if let Some((_, names)) = path_pick {
+        for (k, v) in ["name", "nametype", "file.path"].into_iter().zip(names) {
+            if let Some(v) = v {
+                ev.fields.insert(k.to_string(), v);
             }
         }
     }
-    order.sort_by_key(|(at, _)| *at);
-    types.extend(order.into_iter().map(|(_, t)| t));
-    ev.set("auditd.records", types.len() as i64);
+    ev.set("auditd.records", records.len() as i64);
     if skipped > 0 {
         // Kept in `event.original`, not read.
         ev.set("auditd.records_not_read", skipped);
     }
+    let types: Vec<&str> = records.iter().map(|(_, _, k)| *k).collect();
     ev.set("auditd.record_types", capped(types.join(",")));
     result
 }
