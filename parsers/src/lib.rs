@@ -43,7 +43,7 @@
 //! Records from sshd, sudo, su, PAM and shadow-utils are then normalized
 //! into ECS fields (`event.action`, `event.outcome`, `user.name`,
 //! `source.ip`, ...), and every syslog record gets its Sigma log source from
-//! [`LINUX_PROGRAMS`].
+//! [`LogSourceMap`] (the file `parsers/logsources.toml`).
 //!
 //! Windows event log files (`.evtx`) are read by [`evtx`]: each record
 //! becomes the JSON a forwarder would send and goes through
@@ -71,7 +71,9 @@ pub use framing::{AuditJoiner, Framed, Framer, ModsecFramer};
 pub use sources::{format_names, Cidr, SourceError, SourceRule};
 pub use state::MAX_SOURCES;
 
-pub use logsource::{syslog_logsource, LINUX_PROGRAMS};
+pub use logsource::{
+    syslog_logsource, Category, Channel, LogSourceMap, LogSourceMapError, Program,
+};
 use sources::Forced;
 
 use syslog::{Cursor, Parsed, BOM};
@@ -99,6 +101,10 @@ pub struct ParserConfig {
     /// Per-source rules, first match wins: a fixed format, the owning
     /// organization (`organization.id`).
     pub sources: Vec<SourceRule>,
+    /// The Sigma log sources of Windows channels and event ids and of
+    /// syslog programs (the built-in mapping unless an operator's file
+    /// extends it).
+    pub logsources: std::sync::Arc<LogSourceMap>,
 }
 
 impl Default for ParserConfig {
@@ -106,6 +112,7 @@ impl Default for ParserConfig {
         ParserConfig {
             default_offset: time::macros::offset!(+7),
             sources: Vec::new(),
+            logsources: LogSourceMap::builtin(),
         }
     }
 }
@@ -160,6 +167,7 @@ impl Parser {
     /// mark at the start and trailing `\n`, `\r` and NUL are ignored.
     pub fn parse(&self, seq: u64, received: OffsetDateTime, origin: Origin, bytes: &[u8]) -> Event {
         DEFAULT_OFFSET.with(|c| c.set(self.cfg.default_offset));
+        logsource::set_current(&self.cfg.logsources);
         let mut ev = Event::raw(seq, received, origin, bytes);
         // Rules that need no host name decide before parsing.
         let pre = self
@@ -214,7 +222,7 @@ impl Parser {
         });
         let forced = rule.and_then(SourceRule::forced);
         if parsed.syslog && !parsed.formatted {
-            ev.logsource = syslog_logsource(parsed.program);
+            ev.logsource = self.cfg.logsources.syslog(parsed.program);
         }
         match parsed.message.filter(|m| !m.is_empty()) {
             // The format set `message` itself.

@@ -566,3 +566,105 @@ fn hunt_follows_w3c_fields_across_batches_and_joins_modsec_transactions() {
     // 2,104 IIS lines and 3 transactions (two whole, one cut short).
     assert!(stderr.contains("2107 events"), "{stderr}");
 }
+
+/// The log source mapping is data an operator extends: a config's
+/// `logsources` file gives a channel Windows does not ship and a program
+/// the built-in list lacks their Sigma services, and `--list-logsources`
+/// shows them first.
+#[test]
+fn an_operators_logsource_file_classifies_events() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("logsources.toml"),
+        r#"
+[[windows_channel]]
+channel = "Acme-Agent/Operational"
+services = ["acme-agent"]
+
+[[windows_category]]
+service = "acme-agent"
+event_id = 7
+category = "process_creation"
+
+[[syslog_program]]
+program = "nginx"
+services = ["nginx", "syslog"]
+"#,
+    )
+    .unwrap();
+    let cfg = dir.path().join("vedette.toml");
+    std::fs::write(&cfg, "logsources = \"logsources.toml\"\n").unwrap();
+    let run = |args: &[&str], input: &[u8]| {
+        let mut child = std::process::Command::new(server::exe())
+            .arg("parse")
+            .args(args)
+            .arg("--config")
+            .arg(&cfg)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{err}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run(
+        &[],
+        b"{\"EventID\":7,\"Channel\":\"Acme-Agent/Operational\",\"Image\":\"C:\\\\x.exe\",\"CommandLine\":\"x /y\"}\n\
+          <30>Nov 25 10:01:02 web01 nginx[77]: worker started\n\
+          {\"EventID\":4688,\"Channel\":\"Security\",\"NewProcessName\":\"C:\\\\a.exe\"}\n",
+    );
+    let events: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events[0]["sigma.product"], "windows", "{}", events[0]);
+    assert_eq!(events[0]["sigma.service"][0], "acme-agent", "{}", events[0]);
+    assert_eq!(
+        events[0]["sigma.category"], "process_creation",
+        "{}",
+        events[0]
+    );
+    assert_eq!(events[0]["process.command_line"], "x /y", "{}", events[0]);
+    assert_eq!(events[1]["sigma.product"], "linux", "{}", events[1]);
+    assert_eq!(events[1]["sigma.service"][0], "nginx", "{}", events[1]);
+    // The built-in entries still apply.
+    assert_eq!(events[2]["sigma.service"][0], "security", "{}", events[2]);
+    assert_eq!(
+        events[2]["sigma.category"], "process_creation",
+        "{}",
+        events[2]
+    );
+
+    let listing = run(&["--list-logsources"], b"");
+    let first = listing.lines().next().unwrap_or_default();
+    assert!(first.contains("Acme-Agent/Operational"), "{listing}");
+    assert!(
+        listing.contains("windows channel \"Security\": services security"),
+        "{listing}"
+    );
+    assert!(listing.contains("syslog program \"sshd\""), "{listing}");
+
+    // A broken file is refused with its name and the reason.
+    std::fs::write(
+        dir.path().join("logsources.toml"),
+        "[[windows_channel]]\nchannel = \"x\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(server::exe())
+        .args(["parse", "--list-logsources", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("logsources.toml") && err.contains("services"),
+        "{err}"
+    );
+}

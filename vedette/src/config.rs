@@ -39,6 +39,11 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// Detection and correlation limits (`[detection]`).
     pub detection: DetectionConfig,
+    /// A log source mapping file (the shape of `parsers/logsources.toml`)
+    /// whose entries extend and override the built-in ones: Windows
+    /// channels and event ids, syslog programs. A relative path is from the
+    /// config file's folder.
+    pub logsources: Option<PathBuf>,
 }
 
 /// `[detection]`: bounds of the correlation rules' state.
@@ -121,6 +126,7 @@ impl Default for Config {
             index_heap_bytes: 128 * 1024 * 1024,
             sources: Vec::new(),
             detection: DetectionConfig::default(),
+            logsources: None,
         }
     }
 }
@@ -149,7 +155,15 @@ impl Config {
     pub fn from_file(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading config file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))
+        let mut cfg: Config = toml::from_str(&text)
+            .with_context(|| format!("parsing config file {}", path.display()))?;
+        // A relative `logsources` is beside the config file.
+        if let (Some(l), Some(dir)) = (&cfg.logsources, path.parent()) {
+            if l.is_relative() {
+                cfg.logsources = Some(dir.join(l));
+            }
+        }
+        Ok(cfg)
     }
 
     /// The store URL: the configured one, or SQLite in the data directory.
@@ -177,9 +191,21 @@ impl Config {
                 .with_context(|| format!("in [[sources]] {:?}", s.name))?,
             );
         }
+        let builtin = vedette_parsers::LogSourceMap::builtin();
+        let logsources = match &self.logsources {
+            None => builtin,
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading logsources {}", p.display()))?;
+                let extra = vedette_parsers::LogSourceMap::from_toml(&text)
+                    .with_context(|| format!("in logsources {}", p.display()))?;
+                std::sync::Arc::new(builtin.extend(extra))
+            }
+        };
         Ok(vedette_parsers::ParserConfig {
             default_offset: self.utc_offset()?,
             sources,
+            logsources,
         })
     }
 

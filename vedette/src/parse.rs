@@ -32,6 +32,10 @@ pub struct ParseArgs {
     /// Print the format names and exit.
     #[arg(long)]
     list_formats: bool,
+    /// Print the log source mapping in force (built in, and the config's
+    /// `logsources` file first) and exit.
+    #[arg(long)]
+    list_logsources: bool,
     /// A file of records, one per line [default: standard input].
     file: Option<PathBuf>,
 }
@@ -49,6 +53,36 @@ pub fn run(a: ParseArgs) -> Result<()> {
         None => Config::default(),
     };
     let mut pcfg = cfg.parser_config()?;
+    if a.list_logsources {
+        let m = &pcfg.logsources;
+        for c in m.channels() {
+            println!(
+                "windows channel {:?}: services {}",
+                c.channel,
+                c.services.join(", ")
+            );
+        }
+        for c in m.categories() {
+            let t = c
+                .event_type
+                .as_deref()
+                .map(|t| format!(" EventType {t}"))
+                .unwrap_or_default();
+            println!(
+                "windows service {} EventID {}{t}: category {}",
+                c.service, c.event_id, c.category
+            );
+        }
+        for p in m.programs() {
+            println!(
+                "syslog program {:?}: product {}, services {}",
+                p.program,
+                p.product,
+                p.services.join(", ")
+            );
+        }
+        return Ok(());
+    }
     if a.format != "auto" {
         let forced = SourceRule::new("--format", &[], &[], &[], Some(&a.format), None)?;
         pcfg.sources.insert(0, forced);

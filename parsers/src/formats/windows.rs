@@ -41,7 +41,7 @@ use std::net::IpAddr;
 
 use memchr::memmem;
 use time::{OffsetDateTime, UtcOffset};
-use vedette_model::{Event, FieldValue, LogSource};
+use vedette_model::{Event, FieldValue};
 
 use crate::timestamp::parse_iso;
 use crate::ParseError;
@@ -65,268 +65,6 @@ pub(super) const MAX_VALUE: usize = 64 * 1024;
 const RESERVED: usize = 40;
 /// How far into the text the detection looks.
 const DETECT_WINDOW: usize = 512;
-
-/// The Sigma service of each channel (ASCII case ignored), most specific
-/// first: the Windows services of the Sigma log source taxonomy (appendix
-/// of the Sigma specification), plus the few that SigmaHQ rules use beyond
-/// it (`smbclient-connectivity`, `smbserver-connectivity`,
-/// `microsoft-servicebus-client`). A service the taxonomy names by a
-/// channel that differs from the one Windows writes is listed under both.
-pub const SERVICES: &[(&str, &[&str])] = &[
-    ("Security", &["security"]),
-    ("System", &["system"]),
-    ("Application", &["application"]),
-    ("Microsoft-Windows-Sysmon/Operational", &["sysmon"]),
-    ("Windows PowerShell", &["powershell-classic", "powershell"]),
-    ("Microsoft-Windows-PowerShell/Operational", &["powershell"]),
-    // PowerShell 7: the taxonomy's second channel of ps_module and ps_script.
-    ("PowerShellCore/Operational", &["powershell"]),
-    (
-        "Microsoft-Windows-Windows Defender/Operational",
-        &["windefend"],
-    ),
-    (
-        "Microsoft-Windows-TaskScheduler/Operational",
-        &["taskscheduler"],
-    ),
-    ("Microsoft-Windows-WMI-Activity/Operational", &["wmi"]),
-    (
-        "Microsoft-Windows-Windows Firewall With Advanced Security/Firewall",
-        &["firewall-as"],
-    ),
-    (
-        "Microsoft-Windows-Bits-Client/Operational",
-        &["bits-client"],
-    ),
-    ("Microsoft-Windows-NTLM/Operational", &["ntlm"]),
-    (
-        "Microsoft-Windows-CodeIntegrity/Operational",
-        &["codeintegrity-operational"],
-    ),
-    (
-        "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational",
-        &["terminalservices-localsessionmanager"],
-    ),
-    ("DNS Server", &["dns-server"]),
-    (
-        "Microsoft-Windows-DNS-Server/Analytical",
-        &["dns-server-analytic"],
-    ),
-    ("Microsoft-Windows-DNS-Server/Audit", &["dns-server-audit"]),
-    (
-        "Microsoft-Windows-DNS Client Events/Operational",
-        &["dns-client"],
-    ),
-    (
-        "Microsoft-Windows-Application-Experience/Program-Telemetry",
-        &["application-experience"],
-    ),
-    (
-        "Microsoft-Windows-Application-Experience/Program-Compatibility-Assistant",
-        &["application-experience"],
-    ),
-    ("Microsoft-Windows-AppLocker/MSI and Script", &["applocker"]),
-    ("Microsoft-Windows-AppLocker/EXE and DLL", &["applocker"]),
-    (
-        "Microsoft-Windows-AppLocker/Packaged app-Deployment",
-        &["applocker"],
-    ),
-    (
-        "Microsoft-Windows-AppLocker/Packaged app-Execution",
-        &["applocker"],
-    ),
-    (
-        "Microsoft-Windows-AppModel-Runtime/Admin",
-        &["appmodel-runtime"],
-    ),
-    (
-        "Microsoft-Windows-AppXDeploymentServer/Operational",
-        &["appxdeployment-server"],
-    ),
-    (
-        "Microsoft-Windows-AppxPackaging/Operational",
-        &["appxpackaging-om"],
-    ),
-    (
-        "Microsoft-Windows-BitLocker/BitLocker Management",
-        &["bitlocker"],
-    ),
-    ("Microsoft-Windows-CAPI2/Operational", &["capi2"]),
-    (
-        "Microsoft-Windows-CertificateServicesClient-Lifecycle-System/Operational",
-        &["certificateservicesclient-lifecycle-system"],
-    ),
-    ("Microsoft-Windows-DHCP-Server/Operational", &["dhcp"]),
-    (
-        "Microsoft-Windows-Diagnosis-Scripted/Operational",
-        &["diagnosis-scripted"],
-    ),
-    (
-        "Microsoft-Windows-DriverFrameworks-UserMode/Operational",
-        &["driver-framework"],
-    ),
-    ("Microsoft-Windows-Hyper-V-Worker", &["hyper-v-worker"]),
-    (
-        "Microsoft-Windows-Hyper-V-Worker-Admin",
-        &["hyper-v-worker"],
-    ),
-    (
-        "Microsoft-IIS-Configuration/Operational",
-        &["iis-configuration"],
-    ),
-    (
-        "Microsoft-Windows-Kernel-EventTracing",
-        &["kernel-event-tracing"],
-    ),
-    (
-        "Microsoft-Windows-Kernel-EventTracing/Admin",
-        &["kernel-event-tracing"],
-    ),
-    (
-        "Microsoft-Windows-Kernel-ShimEngine/Operational",
-        &["kernel-shimengine"],
-    ),
-    (
-        "Microsoft-Windows-Kernel-ShimEngine/Diagnostic",
-        &["kernel-shimengine"],
-    ),
-    (
-        "Microsoft-Windows-LDAP-Client/Debug",
-        &["ldap", "ldap_debug"],
-    ),
-    ("Microsoft-Windows-LSA/Operational", &["lsa-server"]),
-    ("MSExchange Management", &["msexchange-management"]),
-    ("Microsoft-Windows-Ntfs/Operational", &["ntfs"]),
-    ("OpenSSH/Operational", &["openssh"]),
-    (
-        "Microsoft-Windows-PrintService/Admin",
-        &["printservice-admin"],
-    ),
-    (
-        "Microsoft-Windows-PrintService/Operational",
-        &["printservice-operational"],
-    ),
-    (
-        "Microsoft-Windows-Security-Mitigations/Kernel Mode",
-        &["security-mitigations"],
-    ),
-    (
-        "Microsoft-Windows-Security-Mitigations/User Mode",
-        &["security-mitigations"],
-    ),
-    ("Microsoft-Windows-SENSE/Operational", &["sense"]),
-    (
-        "Microsoft-ServiceBus-Client/Operational",
-        &["servicebus-client", "microsoft-servicebus-client"],
-    ),
-    (
-        "Microsoft-ServiceBus-Client/Admin",
-        &["servicebus-client", "microsoft-servicebus-client"],
-    ),
-    (
-        "Microsoft-ServiceBus-Client",
-        &["servicebus-client", "microsoft-servicebus-client"],
-    ),
-    ("Microsoft-Windows-Shell-Core/Operational", &["shell-core"]),
-    (
-        "Microsoft-Windows-SmbClient/Security",
-        &["smbclient-security"],
-    ),
-    (
-        "Microsoft-Windows-SmbClient/Connectivity",
-        &["smbclient-connectivity"],
-    ),
-    (
-        "Microsoft-Windows-SMBServer/Connectivity",
-        &["smbserver-connectivity"],
-    ),
-    ("Microsoft-Windows-VHDMP/Operational", &["vhdmp"]),
-    ("Microsoft-Windows-VHDMP-Operational", &["vhdmp"]),
-];
-
-/// One row of [`CATEGORIES`].
-#[derive(Debug, Clone, Copy)]
-pub struct CategoryRule {
-    /// The service (from [`SERVICES`]) the event belongs to.
-    pub service: &'static str,
-    /// Its `EventID`.
-    pub event_id: i64,
-    /// When set, the event's `EventType` must be this (ASCII case ignored).
-    pub event_type: Option<&'static str>,
-    /// The Sigma category.
-    pub category: &'static str,
-}
-
-const fn cat(service: &'static str, event_id: i64, category: &'static str) -> CategoryRule {
-    CategoryRule {
-        service,
-        event_id,
-        event_type: None,
-        category,
-    }
-}
-
-const fn cat_if(
-    service: &'static str,
-    event_id: i64,
-    event_type: &'static str,
-    category: &'static str,
-) -> CategoryRule {
-    CategoryRule {
-        service,
-        event_id,
-        event_type: Some(event_type),
-        category,
-    }
-}
-
-/// The Sigma category of an event, by service and `EventID`: the first
-/// row that matches wins. Each event gets its most specific category, as
-/// the Sigma taxonomy lists them for Sysmon (`registry_set` for Sysmon 13,
-/// `file_delete_detected` for 26); the taxonomy's umbrella categories
-/// (`registry_event` over the four registry ones, `file_delete` over
-/// `file_delete_detected`) admit them through
-/// [`LogSource::admits`](vedette_model::LogSource::admits).
-pub const CATEGORIES: &[CategoryRule] = &[
-    cat("sysmon", 1, "process_creation"),
-    cat("security", 4688, "process_creation"),
-    cat("sysmon", 2, "file_change"),
-    cat("sysmon", 3, "network_connection"),
-    cat("sysmon", 4, "sysmon_status"),
-    cat("sysmon", 5, "process_termination"),
-    cat("sysmon", 6, "driver_load"),
-    cat("sysmon", 7, "image_load"),
-    cat("sysmon", 8, "create_remote_thread"),
-    cat("sysmon", 9, "raw_access_thread"),
-    cat("sysmon", 10, "process_access"),
-    cat("sysmon", 11, "file_event"),
-    cat_if("sysmon", 12, "DeleteKey", "registry_delete"),
-    cat_if("sysmon", 12, "DeleteValue", "registry_delete"),
-    cat("sysmon", 12, "registry_add"),
-    cat("sysmon", 13, "registry_set"),
-    cat("sysmon", 14, "registry_rename"),
-    cat("sysmon", 15, "create_stream_hash"),
-    cat("sysmon", 16, "sysmon_status"),
-    cat("sysmon", 17, "pipe_created"),
-    cat("sysmon", 18, "pipe_created"),
-    cat("sysmon", 19, "wmi_event"),
-    cat("sysmon", 20, "wmi_event"),
-    cat("sysmon", 21, "wmi_event"),
-    cat("sysmon", 22, "dns_query"),
-    cat("sysmon", 23, "file_delete"),
-    cat("sysmon", 24, "clipboard_capture"),
-    cat("sysmon", 25, "process_tampering"),
-    cat("sysmon", 26, "file_delete_detected"),
-    cat("sysmon", 27, "file_block_executable"),
-    cat("sysmon", 28, "file_block_shredding"),
-    cat("sysmon", 29, "file_executable_detected"),
-    cat("sysmon", 255, "sysmon_error"),
-    cat("powershell", 4103, "ps_module"),
-    cat("powershell", 4104, "ps_script"),
-    cat("powershell-classic", 400, "ps_classic_start"),
-    cat("powershell-classic", 600, "ps_classic_provider_start"),
-    cat("powershell-classic", 800, "ps_classic_script"),
-];
 
 /// Keys the event model writes itself (`Event::to_json`) or the format
 /// framework owns: a record's own are dropped.
@@ -675,27 +413,14 @@ fn normalize(sink: &mut Sink<'_>, core: &Core<'_, '_>) {
         &["DestinationPort", "DestPort"],
     );
 
-    let services: &[&str] = channel
-        .and_then(|c| SERVICES.iter().find(|(n, _)| n.eq_ignore_ascii_case(c)))
-        .map_or(&[], |(_, s)| s);
     let id = match event_id {
         Some(FieldValue::Int(i)) => Some(i),
         _ => None,
     };
     let event_type = sink.ev.get_str("EventType");
-    let category = id.and_then(|id| {
-        CATEGORIES
-            .iter()
-            .find(|r| {
-                r.event_id == id
-                    && services.contains(&r.service)
-                    && r.event_type
-                        .is_none_or(|t| event_type.is_some_and(|e| e.eq_ignore_ascii_case(t)))
-            })
-            .map(|r| r.category)
-    });
-    sink.ev.logsource = LogSource::new(Some("windows"), category, services);
-    if category == Some("process_creation") {
+    // The channel and event id mapping is data: crate::LogSourceMap.
+    sink.ev.logsource = crate::logsource::with_current(|m| m.windows(channel, id, event_type));
+    if sink.ev.logsource.category.as_deref() == Some("process_creation") {
         for (key, names) in [
             ("process.executable", &["Image", "NewProcessName"][..]),
             ("process.command_line", &["CommandLine"][..]),
@@ -1130,6 +855,7 @@ impl<'a> Reader<'a, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vedette_model::LogSource;
     use proptest::prelude::*;
     use time::macros::datetime;
     use vedette_model::Origin;
