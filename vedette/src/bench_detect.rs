@@ -113,7 +113,10 @@ pub fn run(a: BenchDetectArgs) -> Result<()> {
         report.loaded,
         report.errors.len()
     );
+    // The first event of each log source builds its route index.
+    let t = Instant::now();
     let cands: usize = events.iter().map(|e| set.candidate_count(e)).sum();
+    let first = t.elapsed().as_secs_f64();
     let mut routes: Vec<&vedette_model::LogSource> = events.iter().map(|e| &e.logsource).collect();
     routes.sort_by_key(|l| format!("{l:?}"));
     routes.dedup();
@@ -125,11 +128,12 @@ pub fn run(a: BenchDetectArgs) -> Result<()> {
     }
     let n = events.len() as f64;
     println!(
-        "vedette: per event, {:.0} rules admitted by its log source, {:.1} always evaluated, {:.1} evaluated after the index ({} log sources)",
+        "vedette: per event, {:.0} rules admitted by its log source, {:.1} always evaluated, {:.1} evaluated after the index ({} log sources, their indexes built in {:.2} s)",
         admitted as f64 / n,
         always as f64 / n,
         cands as f64 / n,
-        routes.len()
+        routes.len(),
+        first
     );
     if a.explain {
         for ls in routes {
