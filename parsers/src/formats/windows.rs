@@ -855,9 +855,9 @@ impl<'a> Reader<'a, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vedette_model::LogSource;
     use proptest::prelude::*;
     use time::macros::datetime;
+    use vedette_model::LogSource;
     use vedette_model::Origin;
 
     fn flat(text: &str) -> Result<Vec<(String, JsonScalar<'_>)>, (usize, &'static str)> {
