@@ -729,6 +729,9 @@ fn item(it: &Item, ev: &Event, sc: &mut Scratch) -> bool {
 // The per-event scratch
 // ---------------------------------------------------------------------------
 
+/// The largest fold buffer a thread keeps between events.
+const MAX_KEPT_BUFFER: usize = 4 << 20;
+
 /// Buffers one thread reuses from event to event, so that matching does not
 /// allocate once they have grown.
 #[derive(Default)]
@@ -736,7 +739,7 @@ pub(crate) struct Scratch {
     /// Folded values of this event, back to back.
     buf: String,
     /// (field key, start, end) into `buf`.
-    spans: Vec<(usize, usize, usize)>,
+    spans: FxHashMap<usize, (usize, usize)>,
     /// A text form of a number being indexed.
     num: String,
     /// Per rule: the event epoch that marked it.
@@ -751,6 +754,10 @@ impl Scratch {
     pub(crate) fn begin(&mut self, rules: usize) {
         self.buf.clear();
         self.spans.clear();
+        // One huge event does not keep its buffer on the thread forever.
+        if self.buf.capacity() > MAX_KEPT_BUFFER {
+            self.buf = String::new();
+        }
         self.cands.clear();
         if self.marks.len() < rules {
             self.marks.resize(rules, 0);
@@ -775,7 +782,7 @@ impl Scratch {
     /// The span of the folded form of the value under `key` (folded once
     /// per event), as rsigma's `to_lowercase` would fold it.
     fn fold(&mut self, key: usize, s: &str) -> (usize, usize) {
-        if let Some(&(_, a, b)) = self.spans.iter().find(|(k, _, _)| *k == key) {
+        if let Some(&(a, b)) = self.spans.get(&key) {
             return (a, b);
         }
         let start = self.buf.len();
@@ -802,7 +809,7 @@ impl Scratch {
             }
         }
         let span = (start, self.buf.len());
-        self.spans.push((key, span.0, span.1));
+        self.spans.insert(key, span);
         span
     }
 }
