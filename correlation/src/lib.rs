@@ -350,6 +350,28 @@ impl SigmaRuleSet {
             .any(|h| self.correlations.feed.contains_key(&h.rule_id))
     }
 
+    /// Every event field a correlation rule reads (its `group-by` fields,
+    /// the fields its condition aggregates, and what its aliases map to):
+    /// an event kept only for a [`Correlator`] needs only these.
+    pub fn correlation_fields(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in &self.correlations.rules {
+            out.extend(r.group_by.iter().cloned());
+            if let rsigma_parser::CorrelationCondition::Threshold {
+                field: Some(f), ..
+            } = &r.condition
+            {
+                out.extend(f.iter().cloned());
+            }
+            for a in &r.aliases {
+                out.extend(a.mapping.values().cloned());
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// How many filter rules were applied.
     pub fn filter_count(&self) -> usize {
         self.filters

@@ -47,7 +47,7 @@ time order (@timestamp); their matches and the correlations that fire are \
 printed then, a correlation as a line with a \"correlation\" object (type, \
 group, value, timespan_secs, linked_events: the file and event.id of each of \
 its events). \
-Only those events are held in memory.
+They are held in a temporary file, about 40 bytes each in memory.
 
 The exit status is 0 whether or not rules matched; 1 when no input could be read.
 
@@ -106,8 +106,8 @@ struct Output {
     /// Records that could not be read (with their file).
     errors: Vec<String>,
     /// Events whose matches feed correlation rules, held back to go
-    /// through them in time order: (file, event, its detections).
-    deferred: Vec<(Arc<str>, Event, Vec<Detection>)>,
+    /// through them in time order.
+    deferred: Vec<Held>,
 }
 
 /// The inputs, rules and parsers shared by every thread.
@@ -118,6 +118,8 @@ struct Hunt {
     /// For EVTX records: always detected as Windows events.
     evtx_parser: Parser,
     received: OffsetDateTime,
+    /// The fields correlation rules read (what a held event keeps).
+    correlation_fields: Vec<String>,
 }
 
 impl Hunt {
@@ -129,8 +131,8 @@ impl Hunt {
             return;
         }
         if self.rules.feeds_correlation(hits) {
-            out.deferred
-                .push((Arc::clone(file), ev, std::mem::take(hits)));
+            let held = Held::new(file, &ev, std::mem::take(hits), &self.correlation_fields);
+            out.deferred.push(held);
             return;
         }
         out.matches += write_matches(&mut out.text, file, &ev, hits);
@@ -189,21 +191,119 @@ impl Hunt {
     }
 }
 
-/// Writes one JSON line per detection in `hits` for `ev`; how many.
-fn write_matches(text: &mut Vec<u8>, file: &str, ev: &Event, hits: &[Detection]) -> u64 {
-    write_lines(text, file, ev, hits, &|_| serde_json::Value::Null)
+/// An event held back for the correlation rules, as a worker sends it.
+struct Held {
+    file: Arc<str>,
+    timestamp: OffsetDateTime,
+    /// The event id (line, document or record number).
+    seq: u64,
+    /// `{"fields":{...},"hits":[...],"event":{...}}`: the fields the
+    /// correlation rules read, the ids of the rules it matched, the event.
+    record: String,
+    hits: Vec<Detection>,
 }
 
-/// [`write_matches`], with a correlation's linked events (its events'
-/// positions in the correlated sequence) written as `linked(position)`.
+impl Held {
+    fn new(file: &Arc<str>, ev: &Event, hits: Vec<Detection>, fields: &[String]) -> Held {
+        let kept: serde_json::Map<String, serde_json::Value> = ev
+            .fields
+            .iter()
+            .filter(|(k, _)| fields.iter().any(|f| f == *k))
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect();
+        let ids: Vec<&str> = hits.iter().map(|h| h.rule_id.as_str()).collect();
+        let record = format!(
+            "{{\"fields\":{},\"hits\":{},\"event\":{}}}",
+            serde_json::Value::Object(kept),
+            serde_json::json!(ids),
+            ev.to_json()
+        );
+        Held {
+            file: Arc::clone(file),
+            timestamp: ev.timestamp,
+            seq: ev.seq,
+            record,
+            hits,
+        }
+    }
+}
+
+/// Where a held event is: its sort key and its record's place in the
+/// spill file.
+struct HeldKey {
+    timestamp: OffsetDateTime,
+    file: u32,
+    seq: u64,
+    at: u64,
+    len: u32,
+}
+
+/// Held events, written to an unnamed temporary file as they come; memory
+/// keeps about 40 bytes per event, so that hunting years of
+/// authentication logs with a brute-force rule does not hold them all.
+struct Spill {
+    out: std::io::BufWriter<std::fs::File>,
+    written: u64,
+    keys: Vec<HeldKey>,
+    files: Vec<Arc<str>>,
+    /// Each rule's detection, by id (what a record's `hits` name).
+    rules: std::collections::HashMap<String, Detection>,
+}
+
+impl Spill {
+    fn new() -> std::io::Result<Spill> {
+        Ok(Spill {
+            out: std::io::BufWriter::with_capacity(1 << 20, tempfile::tempfile()?),
+            written: 0,
+            keys: Vec::new(),
+            files: Vec::new(),
+            rules: std::collections::HashMap::new(),
+        })
+    }
+
+    fn push(&mut self, h: Held) -> std::io::Result<()> {
+        let file = match self.files.iter().rposition(|f| Arc::ptr_eq(f, &h.file)) {
+            Some(i) => i,
+            None => {
+                self.files.push(h.file);
+                self.files.len() - 1
+            }
+        };
+        for d in h.hits {
+            if !self.rules.contains_key(&d.rule_id) {
+                self.rules.insert(d.rule_id.clone(), d);
+            }
+        }
+        self.out.write_all(h.record.as_bytes())?;
+        self.keys.push(HeldKey {
+            timestamp: h.timestamp,
+            file: file as u32,
+            seq: h.seq,
+            at: self.written,
+            len: h.record.len() as u32,
+        });
+        self.written += h.record.len() as u64;
+        Ok(())
+    }
+}
+
+/// Writes one JSON line per detection in `hits` for `ev`; how many.
+fn write_matches(text: &mut Vec<u8>, file: &str, ev: &Event, hits: &[Detection]) -> u64 {
+    write_lines(text, file, &ev.to_json().to_string(), hits, &|_| {
+        serde_json::Value::Null
+    })
+}
+
+/// [`write_matches`] for an event already serialized (`event`), with a
+/// correlation's linked events (its events' positions in the correlated
+/// sequence) written as `linked(position)`.
 fn write_lines(
     text: &mut Vec<u8>,
     file: &str,
-    ev: &Event,
+    event: &str,
     hits: &[Detection],
     linked: &dyn Fn(u64) -> serde_json::Value,
 ) -> u64 {
-    let event = ev.to_json();
     for h in hits {
         let mut line = serde_json::json!({
             "rule_id": h.rule_id,
@@ -221,10 +321,13 @@ fn write_lines(
                 "linked_events": c.linked_events.iter().map(|&i| linked(i)).collect::<Vec<_>>(),
             });
         }
-        line["event"] = event.clone();
-        // Serializing a Value into a Vec cannot fail.
+        // Serializing a Value into a Vec cannot fail. The event goes last,
+        // spliced in as it was serialized once.
         let _ = serde_json::to_writer(&mut *text, &line);
-        text.push(b'\n');
+        text.pop();
+        text.extend_from_slice(b",\"event\":");
+        text.extend_from_slice(event.as_bytes());
+        text.extend_from_slice(b"}\n");
     }
     hits.len() as u64
 }
@@ -280,6 +383,7 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     let hunt = Hunt {
+        correlation_fields: rules.correlation_fields(),
         rules,
         text_parser: Parser::new(text_cfg),
         evtx_parser: Parser::new(pcfg),
@@ -295,7 +399,8 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
     };
     let (mut events, mut matches, mut record_errors) = (0u64, 0u64, 0u64);
     let mut write_err = None;
-    let mut deferred = Vec::new();
+    let mut spill = Spill::new().context("creating a temporary file for the correlation rules")?;
+    let mut spill_err = None;
     let mut correlations_fired = 0u64;
     std::thread::scope(|s| {
         let (work_tx, work_rx) = sync_channel::<Work>(threads * 2);
@@ -325,7 +430,13 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
         for out in out_rx {
             events += out.events;
             matches += out.matches;
-            deferred.extend(out.deferred);
+            for h in out.deferred {
+                if spill_err.is_none() {
+                    if let Err(e) = spill.push(h) {
+                        spill_err = Some(e);
+                    }
+                }
+            }
             for e in out.errors {
                 record_errors += 1;
                 say(e);
@@ -337,10 +448,14 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
                 break;
             }
         }
-        if write_err.is_none() && !deferred.is_empty() {
-            let (m, fired) = correlate(&hunt.rules, deferred, &mut stdout, &mut write_err);
-            matches += m;
-            correlations_fired = fired;
+        if write_err.is_none() && spill_err.is_none() && !spill.keys.is_empty() {
+            match correlate(&hunt.rules, spill, &mut stdout, &mut write_err) {
+                Ok((m, fired)) => {
+                    matches += m;
+                    correlations_fired = fired;
+                }
+                Err(e) => spill_err = Some(e),
+            }
         }
         if write_err.is_none() {
             if let Err(e) = stdout.flush() {
@@ -354,6 +469,9 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
         Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         Some(e) => return Err(e).context("writing to stdout"),
         None => {}
+    }
+    if let Some(e) = spill_err {
+        return Err(e).context("holding events for the correlation rules in a temporary file");
     }
     let scanned_in = scan_started.elapsed().as_secs_f64();
     let files = stats.files.load(Ordering::Relaxed);
@@ -387,38 +505,85 @@ pub fn run(a: HuntArgs) -> Result<std::process::ExitCode> {
 /// (lines written, correlations fired).
 fn correlate(
     rules: &SigmaRuleSet,
-    mut deferred: Vec<(Arc<str>, Event, Vec<Detection>)>,
+    spill: Spill,
     out: &mut impl Write,
     err: &mut Option<std::io::Error>,
-) -> (u64, u64) {
-    deferred.sort_by(|a, b| (a.1.timestamp, &a.0, a.1.seq).cmp(&(b.1.timestamp, &b.0, b.1.seq)));
+) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::FileExt;
+    let Spill {
+        out: writer,
+        mut keys,
+        files,
+        rules: detections,
+        ..
+    } = spill;
+    let file = writer.into_inner().map_err(|e| e.into_error())?;
+    keys.sort_by(|a, b| {
+        (a.timestamp, &files[a.file as usize], a.seq).cmp(&(
+            b.timestamp,
+            &files[b.file as usize],
+            b.seq,
+        ))
+    });
     let mut correlator = rules.correlator(CorrelationConfig::default());
     let (mut lines, mut fired) = (0u64, 0u64);
     let mut text = Vec::new();
     // The correlator links events by `seq`: here, their position in time
     // order, since record numbers repeat across files.
-    let origin: Vec<(Arc<str>, u64)> = deferred
-        .iter()
-        .map(|(f, ev, _)| (Arc::clone(f), ev.seq))
-        .collect();
-    let linked = |i: u64| match origin.get(i as usize) {
-        Some((f, id)) => serde_json::json!({ "file": &**f, "event.id": id.to_string() }),
+    let linked = |i: u64| match keys.get(i as usize) {
+        Some(k) => serde_json::json!({
+            "file": &*files[k.file as usize],
+            "event.id": k.seq.to_string(),
+        }),
         None => serde_json::Value::Null,
     };
-    for (i, (file, mut ev, mut hits)) in deferred.into_iter().enumerate() {
-        let id = ev.seq;
-        ev.seq = i as u64;
-        correlator.process(&ev, &mut hits);
-        ev.seq = id;
+    let mut buf = Vec::new();
+    let origin = Origin::new("hunt", None);
+    for (i, k) in keys.iter().enumerate() {
+        buf.resize(k.len as usize, 0);
+        file.read_exact_at(&mut buf, k.at)?;
+        let rec: serde_json::Value = serde_json::from_slice(&buf)?;
+        let mut slim = Event::raw(i as u64, k.timestamp, origin.clone(), b"");
+        slim.fields.clear();
+        slim.timestamp = k.timestamp;
+        if let Some(m) = rec["fields"].as_object() {
+            for (name, v) in m {
+                if let Some(v) = field_value(v) {
+                    slim.fields.insert(name.clone(), v);
+                }
+            }
+        }
+        let mut hits: Vec<Detection> = rec["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|id| detections.get(id.as_str()?).cloned())
+            .collect();
+        correlator.process(&slim, &mut hits);
         fired += hits.iter().filter(|h| h.correlation.is_some()).count() as u64;
         text.clear();
-        lines += write_lines(&mut text, &file, &ev, &hits, &linked);
+        let event = rec["event"].to_string();
+        lines += write_lines(&mut text, &files[k.file as usize], &event, &hits, &linked);
         if let Err(e) = out.write_all(&text) {
             *err = Some(e);
             break;
         }
     }
-    (lines, fired)
+    Ok((lines, fired))
+}
+
+/// A field value back from its JSON form.
+fn field_value(v: &serde_json::Value) -> Option<vedette_model::FieldValue> {
+    use vedette_model::FieldValue;
+    Some(match v {
+        serde_json::Value::String(s) => FieldValue::Str(s.clone()),
+        serde_json::Value::Bool(b) => FieldValue::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => FieldValue::Int(i),
+            None => FieldValue::Float(n.as_f64()?),
+        },
+        _ => return None,
+    })
 }
 
 fn progress_bar(total: u64) -> ProgressBar {
