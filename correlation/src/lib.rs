@@ -150,11 +150,20 @@ pub struct SigmaRuleSet {
     correlations: Arc<CorrelationSet>,
     /// What is loaded, for listings (rule management).
     catalog: Vec<RuleInfo>,
-    /// The index of the rules an event log source admits: built at the
-    /// first event of each distinct log source (there are few), then
+    /// The index of the rules an event log source admits, by event log
+    /// source: found at the first event of each (there are few), then
     /// read-only.
     routes: RwLock<FxHashMap<LogSource, Arc<engine::RouteIndex>>>,
+    /// The same indexes by the rule log sources they admit: log sources
+    /// that admit the same rules share one (a CEF product name comes from
+    /// the record, so the event log sources are not a fixed set, but what
+    /// they admit is).
+    indexes: RwLock<FxHashMap<Vec<u32>, Arc<engine::RouteIndex>>>,
 }
+
+/// Most event log sources remembered; beyond, the index is found by what
+/// the log source admits (cheap) each time.
+const MAX_ROUTES: usize = 4096;
 
 impl std::fmt::Debug for SigmaRuleSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -322,6 +331,7 @@ impl SigmaRuleSet {
             correlations: Arc::new(correlations),
             catalog,
             routes: RwLock::new(FxHashMap::default()),
+            indexes: RwLock::new(FxHashMap::default()),
         };
         (set, report)
     }
@@ -357,9 +367,8 @@ impl SigmaRuleSet {
         let mut out: Vec<String> = Vec::new();
         for r in &self.correlations.rules {
             out.extend(r.group_by.iter().cloned());
-            if let rsigma_parser::CorrelationCondition::Threshold {
-                field: Some(f), ..
-            } = &r.condition
+            if let rsigma_parser::CorrelationCondition::Threshold { field: Some(f), .. } =
+                &r.condition
             {
                 out.extend(f.iter().cloned());
             }
@@ -396,17 +405,47 @@ impl SigmaRuleSet {
         if let Some(r) = self.routes.read().ok().and_then(|m| m.get(ls).cloned()) {
             return r;
         }
-        let r = Arc::new(engine::RouteIndex::build(
-            self.rules
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| self.admits(ls, c))
-                .map(|(i, c)| (i as u32, &c.witness)),
-        ));
+        // Which rule log sources it admits (a few hundred checks).
+        let admitted: Vec<u32> = self
+            .sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                ls.admits(
+                    s.product.as_deref(),
+                    s.category.as_deref(),
+                    s.service.as_deref(),
+                )
+            })
+            .map(|(i, _)| i as u32)
+            .collect();
+        let known = self
+            .indexes
+            .read()
+            .ok()
+            .and_then(|m| m.get(&admitted).cloned());
+        let r = match known {
+            Some(r) => r,
+            None => {
+                let r = Arc::new(engine::RouteIndex::build(
+                    self.rules
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| admitted.binary_search(&(c.source as u32)).is_ok())
+                        .map(|(i, c)| (i as u32, &c.witness)),
+                ));
+                if let Ok(mut m) = self.indexes.write() {
+                    // Bounded by the combinations of the rules' own log
+                    // sources; the cap is a guard.
+                    if m.len() < MAX_ROUTES {
+                        m.insert(admitted, r.clone());
+                    }
+                }
+                r
+            }
+        };
         if let Ok(mut m) = self.routes.write() {
-            // Log sources come from parsers' fixed tables; the cap only
-            // guards against a parser that invents them from input.
-            if m.len() < 4096 {
+            if m.len() < MAX_ROUTES {
                 m.insert(ls.clone(), r.clone());
             }
         }
@@ -577,6 +616,26 @@ detection:
         out.clear();
         set.detect(&ev(LogSource::default(), &[], "new user"), &mut out);
         assert!(out.is_empty());
+    }
+
+    /// Log sources taken from records (a CEF product name) are not a fixed
+    /// set: those that admit the same rules share one index, and the map
+    /// of event log sources stays bounded.
+    #[test]
+    fn logsources_from_input_share_indexes() {
+        let (set, _) = SigmaRuleSet::from_sources([("r.yml", RULES)]);
+        for i in 0..(MAX_ROUTES + 500) {
+            let ls = LogSource::new(Some(&format!("product{i}")), None, &[]);
+            let mut out = Vec::new();
+            set.detect(&ev(ls, &[], "new user"), &mut out);
+            assert!(out.is_empty());
+        }
+        let linux = LogSource::new(Some("linux"), None, &["sshd"]);
+        let mut out = Vec::new();
+        set.detect(&ev(linux, &[], "new user"), &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(set.indexes.read().unwrap().len() <= 2);
+        assert!(set.routes.read().unwrap().len() <= MAX_ROUTES);
     }
 
     #[test]
