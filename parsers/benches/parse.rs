@@ -11,6 +11,11 @@
 
 use std::hint::black_box;
 
+// The allocator of the `vedette` binary, so that the figures are what it
+// runs (parsing allocates a key and a value per field).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_main, Criterion, Throughput};
 use time::macros::datetime;
 use vedette_model::Origin;

@@ -1,6 +1,12 @@
 //! The `vedette` binary: wires collectors, spool, parsers, detection, index,
 //! store and console into one process, and offers the operator commands.
 
+// mimalloc: parsing allocates a key and a value per field, and the index a
+// document per event; measured 8-47 % faster parsing than the system
+// allocator (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bench;
 mod bench_detect;
 mod config;
