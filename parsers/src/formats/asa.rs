@@ -61,6 +61,14 @@ const BODY_PREFIXES: &[&str] = &[
     "Deny icmp src ",
 ];
 
+#[cfg(test)]
+#[test]
+fn body_prefixes_start_as_detect_assumes() {
+    assert!(BODY_PREFIXES
+        .iter()
+        .all(|p| matches!(p.as_bytes()[0], b'B' | b'T' | b'D')));
+}
+
 /// The `%ASA-<severity>-<id>:` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Header {
@@ -113,7 +121,10 @@ fn header(text: &str) -> Option<(Header, usize)> {
 }
 
 fn detect(text: &str) -> bool {
-    header(text).is_some() || BODY_PREFIXES.iter().any(|p| text.starts_with(p))
+    header(text).is_some()
+        // Every body prefix starts with `B`, `T` or `D`.
+        || (matches!(text.as_bytes().first(), Some(b'B' | b'T' | b'D'))
+            && BODY_PREFIXES.iter().any(|p| text.starts_with(p)))
 }
 
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {

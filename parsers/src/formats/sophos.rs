@@ -34,14 +34,19 @@ pub(crate) const FORMAT: super::Format = super::Format {
 /// How far into the record `device_name=` and `log_id=` are looked for.
 const DETECT_WINDOW: usize = 512;
 
+static DEVICE_NAME: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b" device_name="));
+static LOG_ID: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b" log_id="));
+
 fn detect(text: &str) -> bool {
     let b = text.as_bytes();
     if b.starts_with(b"device=\"SFW\"") {
         return true;
     }
     let head = b.get(..DETECT_WINDOW.min(b.len())).unwrap_or(b);
-    let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
-    (b.starts_with(b"device_name=") || has(b" device_name=")) && has(b" log_id=")
+    (b.starts_with(b"device_name=") || DEVICE_NAME.find(head).is_some())
+        && LOG_ID.find(head).is_some()
 }
 
 /// The pairs whose meaning depends on others, kept until all are read.

@@ -113,12 +113,25 @@ fn detect(text: &str) -> bool {
     }
     let head = t.as_bytes();
     let head = head.get(..DETECT_WINDOW).unwrap_or(head);
-    memmem::find(head, b"\"EventID\"").is_some()
-        || memmem::find(head, b"\"winlog\"").is_some()
-        || memmem::find(head, b"winlogbeat\"").is_some()
-        || (memmem::find(head, b"\"Event\"").is_some()
-            && memmem::find(head, b"\"System\"").is_some())
+    let [event_id, winlog, winlogbeat, event, system] = &*DETECT_FINDERS;
+    event_id.find(head).is_some()
+        || winlog.find(head).is_some()
+        || winlogbeat.find(head).is_some()
+        || (event.find(head).is_some() && system.find(head).is_some())
 }
+
+/// The keys `detect` looks for, built once.
+static DETECT_FINDERS: std::sync::LazyLock<[memmem::Finder<'static>; 5]> =
+    std::sync::LazyLock::new(|| {
+        [
+            &b"\"EventID\""[..],
+            b"\"winlog\"",
+            b"winlogbeat\"",
+            b"\"Event\"",
+            b"\"System\"",
+        ]
+        .map(|n| memmem::Finder::new(n).into_owned())
+    });
 
 // --------------------------------------------------------------- mapping
 
