@@ -6,21 +6,22 @@
 //!
 //! - **Witnesses.** Each rule is analysed once into a set of necessary
 //!   conditions, at least one of which holds on every event the rule
-//!   matches: a field equals a value, a field contains a literal, some
-//!   string of the event contains a literal (keywords), or a field is
-//!   present. Under `and`, the most selective side is kept; under `or`,
-//!   every side contributes; under `not`, nothing can be claimed and the
-//!   rule is evaluated on every event of its log source.
-//! - **A route index per event log source.** The first event of a log
-//!   source builds an index over the rules that log source admits: per
-//!   field, a hash map of the values rules require and one Aho-Corasick
-//!   automaton over the literals they require. Later events of that log
-//!   source reuse it (there are few log sources).
+//!   matches: a field equals a value, equals a number, contains a literal
+//!   (regexes' literals included), some string of the event contains a
+//!   literal (keywords), or a field is present. Under `and`, the most
+//!   selective side is kept; under `or`, every side contributes; under
+//!   `not`, nothing can be claimed and the rule is evaluated on every event
+//!   of its log source.
+//! - **A route index per set of admitted rules.** The first event of a log
+//!   source builds (or finds) the index over the rules that log source
+//!   admits: per field, hash maps of the values and numbers rules require
+//!   and one Aho-Corasick automaton over the literals they require. Later
+//!   events reuse it.
 //! - **One pass per event.** Each field of the event that some rule tests
 //!   is folded to lower case once (into a reused buffer), looked up in its
-//!   map and scanned by its automaton; the rules hit are marked in a reused
-//!   epoch array. Only the marked rules, plus those with no witness, are
-//!   evaluated.
+//!   maps and scanned by its automaton; the rules hit are marked in a
+//!   reused epoch array. Only the marked rules, plus those with no witness,
+//!   are evaluated.
 //! - **Evaluation** walks conditions precompiled to detection indices, and
 //!   matches strings against the folded values from the same pass; only
 //!   matchers it does not handle itself (numbers, CIDR, field references,
