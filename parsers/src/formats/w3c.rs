@@ -171,8 +171,12 @@ pub(crate) fn directive(text: &str) -> Option<Directive<'_>> {
 /// (`#Fields:` or `#Date:`): such a record must be parsed before the
 /// records that follow it.
 pub(crate) fn changes_state(bytes: &[u8]) -> bool {
-    memchr::memmem::find(bytes, b"#Fields:").is_some()
-        || memchr::memmem::find(bytes, b"#Date:").is_some()
+    // Every record of a batch is checked: one scan for `#`, and the
+    // directives' names only where one is.
+    memchr::memchr_iter(b'#', bytes).any(|i| {
+        let rest = &bytes[i..];
+        rest.starts_with(b"#Fields:") || rest.starts_with(b"#Date:")
+    })
 }
 
 /// Makes `ev` the event of directive `d` and updates the source's state.
