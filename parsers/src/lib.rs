@@ -239,10 +239,15 @@ impl Parser {
             .program
             .zip(parsed.message)
             .and_then(|(program, msg)| auth::normalize(program, msg));
+        // Kaspersky Security Center's structured data says what the record
+        // is, whatever its description (MSG) looks like.
+        let ksc = parsed.structured_data
+            && !matches!(forced, Some(Forced::Syslog))
+            && formats::kaspersky::is_ksc(&ev);
         match (auth, parsed.message) {
             (Some(auth), _) => auth.apply(&mut ev),
             // The MSG of a syslog record may be in a device format.
-            (None, Some(msg)) if !parsed.formatted => {
+            (None, Some(msg)) if !parsed.formatted && !(ksc && forced.is_none()) => {
                 let base = offset_in(&original, msg);
                 if let Some(Err(e)) = self.device_format(forced, msg, base, &mut ev) {
                     if result.is_ok() {

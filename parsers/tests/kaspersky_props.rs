@@ -78,3 +78,23 @@ proptest! {
         let _ = ev.to_json();
     }
 }
+
+/// A description that looks like another format (JSON, CEF, netfilter)
+/// does not take a record with KSC's structured data away from Kaspersky
+/// (found by the property above: `{}`).
+#[test]
+fn a_description_in_another_format_stays_kaspersky() {
+    for text in [
+        "{}",
+        "{\"a\":1}",
+        "CEF:0|x|y|1|2|n|3|",
+        "IN=eth0 OUT= SRC=1.2.3.4 DST=5.6.7.8",
+    ] {
+        let line = format!(
+            "<185>1 2026-11-25T03:00:00.000Z PC-1 KES|12.6.0.438 - GNRL_EV_VIRUS_FOUND [event@23668 p2=\"C:\\\\x.exe\" p5=\"EICAR\" et=\"GNRL_EV_VIRUS_FOUND\" hdn=\"PC-1\" hip=\"10.0.0.5\"] {text}"
+        );
+        let ev = parse(&line);
+        assert_eq!(ev.get_str("event.module"), Some("kaspersky"), "{line}");
+        assert_eq!(ev.get_str("host.name"), Some("PC-1"), "{line}");
+    }
+}

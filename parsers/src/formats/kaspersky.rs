@@ -100,6 +100,11 @@ struct Ksc {
     p: [Option<String>; 9],
 }
 
+/// Whether the record carries KSC's structured data (`event@23668`).
+pub(crate) fn is_ksc(ev: &Event) -> bool {
+    sd_prefix(ev).is_some()
+}
+
 /// Maps a syslog record with KSC's structured data; whether it was one.
 /// `msg` is the record's MSG (the description).
 pub(crate) fn structured(ev: &mut Event, msg: Option<&str>) -> bool {
