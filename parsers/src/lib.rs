@@ -241,13 +241,13 @@ impl Parser {
             .and_then(|(program, msg)| auth::normalize(program, msg));
         // Kaspersky Security Center's structured data says what the record
         // is, whatever its description (MSG) looks like.
-        let ksc = parsed.structured_data
-            && !matches!(forced, Some(Forced::Syslog))
+        let ksc_claims = forced.is_none()
+            && parsed.structured_data
             && formats::kaspersky::is_ksc(&ev);
         match (auth, parsed.message) {
             (Some(auth), _) => auth.apply(&mut ev),
             // The MSG of a syslog record may be in a device format.
-            (None, Some(msg)) if !parsed.formatted && !(ksc && forced.is_none()) => {
+            (None, Some(msg)) if !parsed.formatted && !ksc_claims => {
                 let base = offset_in(&original, msg);
                 if let Some(Err(e)) = self.device_format(forced, msg, base, &mut ev) {
                     if result.is_ok() {
