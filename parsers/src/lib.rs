@@ -241,9 +241,8 @@ impl Parser {
             .and_then(|(program, msg)| auth::normalize(program, msg));
         // Kaspersky Security Center's structured data says what the record
         // is, whatever its description (MSG) looks like.
-        let ksc_claims = forced.is_none()
-            && parsed.structured_data
-            && formats::kaspersky::is_ksc(&ev);
+        let ksc_claims =
+            forced.is_none() && parsed.structured_data && formats::kaspersky::is_ksc(&ev);
         match (auth, parsed.message) {
             (Some(auth), _) => auth.apply(&mut ev),
             // The MSG of a syslog record may be in a device format.
