@@ -14,7 +14,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+mod common;
+use common::{corpora, walk};
 use std::process::Command;
 
 use time::OffsetDateTime;
@@ -36,18 +39,6 @@ const EXPLAINED: &[(&str, &str)] = &[
     ),
 ];
 
-fn corpora() -> Option<PathBuf> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    [
-        std::env::var_os("VEDETTE_CORPORA").map(PathBuf::from),
-        Some(workspace.join("../shared/corpora")),
-        Some(PathBuf::from("/work/shared/corpora")),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|p| p.join("sigmahq/regression_data").is_dir())
-}
-
 fn python() -> Option<PathBuf> {
     let py = std::env::var_os("VEDETTE_ORACLE_PYTHON")
         .map(PathBuf::from)
@@ -57,21 +48,6 @@ fn python() -> Option<PathBuf> {
         .output()
         .is_ok_and(|o| o.status.success());
     ok.then_some(py)
-}
-
-fn evtx_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            evtx_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "evtx") {
-            out.push(p);
-        }
-    }
 }
 
 /// An event as the oracle reads it: its fields, and its log source (the
@@ -127,7 +103,11 @@ fn detections_agree_with_pysigma() {
 
     // The events, as Vedette reads them.
     let mut files = Vec::new();
-    evtx_files(&sigma.join("regression_data"), &mut files);
+    walk(
+        &sigma.join("regression_data"),
+        &|p| p.extension().is_some_and(|e| e == "evtx"),
+        &mut files,
+    );
     let parser = Parser::default();
     let received = OffsetDateTime::now_utc();
     let mut events = Vec::new();

@@ -11,6 +11,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+mod common;
+use common::{corpora, walk};
+
 use time::OffsetDateTime;
 use vedette_correlation::{Detector, SigmaRuleSet};
 use vedette_model::Origin;
@@ -26,35 +29,6 @@ const RULE_DIRS: &[&str] = &[
     "rules-compliance",
     "rules-placeholder",
 ];
-
-fn corpora() -> Option<PathBuf> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let candidates = [
-        std::env::var_os("VEDETTE_CORPORA").map(PathBuf::from),
-        Some(workspace.join("../shared/corpora")),
-        Some(PathBuf::from("/work/shared/corpora")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.join("sigmahq/regression_data").is_dir())
-}
-
-/// Every file under `dir` (recursively) whose name satisfies `keep`, sorted.
-fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, keep, out);
-        } else if keep(&p) {
-            out.push(p);
-        }
-    }
-}
 
 fn is_yaml(p: &Path) -> bool {
     p.extension().is_some_and(|e| e == "yml" || e == "yaml")

@@ -1140,8 +1140,9 @@ impl RouteIndex {
 mod tests {
     use super::*;
 
-    /// Only the two characters `folds_into_ascii` looks for fold into
-    /// ASCII.
+    /// Only two characters fold into ASCII: why scanning an ASCII needle
+    /// over a value's folded form finds what rsigma's `to_lowercase`
+    /// comparison finds, character for character (see `Scratch::fold`).
     #[test]
     fn only_two_characters_fold_into_ascii() {
         let odd: Vec<char> = (0x80..=0x10FFFFu32)
