@@ -464,12 +464,20 @@ impl SigmaRuleSet {
     /// How many rules the index leaves to evaluate on `event` (diagnostics;
     /// [`Detector::detect`] evaluates exactly these).
     pub fn candidate_count(&self, event: &Event) -> usize {
-        let route = self.route(&event.logsource);
         engine::with_scratch(|sc| {
-            sc.begin(self.rules.len());
-            route.candidates(event, sc);
+            self.mark_candidates(event, sc);
             sc.cands.len()
         })
+    }
+
+    /// Marks in `sc` the rules `event` could match (what `detect`
+    /// evaluates).
+    fn mark_candidates(&self, event: &Event, sc: &mut engine::Scratch) {
+        let route = self.route(&event.logsource);
+        sc.begin(self.rules.len());
+        if route.admitted > 0 {
+            route.candidates(event, sc);
+        }
     }
 
     /// What the index holds for an event log source, one line per field:
@@ -512,13 +520,8 @@ pub(crate) fn level(l: Option<&rsigma_parser::Level>) -> Severity {
 
 impl Detector for SigmaRuleSet {
     fn detect(&self, event: &Event, out: &mut Vec<Detection>) {
-        let route = self.route(&event.logsource);
-        if route.admitted == 0 {
-            return;
-        }
         engine::with_scratch(|sc| {
-            sc.begin(self.rules.len());
-            route.candidates(event, sc);
+            self.mark_candidates(event, sc);
             let mut cands = std::mem::take(&mut sc.cands);
             // Matches come out in load order.
             cands.sort_unstable();
