@@ -1,4 +1,3 @@
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 
@@ -73,8 +72,7 @@ impl From<bool> for FieldValue {
     }
 }
 
-/// An event's fields by Elastic Common Schema name (flat, dotted keys).
-pub type Fields = BTreeMap<String, FieldValue>;
+pub use crate::fields::Fields;
 
 /// Where an event came in: the listener and the peer that sent it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,7 +198,7 @@ impl Event {
     /// parsers start from here and fill in what they understand.
     pub fn raw(seq: u64, received: OffsetDateTime, origin: Origin, bytes: &[u8]) -> Self {
         let original = String::from_utf8_lossy(bytes).into_owned();
-        let mut fields = Fields::new();
+        let mut fields = Fields::with_capacity(16);
         fields.insert("message".into(), FieldValue::Str(original.clone()));
         Event {
             seq,
@@ -216,7 +214,7 @@ impl Event {
 
     /// Sets a field.
     pub fn set(&mut self, key: &str, value: impl Into<FieldValue>) {
-        self.fields.insert(key.to_string(), value.into());
+        self.fields.set(key, value.into());
     }
 
     /// A field by name.

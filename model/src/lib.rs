@@ -21,6 +21,7 @@
 
 mod alert;
 mod event;
+pub mod fields;
 
 pub use alert::{Alert, AlertCorrelation, NewAlert, Severity, UnknownSeverity};
 pub use event::{Event, FieldValue, Fields, LogSource, Origin, CATEGORY_UMBRELLAS};

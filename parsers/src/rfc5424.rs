@@ -2,7 +2,6 @@
 //! PROCID SP MSGID SP STRUCTURED-DATA [SP MSG]`.
 
 use std::borrow::Cow;
-use std::collections::btree_map::Entry;
 
 use memchr::memchr2;
 use nom::bytes::complete::{take_while1, take_while_m_n};
@@ -11,6 +10,7 @@ use nom::combinator::map_res;
 use nom::sequence::terminated;
 use nom::IResult;
 use time::UtcOffset;
+use vedette_model::fields::Entry;
 use vedette_model::{Event, FieldValue};
 
 use crate::syslog::{set_procid, strip_bom, Cursor, Parsed};

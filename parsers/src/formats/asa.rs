@@ -31,6 +31,7 @@ const P: &str = "asa";
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "asa",
+    fields: 32,
     detect,
     parse,
 };

@@ -61,6 +61,7 @@ const P: &str = "auditd";
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "auditd",
+    fields: 40,
     detect,
     parse,
 };

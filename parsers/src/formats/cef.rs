@@ -33,6 +33,7 @@ const MAX_KEY: usize = 255;
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "cef",
+    fields: 40,
     detect,
     parse,
 };

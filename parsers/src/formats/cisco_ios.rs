@@ -28,6 +28,7 @@ const P: &str = "cisco_ios";
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "cisco_ios",
+    fields: 32,
     detect,
     parse,
 };

@@ -15,6 +15,7 @@ const P: &str = "filterlog";
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "filterlog",
+    fields: 48,
     detect,
     parse,
 };

@@ -26,6 +26,7 @@ use crate::ParseError;
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "fortigate",
+    fields: 80,
     detect,
     parse,
 };

@@ -11,6 +11,7 @@ use crate::ParseError;
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "json",
+    fields: 16,
     detect,
     parse,
 };

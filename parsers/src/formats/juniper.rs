@@ -37,6 +37,7 @@ const P: &str = "juniper";
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "juniper",
+    fields: 64,
     detect,
     parse,
 };
@@ -264,11 +265,8 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     // Structured data: from the RFC 5424 header, else written in the text.
     let sd: Vec<(String, String)> = ev
         .fields
-        .range::<str, _>((
-            std::ops::Bound::Included(SD_PREFIX),
-            std::ops::Bound::Unbounded,
-        ))
-        .take_while(|(k, _)| k.starts_with(SD_PREFIX))
+        .with_prefix(SD_PREFIX)
+        .into_iter()
         .take(MAX_PARAMS)
         .filter_map(|(k, v)| {
             let (_, param) = k.rsplit_once('.')?;

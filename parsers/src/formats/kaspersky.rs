@@ -45,6 +45,7 @@ use crate::ParseError;
 /// see [`structured`]), but a source can be fixed to it.
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "kaspersky",
+    fields: 56,
     detect: |_| false,
     parse,
 };
@@ -68,13 +69,11 @@ const SD_PREFIX: &str = "log.syslog.structured_data.event@";
 /// Whether `ev` (an RFC 5424 record already parsed) holds KSC's structured
 /// data element; its key prefix (`log.syslog.structured_data.event@N.`).
 fn sd_prefix(ev: &Event) -> Option<String> {
-    let (key, _) = ev
+    let key = ev
         .fields
-        .range::<str, _>((
-            std::ops::Bound::Included(SD_PREFIX),
-            std::ops::Bound::Unbounded,
-        ))
-        .next()?;
+        .keys()
+        .filter(|k| k.starts_with(SD_PREFIX))
+        .min()?;
     let rest = key.strip_prefix(SD_PREFIX)?;
     let (number, _) = rest.split_once('.')?;
     if number.is_empty() || !number.bytes().all(|c| c.is_ascii_digit()) {

@@ -21,6 +21,7 @@ const P: &str = "leef";
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "leef",
+    fields: 40,
     detect,
     parse,
 };

@@ -25,6 +25,7 @@ const P: &str = "mikrotik";
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "mikrotik",
+    fields: 32,
     detect,
     parse,
 };

@@ -36,6 +36,10 @@ mod windows;
 pub(crate) struct Format {
     /// Short name, used in errors and as `event.module`.
     pub(crate) name: &'static str,
+    /// About how many fields a record sets (the median of the golden
+    /// records), reserved before parsing so that the map does not grow
+    /// and rehash several times per record.
+    pub(crate) fields: usize,
     /// Whether `text` looks like this format (must be cheap).
     pub(crate) detect: fn(&str) -> bool,
     /// Parses `text` into `ev`.
@@ -70,6 +74,7 @@ pub(crate) const FORMATS: &[Format] = &[
 /// error offsets count from there.
 pub(crate) fn apply(text: &str, base: usize, ev: &mut Event) -> Option<Result<(), ParseError>> {
     let f = FORMATS.iter().find(|f| (f.detect)(text))?;
+    ev.fields.reserve(f.fields);
     ev.set("event.module", f.name);
     Some((f.parse)(text, ev).map_err(|e| e.shifted(base)))
 }
@@ -88,6 +93,7 @@ pub(crate) fn apply_named(
     ev: &mut Event,
 ) -> Option<Result<(), ParseError>> {
     let f = FORMATS.iter().find(|f| f.name == name)?;
+    ev.fields.reserve(f.fields);
     ev.set("event.module", f.name);
     Some((f.parse)(text, ev).map_err(|e| e.shifted(base)))
 }

@@ -82,6 +82,7 @@ const P: &str = "modsec";
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "modsecurity",
+    fields: 56,
     detect,
     parse,
 };

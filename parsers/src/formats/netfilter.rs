@@ -20,6 +20,7 @@ const P: &str = "netfilter";
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "netfilter",
+    fields: 40,
     detect,
     parse,
 };

@@ -31,6 +31,7 @@ const P: &str = "panos";
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "panos",
+    fields: 96,
     detect,
     parse,
 };

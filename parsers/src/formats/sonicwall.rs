@@ -26,6 +26,7 @@ use crate::ParseError;
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "sonicwall",
+    fields: 56,
     detect,
     parse,
 };

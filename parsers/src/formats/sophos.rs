@@ -27,6 +27,7 @@ use crate::ParseError;
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "sophos",
+    fields: 96,
     detect,
     parse,
 };

@@ -42,6 +42,7 @@ use crate::ParseError;
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "web",
+    fields: 24,
     detect,
     parse,
 };

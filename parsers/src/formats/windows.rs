@@ -50,6 +50,7 @@ const P: &str = "windows";
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "windows",
+    fields: 56,
     detect,
     parse,
 };
