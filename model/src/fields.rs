@@ -215,12 +215,18 @@ mod tests {
 
     #[test]
     fn equality_ignores_order() {
-        let a: Fields = [("x".to_string(), FieldValue::Int(1)), ("y".to_string(), FieldValue::Int(2))]
-            .into_iter()
-            .collect();
-        let b: Fields = [("y".to_string(), FieldValue::Int(2)), ("x".to_string(), FieldValue::Int(1))]
-            .into_iter()
-            .collect();
+        let a: Fields = [
+            ("x".to_string(), FieldValue::Int(1)),
+            ("y".to_string(), FieldValue::Int(2)),
+        ]
+        .into_iter()
+        .collect();
+        let b: Fields = [
+            ("y".to_string(), FieldValue::Int(2)),
+            ("x".to_string(), FieldValue::Int(1)),
+        ]
+        .into_iter()
+        .collect();
         assert_eq!(a, b);
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
     }

@@ -187,8 +187,7 @@ impl Parser {
         // without a syslog header. Lines that start like syslog go to the
         // syslog parser first, except the `yyyy-mm-dd hh:mm:ss` of W3C logs.
         if !record.starts_with('<')
-            && (!rfc3164::has_timestamp(record, received, self.cfg.default_offset)
-                || starts_with_w3c_time(record))
+            && (!rfc3164::has_timestamp(record) || starts_with_w3c_time(record))
         {
             set_message(&mut ev, record);
             // A bare line that starts like a JSON object is JSON even when
@@ -293,13 +292,12 @@ impl Parser {
         cur.advance_to(rest);
         if rfc5424::version(rest).is_ok() {
             rfc5424::parse(ev, &mut cur, parsed, self.cfg.default_offset)
-        } else if let Some(r) =
-            (!rfc3164::has_timestamp(rest, ev.received, self.cfg.default_offset))
-                .then(|| {
-                    set_message(ev, rest);
-                    self.device_format(forced, rest, cur.offset(), ev)
-                })
-                .flatten()
+        } else if let Some(r) = (!rfc3164::has_timestamp(rest))
+            .then(|| {
+                set_message(ev, rest);
+                self.device_format(forced, rest, cur.offset(), ev)
+            })
+            .flatten()
         {
             // Devices that send a format right after the PRI, with no
             // timestamp or host (FortiGate `<189>date=...`, `<166>%ASA-...`).

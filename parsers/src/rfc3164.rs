@@ -34,21 +34,33 @@ fn timestamp(
         let t = parse_bsd(s)?;
         (t.resolve(received, offset), t.len)
     };
+    Some((t, ends_at(s, len)?))
+}
+
+/// Where a timestamp of `len` bytes at the start of `s` ends, with the
+/// colon Cisco writes after it (`Nov 25 2026 10:00:00: %ASA-...`); `None`
+/// when something else follows it.
+fn ends_at(s: &str, len: usize) -> Option<usize> {
     match s.as_bytes().get(len) {
-        None | Some(b' ') => Some((t, len)),
-        // Cisco writes `Nov 25 2026 10:00:00: %ASA-...`.
-        Some(b':') if matches!(s.as_bytes().get(len + 1), None | Some(b' ')) => Some((t, len + 1)),
+        None | Some(b' ') => Some(len),
+        Some(b':') if matches!(s.as_bytes().get(len + 1), None | Some(b' ')) => Some(len + 1),
         _ => None,
     }
 }
 
-/// Parses a BSD record from the cursor (after PRI when `had_pri`).
 /// Whether `s` starts with a timestamp this parser accepts (which makes it
-/// syslog rather than a bare device-format line).
-pub(crate) fn has_timestamp(s: &str, received: OffsetDateTime, offset: UtcOffset) -> bool {
-    timestamp(s, received, offset).is_some()
+/// syslog rather than a bare device-format line). Only its shape: the
+/// year of a BSD time is not worked out.
+pub(crate) fn has_timestamp(s: &str) -> bool {
+    let len = if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        parse_iso(s).map(|t| t.len)
+    } else {
+        parse_bsd(s).map(|t| t.len)
+    };
+    len.and_then(|len| ends_at(s, len)).is_some()
 }
 
+/// Parses a BSD record from the cursor (after PRI when `had_pri`).
 pub(crate) fn parse<'a>(
     ev: &mut Event,
     cur: &mut Cursor<'a>,

@@ -70,6 +70,15 @@ pub(crate) fn nearest_year(
     offset: UtcOffset,
 ) -> Option<OffsetDateTime> {
     let year = received.to_offset(offset).year();
+    // The usual case: the receive year's date is not in the future and
+    // under half a year away, so the other years, a year off, are farther.
+    if let Ok(date) = Date::from_calendar_date(year, month, day) {
+        let t = PrimitiveDateTime::new(date, time).assume_offset(offset);
+        let ahead = t - received;
+        if ahead <= FUTURE_TOLERANCE && ahead.abs() < time::Duration::days(182) {
+            return Some(t);
+        }
+    }
     let mut best: Option<(OffsetDateTime, time::Duration)> = None;
     let mut any: Option<(OffsetDateTime, time::Duration)> = None;
     for y in [year - 1, year, year + 1] {

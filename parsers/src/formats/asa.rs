@@ -32,6 +32,7 @@ const P: &str = "asa";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "asa",
     fields: 32,
+    gate: |p| p.first_in(b"BTD") || p.percent(),
     detect,
     parse,
 };

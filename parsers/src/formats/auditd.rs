@@ -62,6 +62,7 @@ const P: &str = "auditd";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "auditd",
     fields: 40,
+    gate: |p| p.first_in(b"tn"),
     detect,
     parse,
 };

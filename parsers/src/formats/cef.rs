@@ -34,6 +34,7 @@ const MAX_KEY: usize = 255;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "cef",
     fields: 40,
+    gate: |p| p.first_in(b" C"),
     detect,
     parse,
 };

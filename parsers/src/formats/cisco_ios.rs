@@ -29,6 +29,7 @@ const P: &str = "cisco_ios";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "cisco_ios",
     fields: 32,
+    gate: |p| p.percent(),
     detect,
     parse,
 };

@@ -16,6 +16,7 @@ const P: &str = "filterlog";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "filterlog",
     fields: 48,
+    gate: |p| p.first.is_ascii_digit(),
     detect,
     parse,
 };
@@ -30,6 +31,11 @@ fn digits(s: &str) -> bool {
 /// The first nine fields have the filterlog shape.
 fn detect(text: &str) -> bool {
     if !text.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    // The rule number and its comma, before splitting the whole line.
+    let rule_len = text.bytes().take(19).take_while(u8::is_ascii_digit).count();
+    if text.as_bytes().get(rule_len) != Some(&b',') {
         return false;
     }
     let mut f = text.splitn(10, ',');

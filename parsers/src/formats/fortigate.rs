@@ -27,6 +27,7 @@ use crate::ParseError;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "fortigate",
     fields: 80,
+    gate: |p| p.first_in(b"lde") && p.equals(),
     detect,
     parse,
 };

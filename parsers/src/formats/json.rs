@@ -12,6 +12,7 @@ use crate::ParseError;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "json",
     fields: 16,
+    gate: |p| p.brace(),
     detect,
     parse,
 };

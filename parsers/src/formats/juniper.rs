@@ -38,6 +38,7 @@ const P: &str = "juniper";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "juniper",
     fields: 64,
+    gate: |p| p.first_in(b"RAs"),
     detect,
     parse,
 };

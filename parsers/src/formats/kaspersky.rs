@@ -46,6 +46,7 @@ use crate::ParseError;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "kaspersky",
     fields: 56,
+    gate: |_| false,
     detect: |_| false,
     parse,
 };
@@ -110,8 +111,13 @@ pub(crate) fn structured(ev: &mut Event, msg: Option<&str>) -> bool {
     let Some(prefix) = sd_prefix(ev) else {
         return false;
     };
-    let get = |ev: &Event, k: &str| {
-        ev.get_str(&format!("{prefix}{k}"))
+    // One key buffer for the lookups: `<prefix><param>`.
+    let mut key = prefix;
+    let base = key.len();
+    let mut get = |ev: &Event, k: &str| {
+        key.truncate(base);
+        key.push_str(k);
+        ev.get_str(&key)
             .filter(|v| !v.is_empty())
             .map(str::to_string)
     };
@@ -125,8 +131,9 @@ pub(crate) fn structured(ev: &mut Event, msg: Option<&str>) -> bool {
         server: get(ev, "kscfqdn"),
         ..Ksc::default()
     };
-    for (i, slot) in k.p.iter_mut().enumerate() {
-        *slot = get(ev, &format!("p{}", i + 1));
+    const P: [&str; 9] = ["p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9"];
+    for (slot, name) in k.p.iter_mut().zip(P) {
+        *slot = get(ev, name);
     }
     // APP-NAME `KES|12.6.0.438`: the product and its version.
     if let Some(app) = ev.get_str("process.name") {

@@ -22,6 +22,7 @@ const P: &str = "leef";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "leef",
     fields: 40,
+    gate: |p| p.first_in(b" L"),
     detect,
     parse,
 };

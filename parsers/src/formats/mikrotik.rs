@@ -26,6 +26,14 @@ const P: &str = "mikrotik";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "mikrotik",
     fields: 32,
+    // Firewall lines hold `in:`; account lines start `login`/`user`,
+    // after lowercase topics (`system,info,account`) if any, which
+    // configuration changes follow.
+    gate: |p| {
+        p.first_in(b" lu")
+            || (p.first.is_ascii_lowercase() && p.first_word_has(b','))
+            || (p.colon() && p.contains(&IN_COLON))
+    },
     detect,
     parse,
 };
@@ -73,6 +81,10 @@ fn split_topics(text: &str) -> (Option<&str>, &str) {
         _ => (None, t),
     }
 }
+
+/// `in:`, which every firewall line holds.
+static IN_COLON: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"in:"));
 
 fn is_chain(w: &str) -> bool {
     !w.is_empty()

@@ -8,6 +8,8 @@
 //! parses it. A `parse` that fails half-way keeps every field it already set
 //! and returns the error, which becomes `error.message`.
 
+use std::cell::Cell;
+
 use vedette_model::Event;
 
 use crate::ParseError;
@@ -40,6 +42,11 @@ pub(crate) struct Format {
     /// records), reserved before parsing so that the map does not grow
     /// and rehash several times per record.
     pub(crate) fields: usize,
+    /// Whether the format may recognize a text with these traits: a test
+    /// of bytes computed once per text ([`Probe`]), so that a record that
+    /// is no device format does not run every detector. It must never
+    /// reject a text `detect` would accept.
+    pub(crate) gate: fn(&Probe) -> bool,
     /// Whether `text` looks like this format (must be cheap).
     pub(crate) detect: fn(&str) -> bool,
     /// Parses `text` into `ev`.
@@ -69,11 +76,97 @@ pub(crate) const FORMATS: &[Format] = &[
     json::FORMAT,
 ];
 
+/// What the formats' gates test, worked out once per text and only when a
+/// gate asks: its first byte, and whether a few bytes occur anywhere in it.
+pub(crate) struct Probe<'a> {
+    text: &'a [u8],
+    /// The first byte (0 for an empty text).
+    pub(crate) first: u8,
+    /// Which of [`PROBED`] were looked for, and which were found.
+    known: Cell<u8>,
+    found: Cell<u8>,
+}
+
+/// The bytes a gate may ask about: `%` (Cisco's `%FACILITY-n-MNEMONIC`),
+/// `=` (key=value formats, `IN=`), `:`, `{` (JSON), `[` (access logs).
+const PROBED: [u8; 5] = [b'%', b'=', b':', b'{', b'['];
+
+impl<'a> Probe<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        let b = text.as_bytes();
+        Probe {
+            text: b,
+            first: b.first().copied().unwrap_or(0),
+            known: Cell::new(0),
+            found: Cell::new(0),
+        }
+    }
+
+    /// Whether the text holds `PROBED[i]`, searched for once.
+    fn has(&self, i: usize) -> bool {
+        let bit = 1 << i;
+        if self.known.get() & bit == 0 {
+            self.known.set(self.known.get() | bit);
+            if PROBED
+                .get(i)
+                .is_some_and(|c| memchr::memchr(*c, self.text).is_some())
+            {
+                self.found.set(self.found.get() | bit);
+            }
+        }
+        self.found.get() & bit != 0
+    }
+
+    /// Whether the text holds a `%`.
+    pub(crate) fn percent(&self) -> bool {
+        self.has(0)
+    }
+
+    /// ... a `=`.
+    pub(crate) fn equals(&self) -> bool {
+        self.has(1)
+    }
+
+    /// ... a `:`.
+    pub(crate) fn colon(&self) -> bool {
+        self.has(2)
+    }
+
+    /// ... a `{`.
+    pub(crate) fn brace(&self) -> bool {
+        self.has(3)
+    }
+
+    /// ... a `[`.
+    pub(crate) fn bracket(&self) -> bool {
+        self.has(4)
+    }
+
+    /// Whether the first byte is one of `set`.
+    pub(crate) fn first_in(&self, set: &[u8]) -> bool {
+        set.contains(&self.first)
+    }
+
+    /// Whether the text holds what `finder` (built once) looks for.
+    pub(crate) fn contains(&self, finder: &memchr::memmem::Finder<'_>) -> bool {
+        finder.find(self.text).is_some()
+    }
+
+    /// Whether the first word (up to the first space) holds `c`.
+    pub(crate) fn first_word_has(&self, c: u8) -> bool {
+        let end = memchr::memchr(b' ', self.text).unwrap_or(self.text.len());
+        self.text.get(..end).is_some_and(|w| w.contains(&c))
+    }
+}
+
 /// Parses `text` with the first format that recognizes it; `None` when no
 /// format does. `base` is where `text` starts in `event.original`, so that
 /// error offsets count from there.
 pub(crate) fn apply(text: &str, base: usize, ev: &mut Event) -> Option<Result<(), ParseError>> {
-    let f = FORMATS.iter().find(|f| (f.detect)(text))?;
+    let probe = Probe::new(text);
+    let f = FORMATS
+        .iter()
+        .find(|f| (f.gate)(&probe) && (f.detect)(text))?;
     ev.fields.reserve(f.fields);
     ev.set("event.module", f.name);
     Some((f.parse)(text, ev).map_err(|e| e.shifted(base)))
@@ -96,4 +189,83 @@ pub(crate) fn apply_named(
     ev.fields.reserve(f.fields);
     ev.set("event.module", f.name);
     Some((f.parse)(text, ev).map_err(|e| e.shifted(base)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every golden record, and every tail of it after a space or a colon
+    /// (where a syslog header may end and the MSG begin).
+    fn golden_texts() -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        let mut out = Vec::new();
+        for d in std::fs::read_dir(dir).expect("testdata") {
+            let Ok(files) = std::fs::read_dir(d.expect("entry").path()) else {
+                continue;
+            };
+            for f in files {
+                let bytes = std::fs::read(f.expect("entry").path()).expect("readable");
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                for line in std::iter::once(text.as_str()).chain(text.lines()) {
+                    out.push(line.to_string());
+                    for (i, c) in line.char_indices() {
+                        if c == ' ' || c == ':' || c == '>' {
+                            out.push(line[i + 1..].to_string());
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn gates_admit(text: &str) -> Result<(), String> {
+        let probe = Probe::new(text);
+        for f in FORMATS {
+            if (f.detect)(text) && !(f.gate)(&probe) {
+                return Err(format!(
+                    "{}'s gate rejects what it detects: {text:?}",
+                    f.name
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn gates_never_reject_a_golden_record() {
+        let texts = golden_texts();
+        assert!(texts.len() > 1000, "{} texts", texts.len());
+        let mut detected = 0;
+        for t in &texts {
+            gates_admit(t).unwrap();
+            detected += usize::from(FORMATS.iter().any(|f| (f.detect)(t)));
+        }
+        // The texts do exercise the detectors.
+        assert!(detected > 300, "{detected} detected");
+    }
+
+    proptest! {
+        #[test]
+        fn gates_never_reject_what_a_detector_accepts(
+            prefix in prop::sample::select(vec![
+                "", " ", "  ", "{", " {", "\t{", "CEF:", " LEEF:", "%ASA-6-302013: ", ": %FTD-1-1: ",
+                "Built ", "Teardown ", "Deny ", "%LINK-3-UPDOWN: ", "1: *Mar  1: %SYS-5-CONFIG_I: ",
+                "firewall,info ", "login failure for user ", "user admin logged in ", "in:ether1 out:",
+                "RT_FLOW: ", "RT_FLOW_SESSION_CREATE: ", "session created ", "AppTrack session closed ",
+                "1,2026/11/25 10:00:00,0123456789,TRAFFIC,", "date=", "logver=7 ", "devname=",
+                "device=\"SFW\" ", "device_name=", "id=firewall sn=1 m=2 ", "sn=1 fw=2 m=3 ",
+                "5,,,1000,em0,match,block,in,4,", "type=SYSCALL msg=audit(1.0:2): ", "node=h type=X msg=audit(",
+                "--a1b2c3d4-A--", "ModSecurity: ", "IN=eth0 OUT= ", "kernel: [1.0] IN=eth0 OUT= ",
+                "10.0.0.1 - - [", "2026-11-25 10:00:00 10.0.0.1 GET ", "{\"transaction\":{",
+            ]),
+            body in "[ -~]{0,80}",
+            tail in prop::sample::select(vec!["", "}", " ->1.2.3.4/5", "] \"GET / HTTP/1.1\" 200 1", " log_id=1"]),
+        ) {
+            let text = format!("{prefix}{body}{tail}");
+            prop_assert!(gates_admit(&text).is_ok(), "{}", gates_admit(&text).unwrap_err());
+        }
+    }
 }

@@ -83,6 +83,7 @@ const P: &str = "modsec";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "modsecurity",
     fields: 56,
+    gate: |p| p.first == b'-' || p.brace() || p.colon(),
     detect,
     parse,
 };
@@ -92,7 +93,9 @@ const WINDOW: usize = 256;
 const MARK: &[u8] = b"ModSecurity: ";
 
 fn detect(text: &str) -> bool {
-    is_audit_json(text) || mark(text).is_some() || serial_id(text).is_some()
+    is_audit_json(text)
+        || mark(text).is_some()
+        || (text.starts_with("--") && serial_id(text).is_some())
 }
 
 /// Where `ModSecurity: ` starts, within [`WINDOW`] bytes.

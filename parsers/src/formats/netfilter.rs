@@ -21,6 +21,7 @@ const P: &str = "netfilter";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "netfilter",
     fields: 40,
+    gate: |p| p.equals(),
     detect,
     parse,
 };

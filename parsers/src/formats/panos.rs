@@ -32,6 +32,7 @@ const P: &str = "panos";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "panos",
     fields: 96,
+    gate: |p| p.first.is_ascii_digit(),
     detect,
     parse,
 };

@@ -27,6 +27,7 @@ use crate::ParseError;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "sonicwall",
     fields: 56,
+    gate: |p| p.first_in(b"is"),
     detect,
     parse,
 };

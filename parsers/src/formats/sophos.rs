@@ -28,6 +28,7 @@ use crate::ParseError;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "sophos",
     fields: 96,
+    gate: |p| p.equals(),
     detect,
     parse,
 };

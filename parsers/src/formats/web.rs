@@ -43,6 +43,10 @@ use crate::ParseError;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "web",
     fields: 24,
+    gate: |p| {
+        p.first.is_ascii_digit()
+            || ((p.first.is_ascii_alphanumeric() || p.first == b':') && p.bracket())
+    },
     detect,
     parse,
 };
