@@ -121,7 +121,7 @@ fn prefix(p: &str) -> Option<Prefix<'_>> {
     if p.is_empty() {
         return Some(out);
     }
-    for (i, part) in p.split(": ").enumerate() {
+    for (i, part) in colon_parts(p).enumerate() {
         let part = part.trim();
         if i >= MAX_PREFIX_PARTS || part.is_empty() {
             return None;
@@ -151,9 +151,34 @@ fn prefix(p: &str) -> Option<Prefix<'_>> {
     Some(out)
 }
 
+/// `p.split(": ")`, with a byte search instead of a substring searcher
+/// built per call.
+fn colon_parts(p: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(p);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        let b = r.as_bytes();
+        let mut from = 0;
+        while let Some(i) = b.get(from..).and_then(|t| memchr::memchr(b':', t)) {
+            let at = from + i;
+            if b.get(at + 1) == Some(&b' ') {
+                rest = r.get(at + 2..);
+                return r.get(..at);
+            }
+            from = at + 1;
+        }
+        rest = None;
+        Some(r)
+    })
+}
+
+/// Whether `s` is an IOS or NX-OS time (see [`parse_time`]) on a date
+/// that exists (Feb 29 in some year): its shape only, no year worked out.
 fn looks_like_time(s: &str) -> bool {
     let s = s.trim_start_matches(['*', '.']);
-    parse_time(s, time::OffsetDateTime::UNIX_EPOCH).is_some()
+    stamp(s).is_some_and(|(st, _)| {
+        time::Date::from_calendar_date(st.year.unwrap_or(2024), st.month, st.day).is_ok()
+    })
 }
 
 /// An IOS or NX-OS time (without its `*`/`.` marker), resolved near
@@ -161,6 +186,12 @@ fn looks_like_time(s: &str) -> bool {
 /// `yyyy Mmm dd hh:mm:ss[.fff][ TZ]`. Only `UTC`/`GMT` zones are known;
 /// other names are read in the configured default zone.
 fn parse_time(s: &str, received: time::OffsetDateTime) -> Option<time::OffsetDateTime> {
+    let (stamp, offset) = stamp(s)?;
+    stamp.resolve(received, offset)
+}
+
+/// The timestamp of [`parse_time`] and the zone it is in, unresolved.
+fn stamp(s: &str) -> Option<(crate::timestamp::BsdStamp, UtcOffset)> {
     let b = s.as_bytes();
     let (year, s) = if b.len() > 5 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b' ' {
         (Some(s.get(..4)?.parse::<i32>().ok()?), s.get(5..)?)
@@ -190,7 +221,7 @@ fn parse_time(s: &str, received: time::OffsetDateTime) -> Option<time::OffsetDat
         }
         _ => return None,
     };
-    stamp.resolve(received, offset)
+    Some((stamp, offset))
 }
 
 /// The header in `text`, its prefix, and the offset of the message text.
@@ -644,6 +675,23 @@ mod tests {
         ));
         assert!(detect(": 2026 Nov 25 10:00:00 UTC: %ETHPORT-5-IF_UP: x"));
         assert!(detect("*Nov 25 10:00:00.123: %SYS-5-CONFIG_I: x"));
+    }
+
+    #[test]
+    fn colon_parts_split_as_str_split() {
+        for p in [
+            "",
+            "a",
+            "a: b",
+            "a: : b",
+            "10:00:00: x",
+            ": a",
+            "a: ",
+            "a:b: c:d",
+        ] {
+            let want: Vec<_> = p.split(": ").collect();
+            assert_eq!(colon_parts(p).collect::<Vec<_>>(), want, "{p:?}");
+        }
     }
 
     #[test]
