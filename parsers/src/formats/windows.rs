@@ -447,6 +447,9 @@ fn normalize(sink: &mut Sink<'_>, core: &Core<'_, '_>) {
     let event_type = sink.ev.get_str("EventType");
     // The channel and event id mapping is data: crate::LogSourceMap.
     sink.ev.logsource = crate::logsource::with_current(|m| m.windows(channel, id, event_type));
+    if let (Some(channel), Some(id)) = (channel, id) {
+        classify(sink, channel, id);
+    }
     if sink.ev.logsource.category.as_deref() == Some("process_creation") {
         for (key, names) in [
             ("process.executable", &["Image", "NewProcessName"][..]),
@@ -461,6 +464,290 @@ fn normalize(sink: &mut Sink<'_>, core: &Core<'_, '_>) {
                 sink.put_absent(key, v);
             }
         }
+    }
+}
+
+/// What a well-known Windows event is, in ECS terms: `event.action`,
+/// `event.category`, `event.type` and, when the event id alone says it,
+/// `event.outcome` (Microsoft's Security auditing reference, the Service
+/// Control Manager's 7045, Sysmon's event list; the action names are
+/// Winlogbeat's, so that searches carry over).
+const CLASSES: &[(&str, i64, &str, &str, &str, Option<&str>)] = &[
+    (
+        "security",
+        1102,
+        "audit-log-cleared",
+        "iam",
+        "admin",
+        Some("success"),
+    ),
+    (
+        "security",
+        4624,
+        "logged-in",
+        "authentication",
+        "start",
+        Some("success"),
+    ),
+    (
+        "security",
+        4625,
+        "logon-failed",
+        "authentication",
+        "start",
+        Some("failure"),
+    ),
+    (
+        "security",
+        4634,
+        "logged-out",
+        "authentication",
+        "end",
+        Some("success"),
+    ),
+    (
+        "security",
+        4647,
+        "logged-out",
+        "authentication",
+        "end",
+        Some("success"),
+    ),
+    (
+        "security",
+        4648,
+        "logged-in-explicit",
+        "authentication",
+        "start",
+        Some("success"),
+    ),
+    (
+        "security",
+        4672,
+        "logged-in-special",
+        "iam",
+        "admin",
+        Some("success"),
+    ),
+    (
+        "security",
+        4688,
+        "created-process",
+        "process",
+        "start",
+        Some("success"),
+    ),
+    (
+        "security",
+        4689,
+        "exited-process",
+        "process",
+        "end",
+        Some("success"),
+    ),
+    (
+        "security",
+        4697,
+        "service-installed",
+        "configuration",
+        "creation",
+        Some("success"),
+    ),
+    (
+        "security",
+        4698,
+        "scheduled-task-created",
+        "configuration",
+        "creation",
+        Some("success"),
+    ),
+    (
+        "security",
+        4720,
+        "added-user-account",
+        "iam",
+        "creation",
+        Some("success"),
+    ),
+    (
+        "security",
+        4722,
+        "enabled-user-account",
+        "iam",
+        "change",
+        Some("success"),
+    ),
+    ("security", 4723, "changed-password", "iam", "change", None),
+    ("security", 4724, "reset-password", "iam", "change", None),
+    (
+        "security",
+        4725,
+        "disabled-user-account",
+        "iam",
+        "change",
+        Some("success"),
+    ),
+    (
+        "security",
+        4726,
+        "deleted-user-account",
+        "iam",
+        "deletion",
+        Some("success"),
+    ),
+    (
+        "security",
+        4728,
+        "added-member-to-group",
+        "iam",
+        "change",
+        Some("success"),
+    ),
+    (
+        "security",
+        4732,
+        "added-member-to-group",
+        "iam",
+        "change",
+        Some("success"),
+    ),
+    (
+        "security",
+        4740,
+        "locked-out-user-account",
+        "iam",
+        "change",
+        Some("success"),
+    ),
+    (
+        "security",
+        4756,
+        "added-member-to-group",
+        "iam",
+        "change",
+        Some("success"),
+    ),
+    (
+        "security",
+        4768,
+        "kerberos-authentication-ticket-requested",
+        "authentication",
+        "start",
+        None,
+    ),
+    (
+        "security",
+        4769,
+        "kerberos-service-ticket-requested",
+        "authentication",
+        "start",
+        None,
+    ),
+    (
+        "security",
+        4771,
+        "kerberos-preauth-failed",
+        "authentication",
+        "start",
+        Some("failure"),
+    ),
+    (
+        "security",
+        4776,
+        "credential-validated",
+        "authentication",
+        "start",
+        None,
+    ),
+    (
+        "system",
+        7045,
+        "service-installed",
+        "configuration",
+        "creation",
+        Some("success"),
+    ),
+    (
+        "microsoft-windows-sysmon/operational",
+        1,
+        "process-created",
+        "process",
+        "start",
+        None,
+    ),
+    (
+        "microsoft-windows-sysmon/operational",
+        3,
+        "network-connection",
+        "network",
+        "connection",
+        None,
+    ),
+    (
+        "microsoft-windows-sysmon/operational",
+        5,
+        "process-terminated",
+        "process",
+        "end",
+        None,
+    ),
+    (
+        "microsoft-windows-sysmon/operational",
+        11,
+        "file-created",
+        "file",
+        "creation",
+        None,
+    ),
+    (
+        "microsoft-windows-sysmon/operational",
+        13,
+        "registry-value-set",
+        "registry",
+        "change",
+        None,
+    ),
+    (
+        "microsoft-windows-sysmon/operational",
+        22,
+        "dns-query",
+        "network",
+        "protocol",
+        None,
+    ),
+    (
+        "microsoft-windows-sysmon/operational",
+        23,
+        "file-deleted",
+        "file",
+        "deletion",
+        None,
+    ),
+];
+
+/// Sets the ECS classification of a well-known event (see [`CLASSES`]),
+/// leaving a forwarder's own ECS fields alone. Kerberos and NTLM
+/// validation events succeed when their `Status` is `0x0`.
+fn classify(sink: &mut Sink<'_>, channel: &str, id: i64) {
+    let Some(&(_, _, action, category, kind, outcome)) = CLASSES
+        .iter()
+        .find(|(c, i, ..)| *i == id && c.eq_ignore_ascii_case(channel))
+    else {
+        return;
+    };
+    sink.put_absent("event.action", action);
+    sink.put_absent("event.category", category);
+    sink.put_absent("event.type", kind);
+    let outcome = outcome.or_else(|| {
+        let status = first_text(sink.ev, &["Status"])?;
+        Some(if status.eq_ignore_ascii_case("0x0") || status == "0" {
+            "success"
+        } else {
+            "failure"
+        })
+    });
+    if let Some(o) = outcome {
+        sink.put_absent("event.outcome", o);
     }
 }
 
@@ -1411,5 +1698,38 @@ mod tests {
         fn flatten_never_panics(text in "[\\[\\]{}\":,0-9a-z\\\\.eE+ -]{0,64}") {
             let _ = flatten(&text, 4, 8, &mut |_, _| {});
         }
+    }
+
+    #[test]
+    fn well_known_events_get_their_ecs_classification() {
+        let ev = parse(
+            r##"{"winlog":{"channel":"Security","event_id":4625,"event_data":{"TargetUserName":"bob","IpAddress":"198.51.100.20","LogonType":"3"}}}"##,
+        );
+        assert_eq!(ev.get_str("event.action"), Some("logon-failed"));
+        assert_eq!(ev.get_str("event.category"), Some("authentication"));
+        assert_eq!(ev.get_str("event.type"), Some("start"));
+        assert_eq!(ev.get_str("event.outcome"), Some("failure"));
+        // NTLM validation: the outcome is in its status.
+        let ev = parse(
+            r##"{"EventID":4776,"Channel":"Security","TargetUserName":"adm","Status":"0xc000006a"}"##,
+        );
+        assert_eq!(ev.get_str("event.action"), Some("credential-validated"));
+        assert_eq!(ev.get_str("event.outcome"), Some("failure"));
+        let ev = parse(
+            r##"{"EventID":4776,"Channel":"Security","TargetUserName":"adm","Status":"0x0"}"##,
+        );
+        assert_eq!(ev.get_str("event.outcome"), Some("success"));
+        // A forwarder's own ECS fields win; unknown events get none.
+        let ev = parse(
+            r##"{"event":{"category":"session"},"winlog":{"channel":"Security","event_id":"4624","event_data":{"TargetUserName":"bob"}}}"##,
+        );
+        assert_eq!(ev.get_str("event.category"), Some("session"));
+        assert_eq!(ev.get_str("event.action"), Some("logged-in"));
+        let ev = parse(r##"{"EventID":4624,"Channel":"Application"}"##);
+        assert_eq!(ev.get("event.action"), None);
+        let ev = parse(
+            r##"{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Image":"C:\\x.exe"}"##,
+        );
+        assert_eq!(ev.get_str("event.category"), Some("process"));
     }
 }
