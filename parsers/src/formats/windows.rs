@@ -467,12 +467,23 @@ fn normalize(sink: &mut Sink<'_>, core: &Core<'_, '_>) {
     }
 }
 
+/// Channel, event id, `event.action`, `event.category`, `event.type`,
+/// `event.outcome`.
+type Class = (
+    &'static str,
+    i64,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
+
 /// What a well-known Windows event is, in ECS terms: `event.action`,
 /// `event.category`, `event.type` and, when the event id alone says it,
 /// `event.outcome` (Microsoft's Security auditing reference, the Service
 /// Control Manager's 7045, Sysmon's event list; the action names are
 /// Winlogbeat's, so that searches carry over).
-const CLASSES: &[(&str, i64, &str, &str, &str, Option<&str>)] = &[
+const CLASSES: &[Class] = &[
     (
         "security",
         1102,
