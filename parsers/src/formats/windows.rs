@@ -18,8 +18,10 @@
 //! `LogonType`, ...), typed as the JSON had them, along with `EventID` (a
 //! number), `Channel`, `Provider_Name` and `Computer`. ECS copies follow
 //! (`event.code`, `host.name`, `winlog.*`, `user.name`, `source.ip`,
-//! `process.*` for process creation), and the Sigma log source comes from
-//! [`SERVICES`] and [`CATEGORIES`]. Event data names with spaces (Windows
+//! `process.*` for process creation; `event.action`, `event.category`,
+//! `event.type` and `event.outcome` for the well-known events of
+//! [`CLASSES`]), and the Sigma log source comes from the log source map
+//! (`parsers/logsources.toml`, [`crate::LogSourceMap`]). Event data names with spaces (Windows
 //! Defender's `Threat Name`, `Process Name`, `New Value`, ...) are also set
 //! with the spaces removed (`ThreatName`), the names Sigma rules use, unless
 //! the record has that name itself. Everything else in the record is kept
