@@ -72,7 +72,7 @@ impl From<bool> for FieldValue {
     }
 }
 
-pub use crate::fields::Fields;
+use crate::fields::Fields;
 
 /// Where an event came in: the listener and the peer that sent it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -142,9 +142,7 @@ impl Fields {
 
     /// Names and values sorted by name (for display).
     pub fn sorted(&self) -> Vec<(&str, &FieldValue)> {
-        let mut v: Vec<_> = self.map.iter().map(|(k, v)| (k.as_str(), v)).collect();
-        v.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        v
+        self.with_prefix("")
     }
 }
 

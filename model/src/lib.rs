@@ -24,7 +24,8 @@ mod event;
 pub mod fields;
 
 pub use alert::{Alert, AlertCorrelation, NewAlert, Severity, UnknownSeverity};
-pub use event::{Event, FieldValue, Fields, LogSource, Origin, CATEGORY_UMBRELLAS};
+pub use event::{Event, FieldValue, LogSource, Origin, CATEGORY_UMBRELLAS};
+pub use fields::Fields;
 
 /// Formats a time as RFC 3339 in UTC with millisecond precision, the one
 /// textual form Vedette uses on the wire.

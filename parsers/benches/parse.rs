@@ -11,6 +11,9 @@
 
 use std::hint::black_box;
 
+#[path = "support/golden.rs"]
+mod golden;
+
 // The allocator of the `vedette` binary, so that the figures are what it
 // runs (parsing allocates a key and a value per field).
 #[global_allocator]
@@ -161,29 +164,7 @@ fn parse_sshd_auth(c: &mut Criterion) {
 /// The golden records of a format directory, without the deliberately
 /// broken ones, repeated to about 1 MiB.
 fn golden_lines(dir: &str) -> Vec<String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata")
-        .join(dir);
-    let mut base = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(path)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    entries.sort();
-    for p in entries {
-        if p.extension().is_some_and(|e| e == "log") {
-            let json = std::fs::read_to_string(p.with_extension("json")).unwrap_or_default();
-            if json.contains("\"error.message\"") {
-                continue;
-            }
-            // W3C directives set per-source state: measured apart
-            // (`parse_stream`), not mixed into the lines of a format.
-            if let Ok(text) = std::fs::read_to_string(&p) {
-                if !text.starts_with('#') {
-                    base.push(text.trim_end_matches(['\n', '\r']).to_string());
-                }
-            }
-        }
-    }
+    let base = golden::golden_records(dir);
     let size: usize = base.iter().map(String::len).sum::<usize>().max(1);
     let copies = (1 << 20) / size + 1;
     base.iter()

@@ -16,6 +16,9 @@
 
 use std::hint::black_box;
 
+#[path = "../benches/support/golden.rs"]
+mod golden;
+
 // The allocator of the `vedette` binary, as in `benches/parse.rs`.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -62,27 +65,6 @@ fn run(parser: &Parser, lines: &[String]) -> usize {
 
 /// The directory's records, ten times over.
 fn records(dir: &str) -> Vec<String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata")
-        .join(dir);
-    let mut paths: Vec<_> = std::fs::read_dir(path)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    paths.sort();
-    let mut out = Vec::new();
-    for p in paths {
-        if p.extension().is_none_or(|e| e != "log") {
-            continue;
-        }
-        let json = std::fs::read_to_string(p.with_extension("json")).unwrap_or_default();
-        if json.contains("\"error.message\"") {
-            continue;
-        }
-        if let Ok(text) = std::fs::read_to_string(&p) {
-            if !text.starts_with('#') {
-                out.push(text.trim_end_matches(['\n', '\r']).to_string());
-            }
-        }
-    }
-    out.iter().cycle().take(out.len() * 10).cloned().collect()
+    let base = golden::golden_records(dir);
+    base.iter().cycle().take(base.len() * 10).cloned().collect()
 }

@@ -239,9 +239,11 @@ impl Parser {
             .zip(parsed.message)
             .and_then(|(program, msg)| auth::normalize(program, msg));
         // Kaspersky Security Center's structured data says what the record
-        // is, whatever its description (MSG) looks like.
-        let ksc_claims =
-            forced.is_none() && parsed.structured_data && formats::kaspersky::is_ksc(&ev);
+        // is, whatever its description (MSG) looks like (looked for once).
+        let ksc = (parsed.structured_data && !matches!(forced, Some(Forced::Syslog)))
+            .then(|| formats::kaspersky::sd_prefix(&ev))
+            .flatten();
+        let ksc_claims = forced.is_none() && ksc.is_some();
         match (auth, parsed.message) {
             (Some(auth), _) => auth.apply(&mut ev),
             // The MSG of a syslog record may be in a device format.
@@ -256,11 +258,8 @@ impl Parser {
             _ => {}
         }
         // Kaspersky Security Center's export: the structured data says it.
-        if parsed.structured_data
-            && ev.get("event.module").is_none()
-            && !matches!(forced, Some(Forced::Syslog))
-        {
-            formats::kaspersky::structured(&mut ev, parsed.message);
+        if let Some(prefix) = ksc.filter(|_| ev.get("event.module").is_none()) {
+            formats::kaspersky::map(&mut ev, prefix, parsed.message);
         }
         if let Err(e) = result {
             ev.error = Some(e.to_string());

@@ -177,7 +177,9 @@ fn colon_parts(p: &str) -> impl Iterator<Item = &str> {
 fn looks_like_time(s: &str) -> bool {
     let s = s.trim_start_matches(['*', '.']);
     stamp(s).is_some_and(|(st, _)| {
-        time::Date::from_calendar_date(st.year.unwrap_or(2024), st.month, st.day).is_ok()
+        // Without a year, a leap year: every month and day that exists.
+        const LEAP: i32 = 2024;
+        time::Date::from_calendar_date(st.year.unwrap_or(LEAP), st.month, st.day).is_ok()
     })
 }
 

@@ -69,7 +69,7 @@ const SD_PREFIX: &str = "log.syslog.structured_data.event@";
 
 /// Whether `ev` (an RFC 5424 record already parsed) holds KSC's structured
 /// data element; its key prefix (`log.syslog.structured_data.event@N.`).
-fn sd_prefix(ev: &Event) -> Option<String> {
+pub(crate) fn sd_prefix(ev: &Event) -> Option<String> {
     let key = ev
         .fields
         .keys()
@@ -100,17 +100,21 @@ struct Ksc {
     p: [Option<String>; 9],
 }
 
-/// Whether the record carries KSC's structured data (`event@23668`).
-pub(crate) fn is_ksc(ev: &Event) -> bool {
-    sd_prefix(ev).is_some()
-}
-
 /// Maps a syslog record with KSC's structured data; whether it was one.
 /// `msg` is the record's MSG (the description).
 pub(crate) fn structured(ev: &mut Event, msg: Option<&str>) -> bool {
-    let Some(prefix) = sd_prefix(ev) else {
-        return false;
-    };
+    match sd_prefix(ev) {
+        Some(prefix) => {
+            map(ev, prefix, msg);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Maps a record whose KSC structured data is under `prefix` (from
+/// [`sd_prefix`]).
+pub(crate) fn map(ev: &mut Event, prefix: String, msg: Option<&str>) {
     // One key buffer for the lookups: `<prefix><param>`.
     let mut key = prefix;
     let base = key.len();
@@ -142,7 +146,6 @@ pub(crate) fn structured(ev: &mut Event, msg: Option<&str>) -> bool {
         k.version = Some(version.to_string()).filter(|v| !v.is_empty());
     }
     apply(ev, k, msg);
-    true
 }
 
 /// Maps a CEF record from `KasperskyLab|SecurityCenter` (already read by

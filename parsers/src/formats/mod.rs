@@ -6,8 +6,9 @@
 //! a `parse` that fills ECS fields and the Sigma log source on the event.
 //! [`FORMATS`] is tried in order; the first whose `detect` accepts the text
 //! parses it, skipping the formats whose `gate` rules the text out from a
-//! [`Probe`] computed once (its first byte, a few bytes searched for). A `parse` that fails half-way keeps every field it already set
-//! and returns the error, which becomes `error.message`.
+//! [`Probe`] computed once (its first byte, a few bytes searched for). A
+//! `parse` that fails half-way keeps every field it already set and
+//! returns the error, which becomes `error.message`.
 
 use std::cell::Cell;
 

@@ -21,10 +21,10 @@
 //! `process.*` for process creation; `event.action`, `event.category`,
 //! `event.type` and `event.outcome` for the well-known events of
 //! [`CLASSES`]), and the Sigma log source comes from the log source map
-//! (`parsers/logsources.toml`, [`crate::LogSourceMap`]). Event data names with spaces (Windows
-//! Defender's `Threat Name`, `Process Name`, `New Value`, ...) are also set
-//! with the spaces removed (`ThreatName`), the names Sigma rules use, unless
-//! the record has that name itself. Everything else in the record is kept
+//! (`parsers/logsources.toml`, [`crate::LogSourceMap`]). Event data names
+//! with spaces (Windows Defender's `Threat Name`, `Process Name`, `New
+//! Value`, ...) are also set with the spaces removed (`ThreatName`), the
+//! names Sigma rules use, unless the record has that name itself. Everything else in the record is kept
 //! flattened under its dotted path (`Event.System.Execution.#attributes.ProcessID`,
 //! `agent.version`, ...); Winlogbeat's `winlog` object is kept whole.
 //!
