@@ -61,7 +61,7 @@ fn oracle_line(ev: &Event) -> serde_json::Value {
             FieldValue::Float(f) => serde_json::Value::from(*f),
             FieldValue::Bool(b) => serde_json::Value::from(*b),
         };
-        m.insert(k.clone(), v);
+        m.insert(k.to_string(), v);
     }
     let mut ls = serde_json::Map::new();
     if let Some(p) = &ev.logsource.product {

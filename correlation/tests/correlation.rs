@@ -296,7 +296,7 @@ fn value_count_spec_example() {
             ("EventID", s("4625")),
             ("ComputerName", s("DC1")),
             ("WorkstationName", s(ws)),
-            ("User", FieldValue::Str(u)),
+            ("User", FieldValue::from(u)),
         ]
     };
     for i in 0..99 {
@@ -383,7 +383,7 @@ fn cmd(exe: &str, user: &str) -> Vec<(&'static str, FieldValue)> {
     vec![
         (
             "Image",
-            FieldValue::Str(format!("C:\\Windows\\System32\\{exe}")),
+            FieldValue::from(format!("C:\\Windows\\System32\\{exe}")),
         ),
         ("ComputerName", s("PC1")),
         ("User", s(user)),
@@ -918,7 +918,7 @@ correlation:
     let from = |ip: usize| {
         vec![
             ("EventID", s("4625")),
-            ("IpAddress", FieldValue::Str(format!("10.0.0.{ip}"))),
+            ("IpAddress", FieldValue::from(format!("10.0.0.{ip}"))),
         ]
     };
     for ip in 0..10 {

@@ -257,14 +257,14 @@ fn event() -> impl Strategy<Value = Event> {
             }
             match (eid, eid_text) {
                 (Some(id), false) => {
-                    e.fields.insert("EventID".into(), FieldValue::Int(id));
+                    e.fields.insert("EventID", FieldValue::Int(id));
                 }
                 // Some forwarders send numbers as text.
                 (Some(id), true) => e.set("EventID", format!("{id}.0").as_str()),
                 (None, _) => {}
             }
             if let Some(l) = logon {
-                e.fields.insert("LogonType".into(), FieldValue::Int(l));
+                e.fields.insert("LogonType", FieldValue::Int(l));
             }
             e
         })

@@ -9,7 +9,9 @@ use time::OffsetDateTime;
 #[serde(untagged)]
 pub enum FieldValue {
     /// Text (also IP addresses, which parsers validate before storing).
-    Str(String),
+    /// Up to 24 bytes (addresses, ports as text, actions, names) are stored
+    /// inline, without an allocation.
+    Str(crate::Text),
     /// A whole number (ports, ids, counts).
     Int(i64),
     /// A decimal number.
@@ -30,7 +32,7 @@ impl FieldValue {
     /// The value as JSON.
     pub fn to_json(&self) -> serde_json::Value {
         match self {
-            FieldValue::Str(s) => serde_json::Value::String(s.clone()),
+            FieldValue::Str(s) => serde_json::Value::String(s.to_string()),
             FieldValue::Int(i) => serde_json::Value::from(*i),
             FieldValue::Float(f) => serde_json::Number::from_f64(*f)
                 .map(serde_json::Value::Number)
@@ -53,11 +55,16 @@ impl fmt::Display for FieldValue {
 
 impl From<&str> for FieldValue {
     fn from(s: &str) -> Self {
-        FieldValue::Str(s.to_string())
+        FieldValue::Str(s.into())
     }
 }
 impl From<String> for FieldValue {
     fn from(s: String) -> Self {
+        FieldValue::Str(s.into())
+    }
+}
+impl From<crate::Text> for FieldValue {
+    fn from(s: crate::Text) -> Self {
         FieldValue::Str(s)
     }
 }
@@ -203,7 +210,7 @@ impl Event {
             Err(_) => String::from_utf8_lossy(bytes).into_owned(),
         };
         let mut fields = Fields::with_capacity(16);
-        fields.insert("message".into(), FieldValue::Str(original.clone()));
+        fields.insert("message", FieldValue::Str(original.as_str().into()));
         Event {
             seq,
             received,
@@ -265,7 +272,7 @@ impl Event {
             );
         }
         for (k, v) in &self.fields {
-            m.insert(k.clone(), v.to_json());
+            m.insert(k.to_string(), v.to_json());
         }
         m.insert("event.original".into(), self.original.clone().into());
         if let Some(e) = &self.error {

@@ -18,13 +18,20 @@ use indexmap::IndexMap;
 
 use crate::FieldValue;
 
+/// A field's name. Names up to 24 bytes (nearly every ECS name and vendor
+/// key) are stored inline, so setting a field allocates nothing for its name.
+pub type Name = compact_str::CompactString;
+
+/// A text value ([`FieldValue::Str`]), inline up to 24 bytes like [`Name`].
+pub type Text = compact_str::CompactString;
+
 /// An entry of [`Fields`], for insert-or-update in one lookup.
-pub type Entry<'a> = indexmap::map::Entry<'a, String, FieldValue>;
+pub type Entry<'a> = indexmap::map::Entry<'a, Name, FieldValue>;
 
 /// An event's fields by Elastic Common Schema name (flat, dotted keys).
 #[derive(Clone, Default)]
 pub struct Fields {
-    map: IndexMap<String, FieldValue, RandomState>,
+    map: IndexMap<Name, FieldValue, RandomState>,
 }
 
 impl Fields {
@@ -46,19 +53,26 @@ impl Fields {
     }
 
     /// Sets `key` to `value`; the value it had, if any.
-    pub fn insert(&mut self, key: String, value: FieldValue) -> Option<FieldValue> {
-        self.map.insert(key, value)
+    pub fn insert(&mut self, key: impl Into<Name>, value: FieldValue) -> Option<FieldValue> {
+        self.map.insert(key.into(), value)
     }
 
     /// Sets `key` to `value`, allocating the name only when it is new.
     pub fn set(&mut self, key: &str, value: FieldValue) {
         use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
-        match self.map.raw_entry_mut_v1().from_key(key) {
+        use std::hash::BuildHasher;
+        // Hashed once: the vacant entry's `insert` would hash the name again.
+        let hash = self.map.hasher().hash_one(key);
+        match self
+            .map
+            .raw_entry_mut_v1()
+            .from_key_hashed_nocheck(hash, key)
+        {
             RawEntryMut::Occupied(mut e) => {
                 e.insert(value);
             }
             RawEntryMut::Vacant(e) => {
-                e.insert(key.to_owned(), value);
+                e.insert_hashed_nocheck(hash, Name::new(key), value);
             }
         }
     }
@@ -74,7 +88,7 @@ impl Fields {
     }
 
     /// The stored name and the value of `key`.
-    pub fn get_key_value(&self, key: &str) -> Option<(&String, &FieldValue)> {
+    pub fn get_key_value(&self, key: &str) -> Option<(&Name, &FieldValue)> {
         self.map.get_key_value(key)
     }
 
@@ -89,8 +103,8 @@ impl Fields {
     }
 
     /// The entry of `key`.
-    pub fn entry(&mut self, key: String) -> Entry<'_> {
-        self.map.entry(key)
+    pub fn entry(&mut self, key: impl Into<Name>) -> Entry<'_> {
+        self.map.entry(key.into())
     }
 
     /// How many fields are set.
@@ -109,22 +123,22 @@ impl Fields {
     }
 
     /// Names and values, in insertion order.
-    pub fn iter(&self) -> indexmap::map::Iter<'_, String, FieldValue> {
+    pub fn iter(&self) -> indexmap::map::Iter<'_, Name, FieldValue> {
         self.map.iter()
     }
 
     /// Names, in insertion order.
-    pub fn keys(&self) -> indexmap::map::Keys<'_, String, FieldValue> {
+    pub fn keys(&self) -> indexmap::map::Keys<'_, Name, FieldValue> {
         self.map.keys()
     }
 
     /// Values, in insertion order.
-    pub fn values(&self) -> indexmap::map::Values<'_, String, FieldValue> {
+    pub fn values(&self) -> indexmap::map::Values<'_, Name, FieldValue> {
         self.map.values()
     }
 
     /// Values, to change in place.
-    pub fn values_mut(&mut self) -> indexmap::map::ValuesMut<'_, String, FieldValue> {
+    pub fn values_mut(&mut self) -> indexmap::map::ValuesMut<'_, Name, FieldValue> {
         self.map.values_mut()
     }
 
@@ -160,32 +174,33 @@ impl fmt::Debug for Fields {
 }
 
 impl<'a> IntoIterator for &'a Fields {
-    type Item = (&'a String, &'a FieldValue);
-    type IntoIter = indexmap::map::Iter<'a, String, FieldValue>;
+    type Item = (&'a Name, &'a FieldValue);
+    type IntoIter = indexmap::map::Iter<'a, Name, FieldValue>;
     fn into_iter(self) -> Self::IntoIter {
         self.map.iter()
     }
 }
 
 impl IntoIterator for Fields {
-    type Item = (String, FieldValue);
-    type IntoIter = indexmap::map::IntoIter<String, FieldValue>;
+    type Item = (Name, FieldValue);
+    type IntoIter = indexmap::map::IntoIter<Name, FieldValue>;
     fn into_iter(self) -> Self::IntoIter {
         self.map.into_iter()
     }
 }
 
-impl FromIterator<(String, FieldValue)> for Fields {
-    fn from_iter<I: IntoIterator<Item = (String, FieldValue)>>(iter: I) -> Self {
+impl<K: Into<Name>> FromIterator<(K, FieldValue)> for Fields {
+    fn from_iter<I: IntoIterator<Item = (K, FieldValue)>>(iter: I) -> Self {
         let mut f = Fields::new();
         f.extend(iter);
         f
     }
 }
 
-impl Extend<(String, FieldValue)> for Fields {
-    fn extend<I: IntoIterator<Item = (String, FieldValue)>>(&mut self, iter: I) {
-        self.map.extend(iter);
+impl<K: Into<Name>> Extend<(K, FieldValue)> for Fields {
+    fn extend<I: IntoIterator<Item = (K, FieldValue)>>(&mut self, iter: I) {
+        self.map
+            .extend(iter.into_iter().map(|(k, v)| (k.into(), v)));
     }
 }
 
@@ -201,12 +216,12 @@ mod tests {
         f.set("b", FieldValue::Int(2));
         assert_eq!(f.len(), 2);
         assert_eq!(f.get("b"), Some(&FieldValue::Int(2)));
-        let names: Vec<_> = f.keys().map(String::as_str).collect();
+        let names: Vec<_> = f.keys().map(Name::as_str).collect();
         assert_eq!(names, ["b", "a"]);
         assert_eq!(f.sorted()[0].0, "a");
-        f.insert("c".into(), true.into());
+        f.insert("c", true.into());
         assert_eq!(f.remove("b"), Some(FieldValue::Int(2)));
-        let names: Vec<_> = f.keys().map(String::as_str).collect();
+        let names: Vec<_> = f.keys().map(Name::as_str).collect();
         assert_eq!(names, ["a", "c"]);
         assert!(f.contains_key("c") && !f.contains_key("b"));
     }
@@ -232,8 +247,8 @@ mod tests {
     #[test]
     fn entry_inserts_once() {
         let mut f = Fields::new();
-        f.entry("k".into()).or_insert(FieldValue::Int(1));
-        f.entry("k".into()).or_insert(FieldValue::Int(2));
+        f.entry("k").or_insert(FieldValue::Int(1));
+        f.entry("k").or_insert(FieldValue::Int(2));
         assert_eq!(f.get("k"), Some(&FieldValue::Int(1)));
     }
 }

@@ -25,7 +25,7 @@ pub mod fields;
 
 pub use alert::{Alert, AlertCorrelation, NewAlert, Severity, UnknownSeverity};
 pub use event::{Event, FieldValue, LogSource, Origin, CATEGORY_UMBRELLAS};
-pub use fields::Fields;
+pub use fields::{Fields, Name, Text};
 
 /// Formats a time as RFC 3339 in UTC with millisecond precision, the one
 /// textual form Vedette uses on the wire.

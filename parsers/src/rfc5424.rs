@@ -166,7 +166,7 @@ fn sd_element(ev: &mut Event, cur: &mut Cursor<'_>) -> Result<(), ParseError> {
         let key = format!("log.syslog.structured_data.{id}.{name}");
         match ev.fields.entry(key) {
             Entry::Vacant(e) => {
-                e.insert(FieldValue::Str(value.into_owned()));
+                e.insert(FieldValue::Str(value.into()));
             }
             Entry::Occupied(mut e) => {
                 if let FieldValue::Str(s) = e.get_mut() {

@@ -257,7 +257,7 @@ proptest! {
             .collect();
         let want_sd: BTreeMap<String, FieldValue> = sd
             .iter()
-            .flat_map(|(id, params)| params.iter().map(move |(n, v)| (format!("{id}.{n}"), FieldValue::Str(v.clone()))))
+            .flat_map(|(id, params)| params.iter().map(move |(n, v)| (format!("{id}.{n}"), FieldValue::from(v.clone()))))
             .collect();
         prop_assert_eq!(got_sd.len(), want_sd.len());
         for (k, v) in &want_sd {

@@ -46,7 +46,7 @@ proptest! {
         fields in prop::collection::btree_map(
             "[A-Z][A-Za-z0-9]{0,15}",
             prop_oneof![
-                "[^\u{0}]{0,40}".prop_map(FieldValue::Str),
+                "[^\u{0}]{0,40}".prop_map(FieldValue::from),
                 any::<i64>().prop_map(FieldValue::Int),
                 any::<bool>().prop_map(FieldValue::Bool),
             ],

@@ -209,7 +209,7 @@ impl Held {
             .fields
             .iter()
             .filter(|(k, _)| fields.iter().any(|f| f == *k))
-            .map(|(k, v)| (k.clone(), v.to_json()))
+            .map(|(k, v)| (k.to_string(), v.to_json()))
             .collect();
         let ids: Vec<&str> = hits.iter().map(|h| h.rule_id.as_str()).collect();
         let record = format!(
@@ -576,7 +576,7 @@ fn correlate(
 fn field_value(v: &serde_json::Value) -> Option<vedette_model::FieldValue> {
     use vedette_model::FieldValue;
     Some(match v {
-        serde_json::Value::String(s) => FieldValue::Str(s.clone()),
+        serde_json::Value::String(s) => FieldValue::from(s.as_str()),
         serde_json::Value::Bool(b) => FieldValue::Bool(*b),
         serde_json::Value::Number(n) => match n.as_i64() {
             Some(i) => FieldValue::Int(i),

@@ -474,9 +474,7 @@ impl Prepare {
             ev
         });
         if rec.truncated {
-            event
-                .fields
-                .insert("log.truncated".into(), FieldValue::Bool(true));
+            event.fields.insert("log.truncated", FieldValue::Bool(true));
         }
         let mut hits = Vec::new();
         if catch_unwind(AssertUnwindSafe(|| self.detector.detect(&event, &mut hits))).is_err() {

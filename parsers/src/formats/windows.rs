@@ -301,11 +301,11 @@ fn capped(s: &str) -> &str {
 
 pub(super) fn value(v: &JsonScalar<'_>) -> FieldValue {
     match v {
-        JsonScalar::Str(s) => FieldValue::Str(capped(s).to_string()),
+        JsonScalar::Str(s) => FieldValue::Str(capped(s).into()),
         JsonScalar::Int(i) => FieldValue::Int(*i),
         JsonScalar::Float(f) => FieldValue::Float(*f),
         JsonScalar::Bool(b) => FieldValue::Bool(*b),
-        JsonScalar::Null => FieldValue::Str(String::new()),
+        JsonScalar::Null => FieldValue::Str(Default::default()),
     }
 }
 
@@ -399,9 +399,9 @@ fn normalize(sink: &mut Sink<'_>, core: &Core<'_, '_>) {
         Some(JsonScalar::Int(i)) => Some(FieldValue::Int(*i)),
         Some(JsonScalar::Str(s)) => Some(match s.trim().parse::<i64>() {
             Ok(i) => FieldValue::Int(i),
-            Err(_) => FieldValue::Str(capped(s).to_string()),
+            Err(_) => FieldValue::Str(capped(s).into()),
         }),
-        Some(JsonScalar::Float(f)) => Some(FieldValue::Str(f.to_string())),
+        Some(JsonScalar::Float(f)) => Some(FieldValue::from(f.to_string())),
         _ => None,
     };
     if let Some(id) = &event_id {
@@ -1450,7 +1450,7 @@ mod tests {
             members in prop::collection::btree_map(
                 "[^.]{0,8}",
                 prop_oneof![
-                    any::<String>().prop_map(FieldValue::Str),
+                    any::<String>().prop_map(FieldValue::from),
                     any::<i64>().prop_map(FieldValue::Int),
                     any::<bool>().prop_map(FieldValue::Bool),
                 ],
@@ -1480,7 +1480,7 @@ mod tests {
             let mut got = std::collections::BTreeMap::new();
             flatten(&text, MAX_DEPTH, MAX_FIELDS, &mut |k, v| {
                 let v = match v {
-                    JsonScalar::Str(s) => FieldValue::Str(s.into_owned()),
+                    JsonScalar::Str(s) => FieldValue::Str(s.into()),
                     JsonScalar::Int(i) => FieldValue::Int(i),
                     JsonScalar::Bool(b) => FieldValue::Bool(b),
                     JsonScalar::Float(f) => FieldValue::Float(f),
