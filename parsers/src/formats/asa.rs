@@ -35,6 +35,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.first_in(b"BTD") || p.percent(),
     detect,
     parse,
+    claim: None,
 };
 
 /// How far into the text a header after a timestamp is looked for.

@@ -65,6 +65,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.first_in(b"tn"),
     detect,
     parse,
+    claim: None,
 };
 
 /// How far into the record ` msg=audit(` must start (after `type=...`).

@@ -37,6 +37,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.first_in(b" C"),
     detect,
     parse,
+    claim: None,
 };
 
 fn detect(text: &str) -> bool {

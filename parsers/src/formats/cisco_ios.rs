@@ -32,6 +32,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.percent(),
     detect,
     parse,
+    claim: Some(claim),
 };
 
 /// Built once: constructing a searcher per record costs more than the search.
@@ -256,11 +257,27 @@ fn detect(text: &str) -> bool {
     header(text).is_some()
 }
 
+fn claim(text: &str, ev: &mut Event) -> Option<Result<(), ParseError>> {
+    let found = header(text)?;
+    super::begin(ev, &FORMAT);
+    set_observer(ev, &[]);
+    Some(parse_found(text, found, ev))
+}
+
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     set_observer(ev, &[]);
-    let Some((h, pre, at)) = header(text) else {
+    let Some(found) = header(text) else {
         return Err(ParseError::expected(P, "%FACILITY-SEVERITY-MNEMONIC:", 0));
     };
+    parse_found(text, found, ev)
+}
+
+/// Parses `text`, whose header [`header`] found.
+fn parse_found(
+    text: &str,
+    (h, pre, at): (Header<'_>, Prefix<'_>, usize),
+    ev: &mut Event,
+) -> Result<(), ParseError> {
     // `host 123: *Nov 25 ...: %...` relayed as BSD syslog: the syslog
     // parser took the sequence number for the TAG.
     let tagged_seq = ev

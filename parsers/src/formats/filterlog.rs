@@ -19,6 +19,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.first.is_ascii_digit(),
     detect,
     parse,
+    claim: None,
 };
 
 /// The fields read at most: the rest of a hostile line is ignored.

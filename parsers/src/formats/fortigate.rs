@@ -30,6 +30,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.first_in(b"lde") && p.equals(),
     detect,
     parse,
+    claim: None,
 };
 
 // ---------------------------------------------------------------------------

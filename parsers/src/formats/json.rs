@@ -15,6 +15,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.brace(),
     detect,
     parse,
+    claim: None,
 };
 
 const P: &str = "json";

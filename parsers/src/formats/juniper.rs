@@ -41,6 +41,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.first_in(b"RAs"),
     detect,
     parse,
+    claim: None,
 };
 
 /// Where the RFC 5424 parser keeps Junos structured data.

@@ -49,6 +49,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |_| false,
     detect: |_| false,
     parse,
+    claim: None,
 };
 
 /// `text` is the MSG of a record whose structured data was already read.

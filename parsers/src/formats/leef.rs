@@ -25,6 +25,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.first_in(b" L"),
     detect,
     parse,
+    claim: None,
 };
 
 fn detect(text: &str) -> bool {

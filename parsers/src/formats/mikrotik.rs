@@ -36,6 +36,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     },
     detect,
     parse,
+    claim: Some(claim),
 };
 
 /// The severity topics, most severe first: every message carries one.
@@ -182,20 +183,64 @@ fn config_change(s: &str) -> Option<(&str, &str, &str)> {
     (!who.is_empty()).then_some((object, verb, who))
 }
 
+/// What a RouterOS message says.
+enum Kind<'a> {
+    /// A firewall line: its log prefix, chain and the text from `in:`.
+    Firewall(Option<&'a str>, &'a str, &'a str),
+    /// A firewall line whose chain the syslog parser took for the TAG.
+    Bare,
+    Account(Account<'a>),
+    /// A configuration change: the object, the verb and who.
+    Config(&'a str, &'a str, &'a str),
+}
+
+/// What `msg` says. Detection (`need_topics`) takes a configuration
+/// change only after topics: `x changed by y` alone is too common.
+fn kind<'a>(topics: Option<&str>, msg: &'a str, need_topics: bool) -> Option<Kind<'a>> {
+    if let Some((prefix, chain, rest)) = firewall_head(msg) {
+        Some(Kind::Firewall(prefix, chain, rest))
+    } else if bare_interfaces(msg) {
+        Some(Kind::Bare)
+    } else if let Some(a) = account(msg) {
+        Some(Kind::Account(a))
+    } else if topics.is_some() || !need_topics {
+        let (object, verb, who) = config_change(msg)?;
+        Some(Kind::Config(object, verb, who))
+    } else {
+        None
+    }
+}
+
 fn detect(text: &str) -> bool {
     let (topics, msg) = split_topics(text);
-    firewall_head(msg).is_some()
-        || account(msg).is_some()
-        || (topics.is_some() && config_change(msg).is_some())
-        || bare_interfaces(msg)
+    kind(topics, msg, true).is_some()
+}
+
+fn claim(text: &str, ev: &mut Event) -> Option<Result<(), ParseError>> {
+    let (topics, msg) = split_topics(text);
+    let k = kind(topics, msg, true)?;
+    super::begin(ev, &FORMAT);
+    Some(parse_kind(text, topics, msg, Some(k), ev))
 }
 
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
+    let (topics, msg) = split_topics(text);
+    let k = kind(topics, msg, false);
+    parse_kind(text, topics, msg, k, ev)
+}
+
+/// Parses `text`, split into its topics and `msg`, which says `k`.
+fn parse_kind(
+    text: &str,
+    mut topics: Option<&str>,
+    msg: &str,
+    k: Option<Kind<'_>>,
+    ev: &mut Event,
+) -> Result<(), ParseError> {
     ev.logsource = LogSource::new(Some("mikrotik"), None, &[]);
     ev.set("observer.vendor", "MikroTik");
     ev.set("observer.product", "RouterOS");
     ev.set("event.kind", "event");
-    let (mut topics, msg) = split_topics(text);
     // A header without a host name: the topics became `host.name`.
     if topics.is_none() {
         if let Some(h) = ev.get_str("host.name").filter(|h| is_topics(h)) {
@@ -209,30 +254,30 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     }
     ev.set("message", msg);
     let at = text.len() - msg.len();
-    let ok = if let Some((prefix, chain, rest)) = firewall_head(msg) {
-        firewall(prefix, chain, rest, ev)
-    } else if bare_interfaces(msg) {
-        match ev.get_str("process.name").filter(|c| is_chain(c)) {
+    let ok = match k {
+        Some(Kind::Firewall(prefix, chain, rest)) => firewall(prefix, chain, rest, ev),
+        Some(Kind::Bare) => match ev.get_str("process.name").filter(|c| is_chain(c)) {
             Some(chain) => {
                 let chain = chain.to_string();
                 ev.fields.remove("process.name");
                 firewall(None, &chain, msg, ev)
             }
             None => firewall(None, "", msg, ev),
+        },
+        Some(Kind::Account(a)) => {
+            set_account(ev, &a);
+            Some(())
         }
-    } else if let Some(a) = account(msg) {
-        set_account(ev, &a);
-        Some(())
-    } else if let Some((object, verb, who)) = config_change(msg) {
-        ev.set("event.action", "config-change");
-        ev.set("event.category", "configuration");
-        ev.set("event.type", "change");
-        ev.set("mikrotik.object", object);
-        ev.set("mikrotik.change", verb);
-        set_who(ev, who);
-        Some(())
-    } else {
-        None
+        Some(Kind::Config(object, verb, who)) => {
+            ev.set("event.action", "config-change");
+            ev.set("event.category", "configuration");
+            ev.set("event.type", "change");
+            ev.set("mikrotik.object", object);
+            ev.set("mikrotik.change", verb);
+            set_who(ev, who);
+            Some(())
+        }
+        None => None,
     };
     ok.ok_or_else(|| ParseError::expected(P, "a RouterOS firewall or account message", at))
 }

@@ -53,6 +53,22 @@ pub(crate) struct Format {
     pub(crate) detect: fn(&str) -> bool,
     /// Parses `text` into `ev`.
     pub(crate) parse: fn(&str, &mut Event) -> Result<(), ParseError>,
+    /// Detects and parses in one pass, for a format whose detection is
+    /// most of its header's parse (so that auto-detection does not read
+    /// the header twice): `None`, with `ev` untouched, when `detect` would
+    /// reject `text`; else it calls [`begin`] and parses. Auto-detection
+    /// uses it in place of `detect` and `parse` where it is set.
+    pub(crate) claim: Option<Claim>,
+}
+
+/// See [`Format::claim`].
+pub(crate) type Claim = fn(&str, &mut Event) -> Option<Result<(), ParseError>>;
+
+/// What every parse of `f` starts with: room for its fields, and its name
+/// as `event.module`.
+pub(crate) fn begin(ev: &mut Event, f: &Format) {
+    ev.fields.reserve(f.fields);
+    ev.set("event.module", f.name);
 }
 
 /// Every format, most specific first.
@@ -166,12 +182,23 @@ impl<'a> Probe<'a> {
 /// error offsets count from there.
 pub(crate) fn apply(text: &str, base: usize, ev: &mut Event) -> Option<Result<(), ParseError>> {
     let probe = Probe::new(text);
-    let f = FORMATS
-        .iter()
-        .find(|f| (f.gate)(&probe) && (f.detect)(text))?;
-    ev.fields.reserve(f.fields);
-    ev.set("event.module", f.name);
-    Some((f.parse)(text, ev).map_err(|e| e.shifted(base)))
+    for f in FORMATS {
+        if !(f.gate)(&probe) {
+            continue;
+        }
+        let r = match f.claim {
+            Some(claim) => claim(text, ev),
+            None if (f.detect)(text) => {
+                begin(ev, f);
+                Some((f.parse)(text, ev))
+            }
+            None => None,
+        };
+        if let Some(r) = r {
+            return Some(r.map_err(|e| e.shifted(base)));
+        }
+    }
+    None
 }
 
 /// The names a source may force: every format's name.
@@ -188,8 +215,7 @@ pub(crate) fn apply_named(
     ev: &mut Event,
 ) -> Option<Result<(), ParseError>> {
     let f = FORMATS.iter().find(|f| f.name == name)?;
-    ev.fields.reserve(f.fields);
-    ev.set("event.module", f.name);
+    begin(ev, f);
     Some((f.parse)(text, ev).map_err(|e| e.shifted(base)))
 }
 
@@ -223,14 +249,37 @@ mod tests {
         out
     }
 
+    /// No gate rejects what its detector accepts, and a format's claim
+    /// accepts exactly what its detector does, leaving the event alone
+    /// when it does not.
     fn gates_admit(text: &str) -> Result<(), String> {
         let probe = Probe::new(text);
         for f in FORMATS {
-            if (f.detect)(text) && !(f.gate)(&probe) {
+            let detected = (f.detect)(text);
+            if detected && !(f.gate)(&probe) {
                 return Err(format!(
                     "{}'s gate rejects what it detects: {text:?}",
                     f.name
                 ));
+            }
+            if let Some(claim) = f.claim {
+                let mut ev = vedette_model::Event::raw(
+                    0,
+                    time::OffsetDateTime::UNIX_EPOCH,
+                    vedette_model::Origin::new("gates", None),
+                    text.as_bytes(),
+                );
+                let before = ev.clone();
+                let claimed = claim(text, &mut ev).is_some();
+                if claimed != detected {
+                    return Err(format!(
+                        "{}'s claim ({claimed}) and detect ({detected}) differ: {text:?}",
+                        f.name
+                    ));
+                }
+                if !claimed && ev != before {
+                    return Err(format!("{} changed an event it did not claim", f.name));
+                }
             }
         }
         Ok(())
@@ -255,7 +304,7 @@ mod tests {
             prefix in prop::sample::select(vec![
                 "", " ", "  ", "{", " {", "\t{", "CEF:", " LEEF:", "%ASA-6-302013: ", ": %FTD-1-1: ",
                 "Built ", "Teardown ", "Deny ", "%LINK-3-UPDOWN: ", "1: *Mar  1: %SYS-5-CONFIG_I: ",
-                "firewall,info ", "login failure for user ", "user admin logged in ", "in:ether1 out:",
+                "firewall,info ", "info  fw: forward: in:", "drop forward: in:(unknown 0) out:", "login failure for user ", "user admin logged in ", "in:ether1 out:",
                 "RT_FLOW: ", "RT_FLOW_SESSION_CREATE: ", "session created ", "AppTrack session closed ",
                 "1,2026/11/25 10:00:00,0123456789,TRAFFIC,", "date=", "logver=7 ", "devname=",
                 "device=\"SFW\" ", "device_name=", "id=firewall sn=1 m=2 ", "sn=1 fw=2 m=3 ",

@@ -86,6 +86,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.first == b'-' || p.brace() || p.colon(),
     detect,
     parse,
+    claim: None,
 };
 
 /// `ModSecurity: ` must start within this many bytes.

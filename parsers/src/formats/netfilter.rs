@@ -24,6 +24,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.equals(),
     detect,
     parse,
+    claim: None,
 };
 
 /// How far into the text `IN=` is looked for.

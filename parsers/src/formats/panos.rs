@@ -35,6 +35,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.first.is_ascii_digit(),
     detect,
     parse,
+    claim: None,
 };
 
 /// The columns every log type shares, up to the type.

@@ -30,6 +30,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.first_in(b"is"),
     detect,
     parse,
+    claim: None,
 };
 
 /// How far into the record `sn=` and `m=` are looked for.

@@ -31,6 +31,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.equals(),
     detect,
     parse,
+    claim: None,
 };
 
 /// How far into the record `device_name=` and `log_id=` are looked for.

@@ -49,6 +49,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     },
     detect,
     parse,
+    claim: Some(claim),
 };
 
 const P: &str = "web";
@@ -91,25 +92,51 @@ const KNOWN_METHODS: &[&str] = &[
 ];
 
 fn detect(text: &str) -> bool {
-    clf_start(text).is_some() || is_iis(text)
+    kind(text).is_some()
+}
+
+/// Which access log a line is: NCSA (its ` [` before the time), or IIS.
+#[derive(Clone, Copy)]
+enum Kind {
+    Ncsa(usize),
+    Iis,
+}
+
+fn kind(text: &str) -> Option<Kind> {
+    match clf_start(text) {
+        Some(sp) => Some(Kind::Ncsa(sp)),
+        None => is_iis(text).then_some(Kind::Iis),
+    }
+}
+
+fn claim(text: &str, ev: &mut Event) -> Option<Result<(), ParseError>> {
+    let k = kind(text)?;
+    super::begin(ev, &FORMAT);
+    Some(parse_kind(text, Some(k), ev))
 }
 
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
-    if let Some(sp) = clf_start(text) {
-        let product = match ev.get_str("process.name") {
-            Some("nginx") => Some("nginx"),
-            Some("apache" | "apache2" | "httpd") => Some("apache"),
-            _ => None,
-        };
-        set_common(ev, product);
-        clf(text, sp, ev)
-    } else if is_iis(text) {
-        set_common(ev, None);
-        ev.set("observer.vendor", "Microsoft");
-        ev.set("observer.product", "IIS");
-        iis(text, ev)
-    } else {
-        Err(ParseError::expected(P, "an access log line", 0))
+    parse_kind(text, kind(text), ev)
+}
+
+fn parse_kind(text: &str, k: Option<Kind>, ev: &mut Event) -> Result<(), ParseError> {
+    match k {
+        Some(Kind::Ncsa(sp)) => {
+            let product = match ev.get_str("process.name") {
+                Some("nginx") => Some("nginx"),
+                Some("apache" | "apache2" | "httpd") => Some("apache"),
+                _ => None,
+            };
+            set_common(ev, product);
+            clf(text, sp, ev)
+        }
+        Some(Kind::Iis) => {
+            set_common(ev, None);
+            ev.set("observer.vendor", "Microsoft");
+            ev.set("observer.product", "IIS");
+            iis(text, ev)
+        }
+        None => Err(ParseError::expected(P, "an access log line", 0)),
     }
 }
 

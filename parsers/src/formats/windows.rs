@@ -56,6 +56,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
     gate: |p| p.first_in(b" \t\r\n{"),
     detect,
     parse,
+    claim: None,
 };
 
 /// How deep objects and arrays may nest.
