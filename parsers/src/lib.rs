@@ -212,12 +212,12 @@ impl Parser {
         let mut parsed = Parsed::default();
         let mut result = self.parse_record(&mut ev, record, base, &mut parsed, forced);
         // Rules by host name decide once the header named the host.
+        // (The host name is looked up only when a rule needs it.)
         let rule = pre.or_else(|| {
-            let host = ev.get_str("host.name");
             self.cfg
                 .sources
                 .iter()
-                .find(|r| r.needs_host() && r.matches(&ev.origin, host))
+                .find(|r| r.needs_host() && r.matches(&ev.origin, ev.get_str("host.name")))
         });
         let forced = rule.and_then(SourceRule::forced);
         if parsed.syslog && !parsed.formatted {

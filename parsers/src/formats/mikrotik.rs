@@ -28,11 +28,11 @@ pub(crate) const FORMAT: super::Format = super::Format {
     fields: 32,
     // Firewall lines hold `in:`; account lines start `login`/`user`,
     // after lowercase topics (`system,info,account`) if any, which
-    // configuration changes follow.
+    // configuration changes follow. A JSON object is never one.
     gate: |p| {
         p.first_in(b" lu")
             || (p.first.is_ascii_lowercase() && p.first_word_has(b','))
-            || (p.colon() && p.contains(&IN_COLON))
+            || (p.first != b'{' && p.colon() && p.contains(&IN_COLON))
     },
     detect,
     parse,
@@ -213,10 +213,13 @@ fn kind<'a>(topics: Option<&str>, msg: &'a str, need_topics: bool) -> Option<Kin
 
 fn detect(text: &str) -> bool {
     let (topics, msg) = split_topics(text);
-    kind(topics, msg, true).is_some()
+    !text.starts_with('{') && kind(topics, msg, true).is_some()
 }
 
 fn claim(text: &str, ev: &mut Event) -> Option<Result<(), ParseError>> {
+    if text.starts_with('{') {
+        return None;
+    }
     let (topics, msg) = split_topics(text);
     let k = kind(topics, msg, true)?;
     super::begin(ev, &FORMAT);

@@ -94,9 +94,12 @@ const WINDOW: usize = 256;
 const MARK: &[u8] = b"ModSecurity: ";
 
 fn detect(text: &str) -> bool {
-    is_audit_json(text)
-        || mark(text).is_some()
-        || (text.starts_with("--") && serial_id(text).is_some())
+    // A JSON object is an audit record or not ModSecurity's: `parse`
+    // reads any text that starts with `{` as an audit record.
+    if text.trim_start().starts_with('{') {
+        return is_audit_json(text);
+    }
+    mark(text).is_some() || (text.starts_with("--") && serial_id(text).is_some())
 }
 
 /// Where `ModSecurity: ` starts, within [`WINDOW`] bytes.

@@ -119,10 +119,13 @@ fn detect(text: &str) -> bool {
     let head = t.as_bytes();
     let head = head.get(..DETECT_WINDOW).unwrap_or(head);
     let [event_id, winlog, winlogbeat, event, system] = &*DETECT_FINDERS;
-    // Every key holds `Event` or `winlog`: two searches rule out most
-    // JSON that is not Windows.
-    let [any_event, any_winlog] = &*DETECT_PREFILTER;
-    if any_event.find(head).is_none() && any_winlog.find(head).is_none() {
+    // Every key holds `Event` or `winlog`: one pass over the head rules
+    // out most JSON that is not Windows.
+    let mentions = memchr::memchr2_iter(b'E', b'w', head).any(|i| {
+        head.get(i..)
+            .is_some_and(|r| r.starts_with(b"Event") || r.starts_with(b"winlog"))
+    });
+    if !mentions {
         return false;
     }
     event_id.find(head).is_some()
@@ -130,12 +133,6 @@ fn detect(text: &str) -> bool {
         || winlogbeat.find(head).is_some()
         || (event.find(head).is_some() && system.find(head).is_some())
 }
-
-/// `Event` and `winlog`, one of which every key of [`DETECT_FINDERS`] holds.
-static DETECT_PREFILTER: std::sync::LazyLock<[memmem::Finder<'static>; 2]> =
-    std::sync::LazyLock::new(|| {
-        [&b"Event"[..], b"winlog"].map(|n| memmem::Finder::new(n).into_owned())
-    });
 
 /// The keys `detect` looks for, built once.
 static DETECT_FINDERS: std::sync::LazyLock<[memmem::Finder<'static>; 5]> =
