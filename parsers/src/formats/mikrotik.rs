@@ -26,11 +26,11 @@ const P: &str = "mikrotik";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "mikrotik",
     fields: 32,
-    // Firewall lines hold `in:`; account lines start `login`/`user`,
+    // Firewall lines start with `in:` or hold ` in:`; account lines start `login`/`user`,
     // after lowercase topics (`system,info,account`) if any, which
     // configuration changes follow. A JSON object is never one.
     gate: |p| {
-        p.first_in(b" lu")
+        p.first_in(b" ilu")
             || (p.first.is_ascii_lowercase() && p.first_word_has(b','))
             || (p.first != b'{' && p.colon() && p.contains(&IN_COLON))
     },
@@ -83,9 +83,10 @@ fn split_topics(text: &str) -> (Option<&str>, &str) {
     }
 }
 
-/// `in:`, which every firewall line holds.
+/// ` in:`, which every firewall line holds unless it starts with `in:`
+/// (not `login:`, which many other messages hold).
 static IN_COLON: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"in:"));
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b" in:"));
 
 fn is_chain(w: &str) -> bool {
     !w.is_empty()
