@@ -664,10 +664,16 @@ impl Plan {
 const ORIGINAL_KEY: usize = 1;
 const ERROR_KEY: usize = 2;
 
+/// A stored field name's cache key: its address, stable while the event
+/// is scanned.
+fn key_id(k: &vedette_model::Name) -> usize {
+    k as *const vedette_model::Name as usize
+}
+
 /// A field of `ev` as rules see it (see the adapter), with its cache key.
 fn lookup<'e>(ev: &'e Event, name: &str) -> Option<(usize, Val<'e>)> {
     if let Some((k, v)) = ev.fields.get_key_value(name) {
-        return Some((k as *const vedette_model::Name as usize, Val::Field(v)));
+        return Some((key_id(k), Val::Field(v)));
     }
     match name {
         "event.original" => Some((ORIGINAL_KEY, Val::Text(&ev.original))),
@@ -1029,12 +1035,7 @@ impl RouteIndex {
         sc.mark(&self.always);
         for (k, v) in &ev.fields {
             if let Some(fe) = self.fields.get(k.as_str()) {
-                self.field(
-                    fe,
-                    k as *const vedette_model::Name as usize,
-                    Val::Field(v),
-                    sc,
-                );
+                self.field(fe, key_id(k), Val::Field(v), sc);
             }
         }
         if self.virtual_fields {
@@ -1052,7 +1053,7 @@ impl RouteIndex {
         if let Some(kw) = &self.keyword {
             for (k, v) in &ev.fields {
                 if let FieldValue::Str(s) = v {
-                    kw.scan_value(k as *const vedette_model::Name as usize, s, sc);
+                    kw.scan_value(key_id(k), s, sc);
                 }
             }
         }
