@@ -39,7 +39,7 @@ fn detect(text: &str) -> bool {
     if text.as_bytes().get(rule_len) != Some(&b',') {
         return false;
     }
-    let mut f = text.splitn(10, ',');
+    let mut f = super::splitn_byte(text, 10, b',');
     let mut next = || f.next().unwrap_or("");
     let (rule, _sub, _anchor, tracker, iface) = (next(), next(), next(), next(), next());
     let (_reason, action, dir, ver) = (next(), next(), next(), next());
@@ -67,7 +67,7 @@ impl<'a> Fields<'a> {
     fn new(text: &'a str) -> Self {
         let mut items = Vec::new();
         let mut at = 0;
-        for f in text.splitn(MAX_FIELDS, ',') {
+        for f in super::splitn_byte(text, MAX_FIELDS, b',') {
             items.push((at, f));
             at += f.len() + 1;
         }

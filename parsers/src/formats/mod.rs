@@ -201,6 +201,33 @@ impl<'a> Probe<'a> {
     }
 }
 
+/// `text.splitn(n, sep)` for an ASCII `sep`, by a plain byte loop: on the
+/// short fields of a CSV record this is cheaper than std's char searcher,
+/// whose per-call set-up dominates (measured on filterlog).
+pub(crate) fn splitn_byte(text: &str, n: usize, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    let mut left = n;
+    std::iter::from_fn(move || {
+        let r = rest?;
+        left = left.checked_sub(1)?;
+        let end = if left == 0 {
+            None
+        } else {
+            r.bytes().position(|b| b == sep)
+        };
+        match end {
+            Some(i) => {
+                rest = r.get(i + 1..);
+                r.get(..i)
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// Parses `text` with the first format that recognizes it; `None` when no
 /// format does. `base` is where `text` starts in `event.original`, so that
 /// error offsets count from there.
@@ -323,6 +350,13 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn splitn_byte_is_splitn(text in "[a,é\\-]{0,24}", n in 0usize..8) {
+            let got: Vec<_> = splitn_byte(&text, n, b',').collect();
+            let want: Vec<_> = text.splitn(n, ',').collect();
+            prop_assert_eq!(got, want);
+        }
+
         #[test]
         fn gates_never_reject_what_a_detector_accepts(
             prefix in prop::sample::select(vec![
