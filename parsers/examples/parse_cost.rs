@@ -33,11 +33,7 @@ fn main() {
         eprintln!("usage: parse_cost DIR auto|fixed");
         std::process::exit(2);
     };
-    let name = match dir.as_str() {
-        "modsec" => "modsecurity",
-        "rfc3164" | "rfc5424" | "auth" => "syslog",
-        d => d,
-    };
+    let name = golden::format_of(dir);
     let lines = records(dir);
     let parser = match mode.as_str() {
         "auto" => Parser::new(ParserConfig::default()),

@@ -12,13 +12,32 @@ use time::{OffsetDateTime, UtcOffset};
 use vedette_model::Event;
 
 use crate::syslog::{set_procid, strip_bom, Cursor, Parsed};
-use crate::timestamp::{parse_bsd, parse_iso};
+use crate::timestamp::{parse_bsd, parse_iso, BsdStamp, IsoStamp};
 use crate::ParseError;
 
 const P: &str = "rfc3164";
 
 /// What the start of a record may be, when it has no PRI.
 const NO_PRI_EXPECTED: &str = "<PRI>, a BSD timestamp or an RFC 3339 timestamp";
+
+/// A timestamp at the start of a record, as written.
+enum Stamp {
+    Iso(IsoStamp),
+    Bsd(BsdStamp),
+}
+
+/// The timestamp at the start of `s` and where it ends, when SP, the end or
+/// Cisco's colon follows it (see [`ends_at`]).
+fn stamp(s: &str) -> Option<(Stamp, usize)> {
+    let (t, len) = if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        let t = parse_iso(s)?;
+        (Stamp::Iso(t), t.len)
+    } else {
+        let t = parse_bsd(s)?;
+        (Stamp::Bsd(t), t.len)
+    };
+    Some((t, ends_at(s, len)?))
+}
 
 /// A timestamp at the start of `s`: the instant (`None` for an impossible
 /// date such as Feb 30) and its length, when it is followed by SP or the end.
@@ -27,14 +46,12 @@ fn timestamp(
     received: OffsetDateTime,
     offset: UtcOffset,
 ) -> Option<(Option<OffsetDateTime>, usize)> {
-    let (t, len) = if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
-        let t = parse_iso(s)?;
-        (Some(t.resolve(offset)), t.len)
-    } else {
-        let t = parse_bsd(s)?;
-        (t.resolve(received, offset), t.len)
+    let (t, len) = stamp(s)?;
+    let t = match t {
+        Stamp::Iso(t) => Some(t.resolve(offset)),
+        Stamp::Bsd(t) => t.resolve(received, offset),
     };
-    Some((t, ends_at(s, len)?))
+    Some((t, len))
 }
 
 /// Where a timestamp of `len` bytes at the start of `s` ends, with the
@@ -52,12 +69,7 @@ fn ends_at(s: &str, len: usize) -> Option<usize> {
 /// syslog rather than a bare device-format line). Only its shape: the
 /// year of a BSD time is not worked out.
 pub(crate) fn has_timestamp(s: &str) -> bool {
-    let len = if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
-        parse_iso(s).map(|t| t.len)
-    } else {
-        parse_bsd(s).map(|t| t.len)
-    };
-    len.and_then(|len| ends_at(s, len)).is_some()
+    stamp(s).is_some()
 }
 
 /// Parses a BSD record from the cursor (after PRI when `had_pri`).

@@ -30,3 +30,13 @@ pub fn golden_records(dir: &str) -> Vec<String> {
     }
     out
 }
+
+/// The format of a `testdata` directory's records, as a source rule names
+/// it: ModSecurity's are in `modsec`, plain syslog in the syslog ones.
+pub fn format_of(dir: &str) -> &str {
+    match dir {
+        "modsec" => "modsecurity",
+        "rfc3164" | "rfc5424" | "auth" => "syslog",
+        d => d,
+    }
+}

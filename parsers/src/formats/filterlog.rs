@@ -31,9 +31,6 @@ fn digits(s: &str) -> bool {
 
 /// The first nine fields have the filterlog shape.
 fn detect(text: &str) -> bool {
-    if !text.as_bytes().first().is_some_and(u8::is_ascii_digit) {
-        return false;
-    }
     // The rule number and its comma, before splitting the whole line.
     let rule_len = text.bytes().take(19).take_while(u8::is_ascii_digit).count();
     if text.as_bytes().get(rule_len) != Some(&b',') {

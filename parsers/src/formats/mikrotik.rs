@@ -212,17 +212,22 @@ fn kind<'a>(topics: Option<&str>, msg: &'a str, need_topics: bool) -> Option<Kin
     }
 }
 
-fn detect(text: &str) -> bool {
-    let (topics, msg) = split_topics(text);
-    !text.starts_with('{') && kind(topics, msg, true).is_some()
-}
-
-fn claim(text: &str, ev: &mut Event) -> Option<Result<(), ParseError>> {
+/// What detection finds: the topics, the message and what it says. A JSON
+/// object is never RouterOS's (its gate skips them too).
+fn detected(text: &str) -> Option<(Option<&str>, &str, Kind<'_>)> {
     if text.starts_with('{') {
         return None;
     }
     let (topics, msg) = split_topics(text);
-    let k = kind(topics, msg, true)?;
+    Some((topics, msg, kind(topics, msg, true)?))
+}
+
+fn detect(text: &str) -> bool {
+    detected(text).is_some()
+}
+
+fn claim(text: &str, ev: &mut Event) -> Option<Result<(), ParseError>> {
+    let (topics, msg, k) = detected(text)?;
     super::begin(ev, &FORMAT);
     Some(parse_kind(text, topics, msg, Some(k), ev))
 }
