@@ -81,9 +81,14 @@ pub(crate) fn sd_prefix(ev: &Event) -> Option<String> {
     if number.is_empty() || !number.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    let prefix = format!("{SD_PREFIX}{number}.");
-    ev.get(&format!("{prefix}et"))?;
-    Some(prefix)
+    // One buffer: the prefix, then `<prefix>et` to look up, then the
+    // prefix again.
+    let mut prefix = format!("{SD_PREFIX}{number}.");
+    let base = prefix.len();
+    prefix.push_str("et");
+    let has_type = ev.get(&prefix).is_some();
+    prefix.truncate(base);
+    has_type.then_some(prefix)
 }
 
 /// What one KSC event says, from whichever form it came in.
