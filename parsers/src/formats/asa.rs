@@ -228,7 +228,7 @@ impl<'a> Words<'a> {
             self.rest = r;
             return None;
         }
-        let (w, rest) = r.split_once(' ').unwrap_or((r, ""));
+        let (w, rest) = super::split_once_byte(r, b' ').unwrap_or((r, ""));
         self.rest = rest;
         Some(w)
     }
@@ -268,7 +268,7 @@ struct Ep<'a> {
 
 fn ep(s: &str) -> Option<Ep<'_>> {
     let s = s.trim_end_matches(['.', ',', ';']);
-    let (a, port) = match s.rsplit_once('/') {
+    let (a, port) = match super::rsplit_once_byte(s, b'/') {
         Some((a, p)) if !p.is_empty() => (a, Some(p)),
         Some(_) => return None,
         None => (s, None),
@@ -283,7 +283,7 @@ fn ep(s: &str) -> Option<Ep<'_>> {
             port,
         });
     }
-    match a.split_once(':') {
+    match super::split_once_byte(a, b':') {
         Some((i, ip)) if !i.is_empty() && !ip.is_empty() => Some(Ep {
             iface: Some(i),
             addr: ip,
@@ -359,18 +359,7 @@ fn set_egress(ev: &mut Event, iface: Option<&str>) {
 
 /// `network.transport` from a protocol word (`TCP`, `udp`, `icmp`, `47`).
 fn set_transport(ev: &mut Event, proto: &str) {
-    let p = proto.to_ascii_lowercase();
-    let p = match p.as_str() {
-        "1" => "icmp".to_string(),
-        "6" => "tcp".to_string(),
-        "17" => "udp".to_string(),
-        "47" => "gre".to_string(),
-        "50" => "esp".to_string(),
-        "58" => "ipv6-icmp".to_string(),
-        "icmp6" => "ipv6-icmp".to_string(),
-        _ => p,
-    };
-    ev.set("network.transport", p);
+    ev.set("network.transport", super::transport_name(proto).as_ref());
 }
 
 fn outcome(ev: &mut Event, action: &str, ty: &str, success: bool) {
@@ -385,7 +374,7 @@ fn deny(ev: &mut Event, action: &str) {
 
 /// `h:mm:ss` (or `Xh:Ym:Zs`) as nanoseconds.
 fn duration_ns(s: &str) -> Option<i64> {
-    let mut parts = s.split(':');
+    let mut parts = super::split_byte(s, b':');
     let h = parts.next()?.trim_end_matches('h');
     let m = parts.next()?.trim_end_matches('m');
     let sec = parts.next()?.trim_end_matches('s');
@@ -746,8 +735,8 @@ fn deny_reverse_path(b: &str, ev: &mut Event) -> Option<()> {
 
 /// `iface/ip(port)` as 106100 prints it.
 fn acl_ep(s: &str) -> Option<(&str, &str, Option<&str>)> {
-    let (iface, r) = s.split_once('/')?;
-    match r.split_once('(') {
+    let (iface, r) = super::split_once_byte(s, b'/')?;
+    match super::split_once_byte(r, b'(') {
         Some((ip, p)) => Some((iface, ip, Some(p.trim_end_matches(')')))),
         None => Some((iface, r, None)),
     }
@@ -948,26 +937,33 @@ fn acl_to_box(b: &str, ev: &mut Event) -> Option<()> {
 // ------------------------------------------------------------ users, VPN
 
 /// The value after `key = ` (or `key: `) up to the next ` : `, `, ` or
-/// the end.
+/// the end; the key must start the text or follow a space or a comma.
+///
+/// Found from the separators: each `=` or `:` is a candidate, the text
+/// before it (spaces trimmed) must end with the key. One pass over the
+/// bytes, where searching the key and the value's end with std's
+/// substring searchers cost more in set-up than in search (measured).
 fn kv<'a>(b: &'a str, key: &str) -> Option<&'a str> {
-    let mut from = 0;
-    // The key must start the text or follow a separator.
-    while let Some(i) = b.get(from..).and_then(|r| r.find(key)) {
-        let at = from + i;
-        let before = b.get(..at).unwrap_or("");
-        from = at + key.len();
-        if !(before.is_empty() || before.ends_with(' ') || before.ends_with(',')) {
+    let bytes = b.as_bytes();
+    for (at, &c) in bytes.iter().enumerate() {
+        if c != b'=' && c != b':' {
             continue;
         }
-        let r = b.get(from..)?.trim_start_matches(' ');
-        let r = match r.strip_prefix('=').or_else(|| r.strip_prefix(':')) {
-            Some(r) => r.trim_start_matches(' '),
-            None => continue,
+        let Some(head) = b
+            .get(..at)
+            .and_then(|h| h.trim_end_matches(' ').strip_suffix(key))
+        else {
+            continue;
         };
-        let end = [r.find(" : "), r.find(", ")]
-            .into_iter()
-            .flatten()
-            .min()
+        if !(head.is_empty() || head.ends_with(' ') || head.ends_with(',')) {
+            continue;
+        }
+        let r = b.get(at + 1..)?.trim_start_matches(' ');
+        let end = r
+            .as_bytes()
+            .windows(3)
+            .position(|w| w == b" : " || w.starts_with(b", "))
+            .or_else(|| r.ends_with(", ").then(|| r.len() - 2))
             .unwrap_or(r.len());
         return r.get(..end).map(|v| v.trim_end_matches([' ', '.']));
     }
@@ -983,7 +979,7 @@ fn aaa(id: u32, b: &str, ev: &mut Event) -> Option<()> {
     let ok = id == 113004;
     outcome(ev, "user-authentication", "start", ok);
     let r = b.strip_prefix("AAA user ")?;
-    let kind = r.split(' ').next()?;
+    let kind = super::split_byte(r, b' ').next()?;
     ev.set("cisco.asa.aaa_type", kind);
     if let Some(s) = kv(b, "server") {
         set_addr(ev, &DST, s);
@@ -1062,7 +1058,7 @@ fn login(id: u32, b: &str, ev: &mut Event) -> Option<()> {
     let u = w.rest();
     let u = u
         .strip_prefix('"')
-        .and_then(|u| u.split_once('"'))
+        .and_then(|u| super::split_once_byte(u, b'"'))
         .map_or(u, |(u, _)| u);
     set_user(ev, u);
     Some(())
@@ -1098,7 +1094,7 @@ fn vpn_session(id: u32, b: &str, ev: &mut Event) -> Option<()> {
     };
     outcome(ev, action, ty, true);
     let angle = |r: &str| -> Option<(usize, usize)> {
-        let open = r.find('<')?;
+        let open = r.bytes().position(|c| c == b'<')?;
         let close = open + r.get(open..)?.find('>')?;
         Some((open + 1, close))
     };
@@ -1126,7 +1122,7 @@ fn vpn_session(id: u32, b: &str, ev: &mut Event) -> Option<()> {
     if id == 722051 {
         if let Some(a) = rest
             .strip_prefix("IPv4 Address <")
-            .and_then(|a| a.split_once('>'))
+            .and_then(|a| super::split_once_byte(a, b'>'))
         {
             if a.0.parse::<IpAddr>().is_ok() {
                 ev.set("source.nat.ip", a.0);
@@ -1161,7 +1157,10 @@ fn command(b: &str, ev: &mut Event) -> Option<()> {
     if let Some(r) = r.strip_prefix(", running ") {
         let (app, r) = quoted(r)?;
         ev.set("cisco.asa.application", app);
-        if let Some(ip) = r.strip_prefix(" from IP ").and_then(|x| x.split_once(',')) {
+        if let Some(ip) = r
+            .strip_prefix(" from IP ")
+            .and_then(|x| super::split_once_byte(x, b','))
+        {
             set_addr(ev, &SRC, ip.0);
         }
         let cmd = r.split_once("executed ")?.1;
@@ -1183,14 +1182,14 @@ fn threat_rate(b: &str, ev: &mut Event) -> Option<()> {
     ev.set("event.type", "info");
     ev.set("event.kind", "alert");
     let r = b.strip_prefix('[')?;
-    let (object, r) = r.split_once(']')?;
+    let (object, r) = super::split_once_byte(r, b']')?;
     ev.set("cisco.asa.threat_detection.object", object.trim());
     let r = r.trim_start().strip_prefix("drop ")?;
     let (rate, r) = r.split_once(" exceeded")?;
     ev.set("cisco.asa.threat_detection.rate_id", rate);
     let num_after = |key: &str| {
         r.split_once(key)
-            .and_then(|(_, v)| v.split(' ').next())
+            .and_then(|(_, v)| super::split_byte(v, b' ').next())
             .and_then(int)
     };
     if let Some(n) = num_after("Current burst rate is ") {
@@ -1211,7 +1210,7 @@ fn shun(b: &str, ev: &mut Event) -> Option<()> {
     ev.set("event.category", "intrusion_detection");
     deny(ev, "host-shunned");
     let r = b.strip_prefix("Threat-detection adds host ")?;
-    let ip = r.split(' ').next()?;
+    let ip = super::split_byte(r, b' ').next()?;
     set_addr(ev, &SRC, ip);
     Some(())
 }
@@ -1219,8 +1218,49 @@ fn shun(b: &str, ev: &mut Event) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use time::macros::datetime;
     use vedette_model::{FieldValue, Origin};
+
+    /// `kv` as first written, by substring search: the reference the
+    /// one-pass `kv` is held to.
+    fn kv_by_search<'a>(b: &'a str, key: &str) -> Option<&'a str> {
+        let mut from = 0;
+        while let Some(i) = b.get(from..).and_then(|r| r.find(key)) {
+            let at = from + i;
+            let before = b.get(..at).unwrap_or("");
+            from = at + key.len();
+            if !(before.is_empty() || before.ends_with(' ') || before.ends_with(',')) {
+                continue;
+            }
+            let r = b.get(from..)?.trim_start_matches(' ');
+            let r = match r.strip_prefix('=').or_else(|| r.strip_prefix(':')) {
+                Some(r) => r.trim_start_matches(' '),
+                None => continue,
+            };
+            let end = [r.find(" : "), r.find(", ")]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(r.len());
+            return r.get(..end).map(|v| v.trim_end_matches([' ', '.']));
+        }
+        None
+    }
+
+    proptest! {
+        #[test]
+        fn kv_is_kv_by_search(
+            parts in prop::collection::vec(prop::sample::select(vec![
+                "user", "user IP", "IP", "server", " ", " = ", "=", ":", " : ", ", ", ",", ".",
+                "1.2.3.4", "fe80::1", "bob", "é", "Duration: 0h:01m:05s",
+            ]), 0..12),
+            key in prop::sample::select(vec!["user", "user IP", "IP", "server", "Duration"]),
+        ) {
+            let b = parts.concat();
+            prop_assert_eq!(kv(&b, key), kv_by_search(&b, key), "{:?}", b);
+        }
+    }
 
     fn ev() -> Event {
         Event::raw(

@@ -57,6 +57,11 @@ use vedette_model::{Event, FieldValue, LogSource};
 use super::fortigate::{set_ip, MAX_PAIRS, MAX_VALUE};
 use crate::ParseError;
 
+/// ` msg=audit(`, built once: a one-off `memmem::find` builds its searcher
+/// per call, which cost more than the search on a header.
+static MSG_AUDIT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b" msg=audit("));
+
 const P: &str = "auditd";
 
 pub(crate) const FORMAT: super::Format = super::Format {
@@ -145,7 +150,7 @@ fn header_start(text: &str) -> Option<usize> {
         return None;
     };
     let window = b.get(at..(at + HEADER_WINDOW).min(b.len()))?;
-    memchr::memmem::find(window, b" msg=audit(").map(|_| at)
+    MSG_AUDIT.find(window).map(|_| at)
 }
 
 /// The header of a record.
@@ -173,7 +178,7 @@ fn header(text: &str) -> Result<Header<'_>, ParseError> {
         .filter(|n| !n.is_empty());
     let after_type = start + 5;
     let rest = text.get(after_type..).unwrap_or("");
-    let kind_len = rest.find(' ').unwrap_or(rest.len());
+    let kind_len = rest.bytes().position(|c| c == b' ').unwrap_or(rest.len());
     let kind = rest.get(..kind_len).unwrap_or("");
     let open = after_type + kind_len;
     if text.get(open..open + 11) != Some(" msg=audit(") || kind.is_empty() {
@@ -181,11 +186,11 @@ fn header(text: &str) -> Result<Header<'_>, ParseError> {
     }
     let inner_start = open + 11;
     let inner_rest = text.get(inner_start..).unwrap_or("");
-    let Some(close) = inner_rest.find(')') else {
+    let Some(close) = inner_rest.bytes().position(|c| c == b')') else {
         return Err(ParseError::expected(P, "')' closing audit(", text.len()));
     };
     let inner = inner_rest.get(..close).unwrap_or("");
-    let (time, serial) = match inner.rsplit_once(':') {
+    let (time, serial) = match super::rsplit_once_byte(inner, b':') {
         Some((t, s)) => (epoch(t), s.parse::<u64>().ok()),
         None => (None, None),
     };
@@ -209,7 +214,7 @@ fn header(text: &str) -> Result<Header<'_>, ParseError> {
 
 /// `SECONDS.FRACTION` (any number of fraction digits, nanoseconds kept).
 fn epoch(t: &str) -> Option<(i64, u32, u32)> {
-    let (s, f) = t.split_once('.').unwrap_or((t, ""));
+    let (s, f) = super::split_once_byte(t, b'.').unwrap_or((t, ""));
     if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) || s.len() > 12 {
         return None;
     }
@@ -406,7 +411,7 @@ fn unhex(s: &str, nul: Option<char>) -> Option<String> {
 /// long argument `a3[1]` is `(3, Some(1))`.
 fn arg_index(key: &str) -> Option<(usize, Option<usize>)> {
     let rest = key.strip_prefix('a')?;
-    let (n, chunk) = match rest.split_once('[') {
+    let (n, chunk) = match super::split_once_byte(rest, b'[') {
         Some((n, c)) => (n, Some(c.strip_suffix(']')?.parse::<usize>().ok()?)),
         None => (rest, None),
     };
@@ -466,7 +471,7 @@ fn record_start(line: &str) -> Option<usize> {
     }
     let b = line.as_bytes();
     let window = b.get(..1024.min(b.len()))?;
-    let m = memchr::memmem::find(window, b" msg=audit(")?;
+    let m = MSG_AUDIT.find(window)?;
     let t = memchr::memmem::rfind(window.get(..m)?, b" type=")? + 1;
     // A `node=...` word right before it.
     let before = window.get(..t.saturating_sub(1))?;
@@ -524,6 +529,8 @@ fn joined(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     // first.
     let mut path_pick: Option<(bool, [Option<FieldValue>; 3])> = None;
     let mut one = Event::raw(ev.seq, ev.received, ev.origin.clone(), b"");
+    // `auditd.<type>.` or `auditd.path.<item>.`, then each field's name.
+    let mut name = String::with_capacity(64);
     for (i, &(r_at, r_text, kind)) in records.iter().enumerate() {
         if i == primary {
             continue;
@@ -534,12 +541,16 @@ fn joined(text: &str, ev: &mut Event) -> Result<(), ParseError> {
                 result = Err(e.shifted(r_at));
             }
         }
-        let prefix = if kind == "PATH" {
-            let item = one.get_str("auditd.data.item").unwrap_or("x");
-            format!("auditd.path.{item}.")
+        name.clear();
+        if kind == "PATH" {
+            name.push_str("auditd.path.");
+            name.push_str(one.get_str("auditd.data.item").unwrap_or("x"));
         } else {
-            format!("auditd.{}.", kind.to_ascii_lowercase())
-        };
+            name.push_str("auditd.");
+            name.extend(kind.chars().map(|c| c.to_ascii_lowercase()));
+        }
+        name.push('.');
+        let prefix_len = name.len();
         if kind == "PATH" {
             let parent = one.get_str("nametype") == Some("PARENT");
             if path_pick.as_ref().is_none_or(|(p, _)| *p && !parent) {
@@ -549,7 +560,9 @@ fn joined(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         }
         for (k, v) in std::mem::take(&mut one.fields) {
             if let Some(rest) = k.strip_prefix("auditd.data.") {
-                ev.fields.entry(format!("{prefix}{rest}")).or_insert(v);
+                name.truncate(prefix_len);
+                name.push_str(rest);
+                ev.fields.entry(name.as_str()).or_insert(v);
                 continue;
             }
             let wins = match kind {
@@ -768,9 +781,12 @@ fn field(ev: &mut Event, f: &Field<'_>, execve_arg: bool, seen: &mut Seen, buf: 
 /// The hex of a quoted EXECVE argument, so that chunks and whole
 /// arguments are decoded alike.
 fn hex_of(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(s.len() * 2);
     for b in s.bytes() {
-        out.push_str(&format!("{b:02X}"));
+        for nibble in [b >> 4, b & 0xf] {
+            out.push(char::from(HEX[usize::from(nibble)]));
+        }
     }
     out
 }
@@ -805,13 +821,13 @@ fn avc(body: &str, ev: &mut Event) {
         return;
     };
     let rest = rest.trim_start();
-    let verdict = rest.split(' ').next().unwrap_or("");
+    let verdict = super::split_byte(rest, b' ').next().unwrap_or("");
     if matches!(verdict, "denied" | "granted") {
         ev.set("auditd.data.seresult", verdict);
     }
     if let Some((perms, _)) = rest
         .split_once('{')
-        .and_then(|(_, r)| r.split_once('}'))
+        .and_then(|(_, r)| super::split_once_byte(r, b'}'))
         .filter(|(p, _)| p.len() < 256)
     {
         let perms: Vec<&str> = perms.split_whitespace().collect();

@@ -359,11 +359,11 @@ fn authentication(ev: &mut Event, action: &str, success: bool) {
 /// The value of `[key: value]` in `s`.
 fn bracketed<'a>(s: &'a str, key: &str) -> Option<&'a str> {
     let mut r = s;
-    while let Some(i) = r.find('[') {
+    while let Some(i) = r.bytes().position(|c| c == b'[') {
         let inner = r.get(i + 1..)?;
-        let end = inner.find(']')?;
+        let end = inner.bytes().position(|c| c == b']')?;
         let item = inner.get(..end)?;
-        if let Some((k, v)) = item.split_once(':') {
+        if let Some((k, v)) = super::split_once_byte(item, b':') {
             if k.trim().eq_ignore_ascii_case(key) {
                 return Some(v.trim());
             }
@@ -401,7 +401,7 @@ fn config(b: &str, ev: &mut Event) -> Option<()> {
     let (from, r) = r.split_once(" by ")?;
     ev.set("cisco.ios.config_source", from);
     let r = r.trim_end_matches(['.', ' ']);
-    let (user, r) = r.split_once(' ').unwrap_or((r, ""));
+    let (user, r) = super::split_once_byte(r, b' ').unwrap_or((r, ""));
     if user.is_empty() {
         return None;
     }
@@ -410,7 +410,7 @@ fn config(b: &str, ev: &mut Event) -> Option<()> {
         ev.set("user.name", user);
     }
     if let Some(r) = r.strip_prefix("on ") {
-        let (line, r) = r.split_once(' ').unwrap_or((r, ""));
+        let (line, r) = super::split_once_byte(r, b' ').unwrap_or((r, ""));
         ev.set("cisco.ios.line", line);
         if let Some(ip) = r.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
             // Not always an address: `(console)` on some releases.
@@ -428,7 +428,7 @@ fn logged_command(b: &str, ev: &mut Event) -> Option<()> {
     ev.set("event.category", "configuration");
     ev.set("event.type", "change");
     let r = b.strip_prefix("User:")?;
-    let (user, r) = r.split_once(' ')?;
+    let (user, r) = super::split_once_byte(r, b' ')?;
     if !user.is_empty() {
         ev.set("user.name", user);
     }
@@ -455,7 +455,7 @@ fn updown(b: &str, ev: &mut Event) -> Option<()> {
 /// `ip(port)` or `ip`, with an optional trailing comma.
 fn acl_ep(s: &str) -> Option<(&str, Option<&str>)> {
     let s = s.trim_end_matches(',');
-    match s.split_once('(') {
+    match super::split_once_byte(s, b'(') {
         Some((ip, port)) => Some((ip, Some(port.strip_suffix(')')?))),
         None => Some((s, None)),
     }
@@ -468,9 +468,9 @@ fn acl(b: &str, ev: &mut Event, extended: bool) -> Option<()> {
     ev.logsource = LogSource::new(Some("cisco"), Some("firewall"), &[]);
     ev.set("event.category", "network");
     let r = b.strip_prefix("list ")?;
-    let (list, r) = r.split_once(' ')?;
+    let (list, r) = super::split_once_byte(r, b' ')?;
     ev.set("rule.name", list);
-    let (verdict, r) = r.split_once(' ')?;
+    let (verdict, r) = super::split_once_byte(r, b' ')?;
     match verdict {
         "denied" => {
             ev.set("event.action", "denied");
@@ -484,19 +484,10 @@ fn acl(b: &str, ev: &mut Event, extended: bool) -> Option<()> {
         }
         _ => return None,
     }
-    let mut words = r.split(' ').filter(|w| !w.is_empty());
+    let mut words = super::split_byte(r, b' ').filter(|w| !w.is_empty());
     if extended {
         let proto = words.next()?;
-        let t = match proto.to_ascii_lowercase().as_str() {
-            "1" => "icmp".to_string(),
-            "6" => "tcp".to_string(),
-            "17" => "udp".to_string(),
-            "47" => "gre".to_string(),
-            "50" => "esp".to_string(),
-            "58" | "icmpv6" | "ipv6-icmp" => "ipv6-icmp".to_string(),
-            p => p.to_string(),
-        };
-        ev.set("network.transport", t);
+        ev.set("network.transport", super::transport_name(proto).as_ref());
     }
     let (ip, port) = acl_ep(words.next()?)?;
     set_ip(ev, "source.ip", ip)?;
@@ -531,7 +522,7 @@ fn acl(b: &str, ev: &mut Event, extended: bool) -> Option<()> {
         // ICMP `(8/0),`.
         if let Some(tc) = w.strip_prefix('(') {
             let tc = tc.trim_end_matches([')', ',']);
-            let (t, c) = tc.split_once('/')?;
+            let (t, c) = super::split_once_byte(tc, b'/')?;
             ev.set("cisco.ios.icmp_type", i64::from(t.parse::<u8>().ok()?));
             ev.set("cisco.ios.icmp_code", i64::from(c.parse::<u8>().ok()?));
             w = words.next()?;
@@ -585,7 +576,7 @@ fn ssh_userauth(b: &str, ev: &mut Event) -> Option<()> {
         ev.set("user.name", user);
     }
     let r = r.strip_prefix(" authentication for SSH2 Session from ")?;
-    let ip = r.split(' ').next()?;
+    let ip = super::split_byte(r, b' ').next()?;
     set_ip(ev, "source.ip", ip)?;
     Some(())
 }
@@ -608,7 +599,7 @@ fn port_auth(facility: &str, mnemonic: &str, b: &str, ev: &mut Event) -> Option<
         ev.set("cisco.ios.auth_method", facility.to_ascii_lowercase());
     }
     if let Some((_, r)) = b.split_once("client (") {
-        let (mac, _) = r.split_once(')')?;
+        let (mac, _) = super::split_once_byte(r, b')')?;
         match dotted_mac(mac) {
             Some(m) => ev.set("source.mac", m),
             None if mac != "unknown" && !mac.is_empty() => ev.set("user.name", mac),
@@ -616,13 +607,13 @@ fn port_auth(facility: &str, mnemonic: &str, b: &str, ev: &mut Event) -> Option<
         }
     }
     if let Some((_, r)) = b.split_once(" on Interface ") {
-        let iface = r.split(' ').next().unwrap_or("");
+        let iface = super::split_byte(r, b' ').next().unwrap_or("");
         if !iface.is_empty() {
             ev.set("interface.name", iface);
         }
     }
     if let Some((_, r)) = b.split_once("AuditSessionID ") {
-        let id = r.split(' ').next().unwrap_or("");
+        let id = super::split_byte(r, b' ').next().unwrap_or("");
         if !id.is_empty() {
             ev.set("cisco.ios.audit_session_id", id);
         }

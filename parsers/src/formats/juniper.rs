@@ -28,7 +28,7 @@
 //! `juniper.srx.`; the known ones are mapped to ECS.
 
 use memchr::memmem;
-use vedette_model::{Event, FieldValue, LogSource};
+use vedette_model::{Event, FieldValue, LogSource, Text};
 
 use super::fortigate::{count, set_count, set_ip, set_port, set_proto_number, set_text, Pairs};
 use crate::ParseError;
@@ -150,8 +150,13 @@ impl Vendor {
 
     fn set(&mut self, ev: &mut Event, key: &str, value: &str) {
         self.buf.truncate(VENDOR.len());
-        self.buf
-            .extend(key.chars().map(|c| if c == '-' { '_' } else { c }));
+        // Pushed a piece at a time: a `char` map costs a UTF-8 encode per byte.
+        for (i, piece) in super::split_byte(key, b'-').enumerate() {
+            if i > 0 {
+                self.buf.push('_');
+            }
+            self.buf.push_str(piece);
+        }
         ev.set(&self.buf, value);
     }
 }
@@ -265,14 +270,14 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     }
 
     // Structured data: from the RFC 5424 header, else written in the text.
-    let sd: Vec<(String, String)> = ev
+    let sd: Vec<(Text, Text)> = ev
         .fields
         .with_prefix(SD_PREFIX)
         .into_iter()
         .take(MAX_PARAMS)
         .filter_map(|(k, v)| {
-            let (_, param) = k.rsplit_once('.')?;
-            Some((param.to_string(), v.as_str()?.to_string()))
+            let (_, param) = super::rsplit_once_byte(k, b'.')?;
+            Some((Text::from(param), Text::from(v.as_str()?)))
         })
         .collect();
     let have_sd = !sd.is_empty();
@@ -281,7 +286,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     }
     if let Some((b, at)) = brief {
         // `[junos@2636.1.1.1.2.40 k="v" ...]`: skip the SD-ID.
-        let body_at = b.find(' ').unwrap_or(b.len());
+        let body_at = b.bytes().position(|c| c == b' ').unwrap_or(b.len());
         let body = b.get(body_at..).unwrap_or("");
         let mut pairs = Pairs::new(body);
         for p in pairs.by_ref() {
@@ -358,7 +363,7 @@ impl<'a> Words<'a> {
 
     fn peek(&self) -> Option<&'a str> {
         let r = self.text.get(self.pos..)?.trim_start_matches(' ');
-        let end = r.find(' ').unwrap_or(r.len());
+        let end = r.bytes().position(|c| c == b' ').unwrap_or(r.len());
         r.get(..end).filter(|w| !w.is_empty())
     }
 }
@@ -375,7 +380,12 @@ impl<'a> Iterator for Words<'a> {
         if start >= b.len() {
             return None;
         }
-        let end = memchr::memchr(b' ', b.get(start..)?).map_or(b.len(), |i| start + i);
+        // Words are short: a byte loop beats memchr's set-up.
+        let end = b
+            .get(start..)?
+            .iter()
+            .position(|&c| c == b' ')
+            .map_or(b.len(), |i| start + i);
         self.pos = end;
         Some((self.text.get(start..end)?, self.base + start))
     }
@@ -384,14 +394,14 @@ impl<'a> Iterator for Words<'a> {
 /// `a/p->b/q`: the two addresses and ports.
 fn tuple(w: &str) -> Option<(&str, &str, &str, &str)> {
     let (src, dst) = w.split_once("->")?;
-    let (sa, sp) = src.rsplit_once('/')?;
-    let (da, dp) = dst.rsplit_once('/')?;
+    let (sa, sp) = super::rsplit_once_byte(src, b'/')?;
+    let (da, dp) = super::rsplit_once_byte(dst, b'/')?;
     Some((sa, sp, da, dp))
 }
 
 /// `name(inner)`: the name and the inner text.
 fn paren(w: &str) -> (&str, Option<&str>) {
-    match w.split_once('(') {
+    match super::split_once_byte(w, b'(') {
         Some((a, b)) => (a, Some(b.strip_suffix(')').unwrap_or(b))),
         None => (w, None),
     }

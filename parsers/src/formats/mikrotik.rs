@@ -56,11 +56,11 @@ const MAX_TOKENS: usize = 64;
 /// Whether `w` is a topic list: comma-separated lowercase words, one of
 /// them a severity topic.
 fn is_topics(w: &str) -> bool {
-    if !w.contains(',') || w.len() > 128 {
+    if w.len() > 128 || !w.as_bytes().contains(&b',') {
         return false;
     }
     let mut severity = false;
-    for t in w.split(',') {
+    for t in super::split_byte(w, b',') {
         if t.is_empty()
             || !t
                 .bytes()
@@ -76,7 +76,7 @@ fn is_topics(w: &str) -> bool {
 /// The topics at the start of `text`, and the message after them.
 fn split_topics(text: &str) -> (Option<&str>, &str) {
     let t = text.trim_start_matches(' ');
-    match t.split_once(' ') {
+    match super::split_once_byte(t, b' ') {
         Some((w, rest)) if is_topics(w) => (Some(w), rest.trim_start_matches(' ')),
         None if is_topics(t) => (Some(t), ""),
         _ => (None, t),
@@ -114,13 +114,13 @@ fn starts_with_interfaces(s: &str) -> bool {
 
 /// A firewall line: the log prefix, the chain and the text from `in:`.
 fn firewall_head(s: &str) -> Option<(Option<&str>, &str, &str)> {
-    let (w1, r1) = s.split_once(' ')?;
+    let (w1, r1) = super::split_once_byte(s, b' ')?;
     if let Some(chain) = w1.strip_suffix(':') {
         if is_chain(chain) && starts_with_interfaces(r1) {
             return Some((None, chain, r1));
         }
     }
-    let (w2, r2) = r1.split_once(' ')?;
+    let (w2, r2) = super::split_once_byte(r1, b' ')?;
     let chain = w2.strip_suffix(':')?;
     let prefix = w1.trim_end_matches(':');
     (!prefix.is_empty() && prefix.len() <= 64 && is_chain(chain) && starts_with_interfaces(r2))
@@ -144,7 +144,7 @@ struct Account<'a> {
 
 fn account(s: &str) -> Option<Account<'_>> {
     let (action, success, user, r) = if let Some(r) = s.strip_prefix("login failure for user ") {
-        let (user, r) = r.split_once(' ')?;
+        let (user, r) = super::split_once_byte(r, b' ')?;
         ("login", false, user, r)
     } else {
         let (user, r) = s.strip_prefix("user ")?.split_once(' ')?;
@@ -154,7 +154,7 @@ fn account(s: &str) -> Option<Account<'_>> {
         }
     };
     let r = r.strip_prefix("from ")?;
-    let (ip, r) = r.split_once(' ')?;
+    let (ip, r) = super::split_once_byte(r, b' ')?;
     ip.parse::<IpAddr>().ok()?;
     let via = r.strip_prefix("via ")?.trim_end();
     if user.is_empty() || via.is_empty() || via.contains(' ') {
@@ -172,7 +172,7 @@ fn account(s: &str) -> Option<Account<'_>> {
 /// `<object> added|changed|removed|moved|enabled|disabled by <who>`.
 fn config_change(s: &str) -> Option<(&str, &str, &str)> {
     let (what, who) = s.rsplit_once(" by ")?;
-    let (object, verb) = what.rsplit_once(' ')?;
+    let (object, verb) = super::rsplit_once_byte(what, b' ')?;
     if !matches!(
         verb,
         "added" | "changed" | "removed" | "moved" | "enabled" | "disabled"
@@ -180,7 +180,7 @@ fn config_change(s: &str) -> Option<(&str, &str, &str)> {
     {
         return None;
     }
-    let who = who.split(' ').next()?;
+    let who = super::split_byte(who, b' ').next()?;
     (!who.is_empty()).then_some((object, verb, who))
 }
 
@@ -295,7 +295,7 @@ fn set_topics(ev: &mut Event, topics: &str) {
     ev.set("mikrotik.topics", topics);
     if let Some((_, level)) = SEVERITY_TOPICS
         .iter()
-        .find(|(s, _)| topics.split(',').any(|t| t == *s))
+        .find(|(s, _)| super::split_byte(topics, b',').any(|t| t == *s))
     {
         ev.set("log.level", *level);
     }
@@ -304,7 +304,7 @@ fn set_topics(ev: &mut Event, topics: &str) {
 /// `admin`, or v7's `winbox-3.40/tcp-msg(winbox):admin@10.0.0.5`.
 fn set_who(ev: &mut Event, who: &str) {
     let who = who.rsplit_once("):").map_or(who, |(_, u)| u);
-    match who.rsplit_once('@') {
+    match super::rsplit_once_byte(who, b'@') {
         Some((u, ip)) if ip.parse::<IpAddr>().is_ok() => {
             ev.set("source.ip", ip);
             if !u.is_empty() {
@@ -355,11 +355,11 @@ fn tokens(s: &str) -> impl Iterator<Item = &str> {
         }
         let mut depth = 0u32;
         let mut end = r.len();
-        for (i, c) in r.char_indices() {
+        for (i, c) in r.bytes().enumerate() {
             match c {
-                '(' => depth = depth.saturating_add(1),
-                ')' => depth = depth.saturating_sub(1),
-                ' ' if depth == 0 => {
+                b'(' => depth = depth.saturating_add(1),
+                b')' => depth = depth.saturating_sub(1),
+                b' ' if depth == 0 => {
                     end = i;
                     break;
                 }
@@ -376,7 +376,7 @@ fn tokens(s: &str) -> impl Iterator<Item = &str> {
 /// `ip:port`, `[v6]:port`, `ip` or `v6`.
 fn ep(s: &str) -> Option<(&str, Option<u16>)> {
     if let Some(r) = s.strip_prefix('[') {
-        let (ip, r) = r.split_once(']')?;
+        let (ip, r) = super::split_once_byte(r, b']')?;
         ip.parse::<IpAddr>().ok()?;
         let port = match r.strip_prefix(':') {
             Some(p) => Some(p.parse().ok()?),
@@ -388,7 +388,7 @@ fn ep(s: &str) -> Option<(&str, Option<u16>)> {
     if s.parse::<IpAddr>().is_ok() {
         return Some((s, None));
     }
-    let (ip, port) = s.rsplit_once(':')?;
+    let (ip, port) = super::rsplit_once_byte(s, b':')?;
     ip.parse::<std::net::Ipv4Addr>().ok()?;
     Some((ip, Some(port.parse().ok()?)))
 }
@@ -450,20 +450,12 @@ fn firewall(prefix: Option<&str>, chain: &str, rest: &str, ev: &mut Event) -> Op
             super::fortigate::set_mac(ev, "source.mac", toks.next()?);
         } else if t == "proto" {
             let p = toks.next()?;
-            let (name, detail) = match p.split_once(' ') {
+            let (name, detail) = match super::split_once_byte(p, b' ') {
                 Some((n, d)) => (n, Some(d)),
                 None => (p, None),
             };
-            let name = name.to_ascii_lowercase();
-            let name = match name.as_str() {
-                "icmpv6" | "58" => "ipv6-icmp".to_string(),
-                "6" => "tcp".to_string(),
-                "17" => "udp".to_string(),
-                "1" => "icmp".to_string(),
-                "47" => "gre".to_string(),
-                _ => name,
-            };
-            ev.set("network.transport", name.as_str());
+            let name = super::transport_name(name);
+            ev.set("network.transport", name.as_ref());
             // `proto TCP (SYN)` or `proto ICMP (type 8, code 0)`: the
             // parenthesized part is a token of its own when spaced.
             let detail = match detail {

@@ -228,6 +228,66 @@ pub(crate) fn splitn_byte(text: &str, n: usize, sep: u8) -> impl Iterator<Item =
     })
 }
 
+/// `text.split(sep)` for an ASCII `sep`, by a byte loop (see
+/// [`splitn_byte`]).
+pub(crate) fn split_byte(text: &str, sep: u8) -> impl Iterator<Item = &str> {
+    splitn_byte(text, usize::MAX, sep)
+}
+
+/// `text.split_once(sep)` for an ASCII `sep`, by a byte loop: for the short
+/// words and values of a log record, cheaper than std's char searcher.
+pub(crate) fn split_once_byte(text: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = text.bytes().position(|b| b == sep)?;
+    Some((text.get(..i)?, text.get(i + 1..)?))
+}
+
+/// `text.rsplit_once(sep)` for an ASCII `sep`, by a byte loop.
+pub(crate) fn rsplit_once_byte(text: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = text.bytes().rposition(|b| b == sep)?;
+    Some((text.get(..i)?, text.get(i + 1..)?))
+}
+
+/// Whether `text` holds `needle` (lowercase ASCII), ASCII case ignored:
+/// for a short text, one pass without a lowercased copy or a searcher.
+pub(crate) fn contains_ignore_case(text: &str, needle: &str) -> bool {
+    let (t, n) = (text.as_bytes(), needle.as_bytes());
+    n.is_empty() || t.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// The ECS `network.transport` of a protocol as devices write it: a name
+/// in any case (`TCP`, `icmpv6`) or an IANA number (`6`, `58`). Names ECS
+/// spells otherwise (`icmpv6`, `icmp6`) are mapped, other names lowercased,
+/// numbers it does not know kept.
+pub(crate) fn transport_name(p: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    const NAMES: [(&str, &str); 11] = [
+        ("tcp", "tcp"),
+        ("udp", "udp"),
+        ("icmp", "icmp"),
+        ("ipv6-icmp", "ipv6-icmp"),
+        ("icmpv6", "ipv6-icmp"),
+        ("icmp6", "ipv6-icmp"),
+        ("gre", "gre"),
+        ("esp", "esp"),
+        ("ah", "ah"),
+        ("sctp", "sctp"),
+        ("igmp", "igmp"),
+    ];
+    if let Some(n) = p
+        .bytes()
+        .all(|c| c.is_ascii_digit())
+        .then(|| p.parse::<u8>().ok())
+        .flatten()
+    {
+        return fortigate::transport(n).map_or(Cow::Borrowed(p), Cow::Borrowed);
+    }
+    match NAMES.iter().find(|(k, _)| p.eq_ignore_ascii_case(k)) {
+        Some((_, name)) => Cow::Borrowed(name),
+        None if p.bytes().any(|c| c.is_ascii_uppercase()) => Cow::Owned(p.to_ascii_lowercase()),
+        None => Cow::Borrowed(p),
+    }
+}
+
 /// Parses `text` with the first format that recognizes it; `None` when no
 /// format does. `base` is where `text` starts in `event.original`, so that
 /// error offsets count from there.
@@ -349,12 +409,52 @@ mod tests {
         assert!(detected > 300, "{detected} detected");
     }
 
+    #[test]
+    fn transport_names() {
+        for (p, want) in [
+            ("TCP", "tcp"),
+            ("udp", "udp"),
+            ("6", "tcp"),
+            ("58", "ipv6-icmp"),
+            ("ICMPv6", "ipv6-icmp"),
+            ("icmp6", "ipv6-icmp"),
+            ("50", "esp"),
+            ("99", "99"),
+            ("OSPF", "ospf"),
+            ("", ""),
+        ] {
+            assert_eq!(transport_name(p), want, "{p}");
+        }
+    }
+
     proptest! {
         #[test]
         fn splitn_byte_is_splitn(text in "[a,é\\-]{0,24}", n in 0usize..8) {
             let got: Vec<_> = splitn_byte(&text, n, b',').collect();
             let want: Vec<_> = text.splitn(n, ',').collect();
             prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn byte_splitters_are_std(text in "[a,=é\\- ]{0,24}", sep in prop::sample::select(vec![b',', b'=', b' '])) {
+            let c = char::from(sep);
+            prop_assert_eq!(split_byte(&text, sep).collect::<Vec<_>>(), text.split(c).collect::<Vec<_>>());
+            prop_assert_eq!(split_once_byte(&text, sep), text.split_once(c));
+            prop_assert_eq!(rsplit_once_byte(&text, sep), text.rsplit_once(c));
+        }
+
+        #[test]
+        fn contains_ignore_case_is_lowercased_contains(text in "[aAbBé ]{0,16}", needle in "[ab]{0,3}") {
+            prop_assert_eq!(
+                contains_ignore_case(&text, &needle),
+                text.to_ascii_lowercase().contains(needle.as_str())
+            );
+        }
+
+        #[test]
+        fn transport_names_are_lowercase(p in "[a-zA-Z0-9-]{0,8}") {
+            let t = transport_name(&p);
+            prop_assert_eq!(t.to_ascii_lowercase(), t.as_ref());
         }
 
         #[test]

@@ -12,7 +12,9 @@ use std::net::IpAddr;
 static IN_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"IN="));
 
-use vedette_model::{Event, LogSource};
+use vedette_model::{Event, LogSource, Text};
+
+use super::{split_byte, split_once_byte};
 
 use crate::ParseError;
 
@@ -62,7 +64,7 @@ fn detect(text: &str) -> bool {
 fn prefix(s: &str) -> &str {
     let mut p = s.trim();
     if let Some(r) = p.strip_prefix('[') {
-        if let Some((ts, rest)) = r.split_once(']') {
+        if let Some((ts, rest)) = split_once_byte(r, b']') {
             if ts
                 .bytes()
                 .all(|c| c.is_ascii_digit() || c == b'.' || c == b' ')
@@ -78,21 +80,9 @@ fn prefix(s: &str) -> &str {
     }
 }
 
-/// `network.transport` from `PROTO=`.
-fn transport(p: &str) -> String {
-    match p.to_ascii_lowercase().as_str() {
-        "icmpv6" | "58" => "ipv6-icmp".into(),
-        "1" => "icmp".into(),
-        "6" => "tcp".into(),
-        "17" => "udp".into(),
-        "47" => "gre".into(),
-        other => other.into(),
-    }
-}
-
 /// `aa:bb:cc:dd:ee:ff` as ECS writes MAC addresses: `AA-BB-CC-DD-EE-FF`.
-fn ecs_mac(octets: &[&str]) -> Option<String> {
-    let mut out = String::with_capacity(17);
+fn ecs_mac(octets: &[&str]) -> Option<Text> {
+    let mut out = Text::default();
     for (i, o) in octets.iter().enumerate() {
         if o.len() != 2 || !o.bytes().all(|c| c.is_ascii_hexdigit()) {
             return None;
@@ -100,7 +90,7 @@ fn ecs_mac(octets: &[&str]) -> Option<String> {
         if i > 0 {
             out.push('-');
         }
-        out.push_str(&o.to_ascii_uppercase());
+        out.extend(o.chars().map(|c| c.to_ascii_uppercase()));
     }
     Some(out)
 }
@@ -110,8 +100,16 @@ fn set_mac(ev: &mut Event, v: &str) {
     if v.is_empty() {
         return;
     }
-    let octets: Vec<&str> = v.split(':').take(15).collect();
-    if octets.len() == 14 {
+    let mut octets = [""; 14];
+    let mut n = 0;
+    for o in split_byte(v, b':') {
+        match octets.get_mut(n) {
+            Some(slot) => *slot = o,
+            None => return,
+        }
+        n += 1;
+    }
+    if n == 14 {
         if let Some(d) = ecs_mac(&octets[..6]) {
             ev.set("destination.mac", d);
         }
@@ -143,16 +141,10 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     let pre = prefix(text.get(..start).unwrap_or(""));
     if !pre.is_empty() {
         ev.set("rule.name", pre);
-        let lower = pre.to_ascii_lowercase();
-        let (action, ty, outcome) = if ["block", "drop", "deny", "reject"]
-            .iter()
-            .any(|w| lower.contains(w))
-        {
+        let has = |w: &&str| super::contains_ignore_case(pre, w);
+        let (action, ty, outcome) = if ["block", "drop", "deny", "reject"].iter().any(has) {
             ("denied", "denied", "failure")
-        } else if ["allow", "accept", "pass"]
-            .iter()
-            .any(|w| lower.contains(w))
-        {
+        } else if ["allow", "accept", "pass"].iter().any(has) {
             ("allowed", "allowed", "success")
         } else {
             ("", "", "")
@@ -168,11 +160,11 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     let mut in_if = "";
     let mut out_if = "";
     let mut after_proto = false;
-    let mut tcp_flags = String::new();
-    let mut ip_flags = String::new();
+    let mut tcp_flags = Text::default();
+    let mut ip_flags = Text::default();
     let mut bad: Option<(&'static str, usize)> = None;
     let mut pos = start;
-    for word in body.split(' ') {
+    for word in split_byte(body, b' ') {
         let at = pos;
         pos += word.len() + 1;
         if word.is_empty() {
@@ -182,7 +174,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
             // The packet quoted by an ICMP error.
             break;
         }
-        let Some((k, v)) = word.split_once('=') else {
+        let Some((k, v)) = split_once_byte(word, b'=') else {
             let flags = if after_proto {
                 &mut tcp_flags
             } else {
@@ -230,7 +222,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
             "FLOWLBL" => ev.set("iptables.flow_label", v),
             "PROTO" => {
                 after_proto = true;
-                ev.set("network.transport", transport(v));
+                ev.set("network.transport", super::transport_name(v).as_ref());
             }
             "SPT" => need_int(ev, "source.port", "a number in SPT"),
             "DPT" => need_int(ev, "destination.port", "a number in DPT"),
