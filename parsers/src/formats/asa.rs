@@ -32,11 +32,17 @@ const P: &str = "asa";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "asa",
     fields: 32,
-    gate: |p| p.first_in(b"BTD") || p.percent(),
+    first: |_| true,
+    gate: Some(gate),
     detect,
     parse,
     claim: None,
 };
+
+/// See [`super::Format::gate`].
+fn gate(p: &super::Probe<'_>) -> bool {
+    p.first_in(b"BTD") || p.percent()
+}
 
 /// How far into the text a header after a timestamp is looked for.
 const HEADER_WINDOW: usize = 64;

@@ -67,7 +67,8 @@ const P: &str = "auditd";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "auditd",
     fields: 40,
-    gate: |p| p.first_in(b"tn"),
+    first: |b| matches!(b, b't' | b'n'),
+    gate: None,
     detect,
     parse,
     claim: None,

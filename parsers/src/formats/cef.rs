@@ -34,7 +34,8 @@ const MAX_KEY: usize = 255;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "cef",
     fields: 40,
-    gate: |p| p.first_in(b" C"),
+    first: |b| matches!(b, b' ' | b'C'),
+    gate: None,
     detect,
     parse,
     claim: None,

@@ -29,11 +29,17 @@ const P: &str = "cisco_ios";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "cisco_ios",
     fields: 32,
-    gate: |p| p.percent(),
+    first: |_| true,
+    gate: Some(gate),
     detect,
     parse,
     claim: Some(claim),
 };
+
+/// See [`super::Format::gate`].
+fn gate(p: &super::Probe<'_>) -> bool {
+    p.percent()
+}
 
 /// Built once: constructing a searcher per record costs more than the search.
 static HEADER_FINDER: std::sync::LazyLock<memmem::Finder<'static>> =

@@ -16,7 +16,8 @@ const P: &str = "filterlog";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "filterlog",
     fields: 48,
-    gate: |p| p.first.is_ascii_digit(),
+    first: |b| b.is_ascii_digit(),
+    gate: None,
     detect,
     parse,
     claim: None,

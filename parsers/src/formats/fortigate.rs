@@ -27,11 +27,17 @@ use crate::ParseError;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "fortigate",
     fields: 80,
-    gate: |p| p.first_in(b"lde") && p.equals(),
+    first: |b| matches!(b, b'l' | b'd' | b'e'),
+    gate: Some(gate),
     detect,
     parse,
     claim: None,
 };
+
+/// See [`super::Format::gate`].
+fn gate(p: &super::Probe<'_>) -> bool {
+    p.equals()
+}
 
 // ---------------------------------------------------------------------------
 // The shared key=value tokenizer.

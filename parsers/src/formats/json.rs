@@ -12,11 +12,17 @@ use crate::ParseError;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "json",
     fields: 16,
-    gate: |p| p.brace(),
+    first: |_| true,
+    gate: Some(gate),
     detect,
     parse,
     claim: None,
 };
+
+/// See [`super::Format::gate`].
+fn gate(p: &super::Probe<'_>) -> bool {
+    p.brace()
+}
 
 const P: &str = "json";
 

@@ -38,7 +38,8 @@ const P: &str = "juniper";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "juniper",
     fields: 64,
-    gate: |p| p.first_in(b"RAs"),
+    first: |b| matches!(b, b'R' | b'A' | b's'),
+    gate: None,
     detect,
     parse,
     claim: None,

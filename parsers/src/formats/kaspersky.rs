@@ -46,7 +46,8 @@ use crate::ParseError;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "kaspersky",
     fields: 56,
-    gate: |_| false,
+    first: |_| false,
+    gate: None,
     detect: |_| false,
     parse,
     claim: None,

@@ -22,7 +22,8 @@ const P: &str = "leef";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "leef",
     fields: 40,
-    gate: |p| p.first_in(b" L"),
+    first: |b| matches!(b, b' ' | b'L'),
+    gate: None,
     detect,
     parse,
     claim: None,

@@ -26,18 +26,22 @@ const P: &str = "mikrotik";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "mikrotik",
     fields: 32,
-    // Firewall lines start with `in:` or hold ` in:`; account lines start `login`/`user`,
-    // after lowercase topics (`system,info,account`) if any, which
-    // configuration changes follow. A JSON object is never one.
-    gate: |p| {
-        p.first_in(b" ilu")
-            || (p.first.is_ascii_lowercase() && p.first_word_has(b','))
-            || (p.first != b'{' && p.colon() && p.contains(&IN_COLON))
-    },
+    first: |_| true,
+    gate: Some(gate),
     detect,
     parse,
     claim: Some(claim),
 };
+
+/// See [`super::Format::gate`]. Firewall lines start with `in:` or hold
+/// ` in:`; account lines start `login`/`user`, after lowercase topics
+/// (`system,info,account`) if any, which configuration changes follow. A
+/// JSON object is never one.
+fn gate(p: &super::Probe<'_>) -> bool {
+    p.first_in(b" ilu")
+        || (p.first.is_ascii_lowercase() && p.first_word_has(b','))
+        || (p.first != b'{' && p.colon() && p.contains(&IN_COLON))
+}
 
 /// The severity topics, most severe first: every message carries one.
 const SEVERITY_TOPICS: &[(&str, &str)] = &[

@@ -44,11 +44,18 @@ pub(crate) struct Format {
     /// records), reserved before parsing so that the map does not grow
     /// and rehash several times per record.
     pub(crate) fields: usize,
-    /// Whether the format may recognize a text with these traits: a test
-    /// of bytes computed once per text ([`Probe`]), so that a record that
-    /// is no device format does not run every detector. It must never
-    /// reject a text `detect` would accept.
-    pub(crate) gate: fn(&Probe) -> bool,
+    /// Whether the format may recognize a text that starts with this byte
+    /// (0 for an empty text). Worked into one table for every format
+    /// ([`by_first`]), so that a text meets only the gates and detectors of
+    /// the formats that can start as it does. It must never reject a text
+    /// `detect` would accept.
+    pub(crate) first: fn(u8) -> bool,
+    /// Whether the format may recognize a text with these traits, past
+    /// `first`: a test of bytes computed once per text ([`Probe`]), so that
+    /// a record that is no device format does not run every detector; none
+    /// when `first` says it all. It must never reject a text `detect` would
+    /// accept.
+    pub(crate) gate: Option<fn(&Probe) -> bool>,
     /// Whether `text` looks like this format (must be cheap).
     pub(crate) detect: fn(&str) -> bool,
     /// Parses `text` into `ev`.
@@ -63,6 +70,33 @@ pub(crate) struct Format {
 
 /// See [`Format::claim`].
 pub(crate) type Claim = fn(&str, &mut Event) -> Option<Result<(), ParseError>>;
+
+impl Format {
+    /// Whether `first` and `gate` let `detect` see a text.
+    #[cfg(test)]
+    fn admits(&self, probe: &Probe) -> bool {
+        (self.first)(probe.first) && self.gate.is_none_or(|g| g(probe))
+    }
+}
+
+/// For each first byte, the formats (bit `i` for `FORMATS[i]`) whose
+/// `first` admits it.
+fn by_first() -> &'static [u32; 256] {
+    static TABLE: std::sync::LazyLock<[u32; 256]> = std::sync::LazyLock::new(|| {
+        let mut t = [0u32; 256];
+        for (b, bits) in (0..=u8::MAX).zip(t.iter_mut()) {
+            for (i, f) in FORMATS.iter().enumerate() {
+                if (f.first)(b) {
+                    *bits |= 1 << i;
+                }
+            }
+        }
+        t
+    });
+    &TABLE
+}
+
+const _: () = assert!(FORMATS.len() <= 32, "by_first keeps one bit per format");
 
 /// What every parse of `f` starts with: room for its fields, and its name
 /// as `event.module`.
@@ -87,9 +121,13 @@ pub(crate) const FORMATS: &[Format] = &[
     filterlog::FORMAT,
     kaspersky::FORMAT,
     auditd::FORMAT,
+    // Before ModSecurity and netfilter, which would search every access
+    // log line (it holds `:` and often `=`) in vain: an access log line's
+    // claim is strict enough (host, `[time]`, quoted request, status) to
+    // go first.
+    web::FORMAT,
     modsec::FORMAT,
     netfilter::FORMAT,
-    web::FORMAT,
     // Last: any JSON object no specific format claimed.
     json::FORMAT,
 ];
@@ -293,8 +331,12 @@ pub(crate) fn transport_name(p: &str) -> std::borrow::Cow<'_, str> {
 /// error offsets count from there.
 pub(crate) fn apply(text: &str, base: usize, ev: &mut Event) -> Option<Result<(), ParseError>> {
     let probe = Probe::new(text);
-    for f in FORMATS {
-        if !(f.gate)(&probe) {
+    let mut candidates = by_first()[usize::from(probe.first)];
+    while candidates != 0 {
+        let i = candidates.trailing_zeros() as usize;
+        candidates &= candidates - 1;
+        let Some(f) = FORMATS.get(i) else { break };
+        if f.gate.is_some_and(|g| !g(&probe)) {
             continue;
         }
         let r = match f.claim {
@@ -367,7 +409,7 @@ mod tests {
         let probe = Probe::new(text);
         for f in FORMATS {
             let detected = (f.detect)(text);
-            if detected && !(f.gate)(&probe) {
+            if detected && !f.admits(&probe) {
                 return Err(format!(
                     "{}'s gate rejects what it detects: {text:?}",
                     f.name

@@ -83,11 +83,17 @@ const P: &str = "modsec";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "modsecurity",
     fields: 56,
-    gate: |p| p.first == b'-' || p.brace() || p.colon(),
+    first: |_| true,
+    gate: Some(gate),
     detect,
     parse,
     claim: None,
 };
+
+/// See [`super::Format::gate`].
+fn gate(p: &super::Probe<'_>) -> bool {
+    p.first == b'-' || p.brace() || p.colon()
+}
 
 /// `ModSecurity: ` must start within this many bytes.
 const WINDOW: usize = 256;

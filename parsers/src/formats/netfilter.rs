@@ -23,11 +23,17 @@ const P: &str = "netfilter";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "netfilter",
     fields: 40,
-    gate: |p| p.equals(),
+    first: |_| true,
+    gate: Some(gate),
     detect,
     parse,
     claim: None,
 };
+
+/// See [`super::Format::gate`].
+fn gate(p: &super::Probe<'_>) -> bool {
+    p.equals()
+}
 
 /// How far into the text `IN=` is looked for.
 const WINDOW: usize = 200;

@@ -32,7 +32,8 @@ const P: &str = "panos";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "panos",
     fields: 96,
-    gate: |p| p.first.is_ascii_digit(),
+    first: |b| b.is_ascii_digit(),
+    gate: None,
     detect,
     parse,
     claim: None,

@@ -27,7 +27,8 @@ use crate::ParseError;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "sonicwall",
     fields: 56,
-    gate: |p| p.first_in(b"is"),
+    first: |b| matches!(b, b'i' | b's'),
+    gate: None,
     detect,
     parse,
     claim: None,

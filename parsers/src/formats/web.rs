@@ -43,14 +43,17 @@ use crate::ParseError;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "web",
     fields: 24,
-    gate: |p| {
-        p.first.is_ascii_digit()
-            || ((p.first.is_ascii_alphanumeric() || p.first == b':') && p.bracket())
-    },
+    first: |b| b.is_ascii_alphanumeric() || b == b':',
+    gate: Some(gate),
     detect,
     parse,
     claim: Some(claim),
 };
+
+/// See [`super::Format::gate`].
+fn gate(p: &super::Probe<'_>) -> bool {
+    p.first.is_ascii_digit() || p.bracket()
+}
 
 const P: &str = "web";
 

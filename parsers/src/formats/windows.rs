@@ -53,7 +53,8 @@ const P: &str = "windows";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "windows",
     fields: 56,
-    gate: |p| p.first_in(b" \t\r\n{"),
+    first: |b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'{'),
+    gate: None,
     detect,
     parse,
     claim: None,
