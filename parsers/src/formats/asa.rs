@@ -965,11 +965,12 @@ fn kv<'a>(b: &'a str, key: &str) -> Option<&'a str> {
             continue;
         }
         let r = b.get(at + 1..)?.trim_start_matches(' ');
-        let end = r
-            .as_bytes()
-            .windows(3)
-            .position(|w| w == b" : " || w.starts_with(b", "))
-            .or_else(|| r.ends_with(", ").then(|| r.len() - 2))
+        let rb = r.as_bytes();
+        let end = (0..rb.len())
+            .find(|&i| {
+                rb.get(i..)
+                    .is_some_and(|t| t.starts_with(b" : ") || t.starts_with(b", "))
+            })
             .unwrap_or(r.len());
         return r.get(..end).map(|v| v.trim_end_matches([' ', '.']));
     }
