@@ -56,7 +56,7 @@ impl vedette_console::MetricsSource for NodeMetrics {
             out,
             "vedette_events_in_total",
             "counter",
-            "Frames accepted into the spool.",
+            "Frames accepted into the spool, counted once fsynced.",
             c(&p.spooled),
         );
         metric(

@@ -49,7 +49,7 @@ pub struct PipelineStats {
     pub indexed: AtomicU64,
     /// Alerts written (new ones, not replays).
     pub alerts: AtomicU64,
-    /// Frames appended to the spool.
+    /// Frames durable in the spool (counted after their fsync).
     pub spooled: AtomicU64,
     /// Times intake paused because the spool was full.
     pub spool_full_waits: AtomicU64,
@@ -409,18 +409,21 @@ pub fn start_intake(
         .spawn(move || {
             let result = (|| -> Result<()> {
                 while let Some(frame) = rx.blocking_recv() {
-                    append(&mut writer, &frame, &stats)?;
+                    append(&mut writer, &frame)?;
                     let mut n = 1;
                     while n < SYNC_EVERY {
                         match rx.try_recv() {
                             Ok(frame) => {
-                                append(&mut writer, &frame, &stats)?;
+                                append(&mut writer, &frame)?;
                                 n += 1;
                             }
                             Err(_) => break,
                         }
                     }
                     writer.sync().context("syncing the spool")?;
+                    // Counted once durable: what `vedette_events_in_total`
+                    // reports survives a kill -9.
+                    stats.spooled.fetch_add(n as u64, Ordering::Relaxed);
                     while writer.is_full() {
                         stats.spool_full_waits.fetch_add(1, Ordering::Relaxed);
                         std::thread::sleep(Duration::from_millis(50));
@@ -439,11 +442,10 @@ pub fn start_intake(
         .context("starting the intake thread")
 }
 
-fn append(writer: &mut SpoolWriter, f: &Frame, stats: &PipelineStats) -> Result<()> {
+fn append(writer: &mut SpoolWriter, f: &Frame) -> Result<()> {
     writer
         .append(f.received, &f.origin, f.truncated, &f.bytes)
         .context("appending to the spool")?;
-    stats.spooled.fetch_add(1, Ordering::Relaxed);
     Ok(())
 }
 
