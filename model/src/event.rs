@@ -204,12 +204,25 @@ impl Event {
     /// An event that holds only the raw bytes (`message` = `event.original`);
     /// parsers start from here and fill in what they understand.
     pub fn raw(seq: u64, received: OffsetDateTime, origin: Origin, bytes: &[u8]) -> Self {
+        Event::raw_with_room(seq, received, origin, bytes, 16)
+    }
+
+    /// [`Event::raw`], with room for `fields` fields in all: a parser that
+    /// knows about how many a record of its format ends with sizes the map
+    /// once, rather than growing it (and rebuilding its index) per record.
+    pub fn raw_with_room(
+        seq: u64,
+        received: OffsetDateTime,
+        origin: Origin,
+        bytes: &[u8],
+        fields: usize,
+    ) -> Self {
         // Valid UTF-8 (nearly every record) takes the faster validator.
         let original = match std::str::from_utf8(bytes) {
             Ok(s) => s.to_owned(),
             Err(_) => String::from_utf8_lossy(bytes).into_owned(),
         };
-        let mut fields = Fields::with_capacity(16);
+        let mut fields = Fields::with_capacity(fields.max(1));
         fields.insert("message", FieldValue::Str(original.as_str().into()));
         Event {
             seq,

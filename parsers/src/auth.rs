@@ -2,8 +2,6 @@
 //! shadow-utils) into ECS fields. Matching is by prefix and by splitting on
 //! fixed separators: no regexes, no allocation until the fields are set.
 
-use std::net::IpAddr;
-
 use vedette_model::Event;
 
 /// What an authentication message says, borrowed from it.
@@ -83,7 +81,7 @@ impl<'a> Auth<'a> {
             }
         }
         if let Some(src) = self.source.filter(|s| !s.is_empty()) {
-            if src.parse::<IpAddr>().is_ok() {
+            if crate::formats::is_ip(src) {
                 ev.set("source.ip", src);
             } else {
                 ev.set("source.domain", src);

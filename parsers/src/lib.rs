@@ -79,6 +79,10 @@ use sources::Forced;
 use syslog::{Cursor, Parsed, BOM};
 
 thread_local! {
+    /// How many fields the last record parsed on this thread ended with
+    /// (see [`AUTO_ROOM`]).
+    static LAST_FIELDS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+
     /// The zone of zone-less times for the record being parsed on this
     /// thread: `ParserConfig::default_offset`, set by `Parser::parse` so
     /// that device formats deep in their helpers read the configured zone.
@@ -139,6 +143,19 @@ pub fn changes_state(bytes: &[u8]) -> bool {
     formats::w3c::changes_state(bytes)
 }
 
+/// Fields reserved for a record of a source fixed to plain syslog: the
+/// header's (about ten) and Linux auth's.
+const SYSLOG_ROOM: usize = 24;
+/// Fields reserved at least for a record whose format is detected: the
+/// syslog header's and those of most formats. A thread that has just
+/// parsed a larger record reserves half as many again as it had (above a
+/// format's usual count), so that a source sending one large format does
+/// not grow the map once per record.
+const AUTO_ROOM: usize = 32;
+/// At most this many fields are reserved after a large record (a hostile
+/// one may have a thousand).
+const MAX_ROOM: usize = 256;
+
 impl Parser {
     /// A parser for `cfg`.
     pub fn new(cfg: ParserConfig) -> Self {
@@ -166,16 +183,39 @@ impl Parser {
     /// `event.original` is `bytes` lossily decoded as UTF-8. A byte order
     /// mark at the start and trailing `\n`, `\r` and NUL are ignored.
     pub fn parse(&self, seq: u64, received: OffsetDateTime, origin: Origin, bytes: &[u8]) -> Event {
+        let ev = self.parse_record_bytes(seq, received, origin, bytes);
+        LAST_FIELDS.with(|c| c.set(ev.fields.len()));
+        ev
+    }
+
+    fn parse_record_bytes(
+        &self,
+        seq: u64,
+        received: OffsetDateTime,
+        origin: Origin,
+        bytes: &[u8],
+    ) -> Event {
         DEFAULT_OFFSET.with(|c| c.set(self.cfg.default_offset));
         logsource::set_current(&self.cfg.logsources);
-        let mut ev = Event::raw(seq, received, origin, bytes);
         // Rules that need no host name decide before parsing.
         let pre = self
             .cfg
             .sources
             .iter()
-            .find(|r| !r.needs_host() && r.matches(&ev.origin, None));
+            .find(|r| !r.needs_host() && r.matches(&origin, None));
         let forced = pre.and_then(SourceRule::forced);
+        // Room for the fields a record ends with, so that the map is sized
+        // once: the fixed format's usual count, else enough for the syslog
+        // header and the smaller formats (the larger grow once, in `begin`).
+        let room = match forced {
+            Some(Forced::Format(name)) => formats::room(name).unwrap_or(AUTO_ROOM),
+            Some(Forced::Syslog) => SYSLOG_ROOM,
+            None => {
+                let last = LAST_FIELDS.with(std::cell::Cell::get);
+                last.saturating_add(last / 2).clamp(AUTO_ROOM, MAX_ROOM)
+            }
+        };
+        let mut ev = Event::raw_with_room(seq, received, origin, bytes, room);
         let original = std::mem::take(&mut ev.original);
         let trimmed = original.trim_end_matches(['\n', '\r', '\0']);
         let (record, base) = match trimmed.strip_prefix(BOM) {

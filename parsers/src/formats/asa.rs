@@ -14,8 +14,6 @@
 //! read from `process.name` and only the text of the best-known messages is
 //! recognized.
 
-use std::net::IpAddr;
-
 /// Built once: constructing a searcher per record costs more than the search.
 static ASA_FINDER: std::sync::LazyLock<memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memmem::Finder::new(b": %ASA-"));
@@ -33,16 +31,13 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "asa",
     fields: 32,
     first: |_| true,
-    gate: Some(gate),
+    open: |b| matches!(b, b'B' | b'T' | b'D'),
+    needs: b"%",
+    gate: None,
     detect,
     parse,
     claim: None,
 };
-
-/// See [`super::Format::gate`].
-fn gate(p: &super::Probe<'_>) -> bool {
-    p.first_in(b"BTD") || p.percent()
-}
 
 /// How far into the text a header after a timestamp is looked for.
 const HEADER_WINDOW: usize = 64;
@@ -282,7 +277,7 @@ fn ep(s: &str) -> Option<Ep<'_>> {
     if a.is_empty() {
         return None;
     }
-    if a.parse::<IpAddr>().is_ok() {
+    if super::is_ip(a) {
         return Some(Ep {
             iface: None,
             addr: a,
@@ -332,7 +327,7 @@ const DST_NAT: Side = Side {
 };
 
 fn set_addr(ev: &mut Event, side: &Side, addr: &str) {
-    if addr.parse::<IpAddr>().is_ok() {
+    if super::is_ip(addr) {
         ev.set(side.ip, addr);
     } else if !addr.is_empty() {
         ev.set(side.address, addr);
@@ -447,7 +442,7 @@ fn mapped_ep<'a>(w: &mut Words<'a>) -> Option<Ep<'a>> {
     let x = w.peek()?;
     let inner = x.strip_prefix('(')?.strip_suffix(')')?;
     let e = ep(inner)?;
-    if e.iface.is_some() || e.addr.parse::<IpAddr>().is_err() {
+    if e.iface.is_some() || !super::is_ip(e.addr) {
         return None;
     }
     w.next();
@@ -1131,7 +1126,7 @@ fn vpn_session(id: u32, b: &str, ev: &mut Event) -> Option<()> {
             .strip_prefix("IPv4 Address <")
             .and_then(|a| super::split_once_byte(a, b'>'))
         {
-            if a.0.parse::<IpAddr>().is_ok() {
+            if super::is_ip(a.0) {
                 ev.set("source.nat.ip", a.0);
             }
         }

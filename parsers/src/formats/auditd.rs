@@ -68,6 +68,8 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "auditd",
     fields: 40,
     first: |b| matches!(b, b't' | b'n'),
+    open: |_| false,
+    needs: b"",
     gate: None,
     detect,
     parse,

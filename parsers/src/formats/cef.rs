@@ -13,7 +13,6 @@
 //! times) live here too.
 
 use std::borrow::Cow;
-use std::net::IpAddr;
 
 use memchr::memchr2;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
@@ -35,6 +34,8 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "cef",
     fields: 40,
     first: |b| matches!(b, b' ' | b'C'),
+    open: |_| false,
+    needs: b"",
     gate: None,
     detect,
     parse,
@@ -422,7 +423,7 @@ fn standard(ev: &mut Event, key: &str, v: &str) {
 /// Sets `key` to `v` when `v` is an IP address.
 pub(super) fn set_ip(ev: &mut Event, key: &str, v: &str) {
     let v = v.trim();
-    if v.parse::<IpAddr>().is_ok() {
+    if super::is_ip(v) {
         ev.set(key, v);
     }
 }

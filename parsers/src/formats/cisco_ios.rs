@@ -15,8 +15,6 @@
 //! prefix, whose sequence number, host and time are read too. A time marked
 //! `*` (the clock is not authoritative) is not used as the event time.
 
-use std::net::IpAddr;
-
 use memchr::memmem;
 use time::UtcOffset;
 use vedette_model::{Event, LogSource};
@@ -30,16 +28,13 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "cisco_ios",
     fields: 32,
     first: |_| true,
-    gate: Some(gate),
+    open: |_| false,
+    needs: b"%",
+    gate: None,
     detect,
     parse,
     claim: Some(claim),
 };
-
-/// See [`super::Format::gate`].
-fn gate(p: &super::Probe<'_>) -> bool {
-    p.percent()
-}
 
 /// Built once: constructing a searcher per record costs more than the search.
 static HEADER_FINDER: std::sync::LazyLock<memmem::Finder<'static>> =
@@ -343,7 +338,9 @@ fn set_observer(ev: &mut Event, services: &[&str]) {
 }
 
 fn set_ip(ev: &mut Event, key: &str, ip: &str) -> Option<()> {
-    ip.parse::<IpAddr>().ok()?;
+    if !super::is_ip(ip) {
+        return None;
+    }
     ev.set(key, ip);
     Some(())
 }

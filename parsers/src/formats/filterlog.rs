@@ -5,8 +5,6 @@
 //! protoid,length,src,dst`), then for TCP and UDP `srcport,dstport,datalen`
 //! and for TCP `flags,seq,ack,window,urg,options`.
 
-use std::net::IpAddr;
-
 use vedette_model::{Event, FieldValue, LogSource};
 
 use crate::ParseError;
@@ -17,6 +15,8 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "filterlog",
     fields: 48,
     first: |b| b.is_ascii_digit(),
+    open: |_| false,
+    needs: b"",
     gate: None,
     detect,
     parse,
@@ -116,7 +116,7 @@ impl<'a> Fields<'a> {
         what: &'static str,
     ) -> Result<(), ParseError> {
         let v = self.get(i);
-        if v.parse::<IpAddr>().is_err() {
+        if !super::is_ip(v) {
             return Err(ParseError::expected(P, what, self.offset(i)));
         }
         ev.set(key, v);

@@ -17,7 +17,6 @@
 //! helpers that the Sophos and SonicWall formats share.
 
 use std::borrow::Cow;
-use std::net::IpAddr;
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 use vedette_model::{Event, LogSource};
@@ -28,16 +27,13 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "fortigate",
     fields: 80,
     first: |b| matches!(b, b'l' | b'd' | b'e'),
-    gate: Some(gate),
+    open: |_| false,
+    needs: b"=",
+    gate: None,
     detect,
     parse,
     claim: None,
 };
-
-/// See [`super::Format::gate`].
-fn gate(p: &super::Probe<'_>) -> bool {
-    p.equals()
-}
 
 // ---------------------------------------------------------------------------
 // The shared key=value tokenizer.
@@ -268,7 +264,7 @@ impl Raw {
 
 /// Sets `key` to `v` when it is an IP address; whether it did.
 pub(super) fn set_ip(ev: &mut Event, key: &str, v: &str) -> bool {
-    let ok = v.parse::<IpAddr>().is_ok();
+    let ok = super::is_ip(v);
     if ok {
         ev.set(key, v);
     }

@@ -12,17 +12,17 @@ use crate::ParseError;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "json",
     fields: 16,
-    first: |_| true,
-    gate: Some(gate),
+    // `detect` trims Unicode white space: ASCII's, or a character whose
+    // UTF-8 starts with 0xC2 (U+0085, U+00A0), 0xE1 (U+1680), 0xE2
+    // (U+2000-U+205F) or 0xE3 (U+3000).
+    first: |b| matches!(b, b'{' | b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3),
+    open: |_| false,
+    needs: b"{",
+    gate: None,
     detect,
     parse,
     claim: None,
 };
-
-/// See [`super::Format::gate`].
-fn gate(p: &super::Probe<'_>) -> bool {
-    p.brace()
-}
 
 const P: &str = "json";
 

@@ -39,6 +39,8 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "juniper",
     fields: 64,
     first: |b| matches!(b, b'R' | b'A' | b's'),
+    open: |_| false,
+    needs: b"",
     gate: None,
     detect,
     parse,

@@ -47,6 +47,8 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "kaspersky",
     fields: 56,
     first: |_| false,
+    open: |_| false,
+    needs: b"",
     gate: None,
     detect: |_| false,
     parse,

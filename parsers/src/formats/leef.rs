@@ -23,6 +23,8 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "leef",
     fields: 40,
     first: |b| matches!(b, b' ' | b'L'),
+    open: |_| false,
+    needs: b"",
     gate: None,
     detect,
     parse,

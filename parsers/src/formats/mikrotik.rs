@@ -15,8 +15,6 @@
 //! after the PRI); when the syslog header has no host name, the topics
 //! were read as `host.name` and the chain as the TAG: both are put back.
 
-use std::net::IpAddr;
-
 use vedette_model::{Event, LogSource};
 
 use crate::ParseError;
@@ -26,21 +24,47 @@ const P: &str = "mikrotik";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "mikrotik",
     fields: 32,
-    first: |_| true,
+    // A JSON object is never RouterOS's.
+    first: |b| b != b'{',
+    open: |b| matches!(b, b' ' | b'i' | b'l' | b'u'),
+    needs: b"",
     gate: Some(gate),
     detect,
     parse,
     claim: Some(claim),
 };
 
-/// See [`super::Format::gate`]. Firewall lines start with `in:` or hold
-/// ` in:`; account lines start `login`/`user`, after lowercase topics
-/// (`system,info,account`) if any, which configuration changes follow. A
-/// JSON object is never one.
+/// See [`super::Format::gate`], past `open` (firewall lines that start
+/// with `in:`, account lines with `login`/`user`): a firewall line has a
+/// chain word ending in `:` then `in:` as its first or second word (after
+/// a one-word prefix); with topics (`system,info,account`: lowercase, the
+/// first word) any message may be a configuration change. Reads up to the
+/// second space, no further.
 fn gate(p: &super::Probe<'_>) -> bool {
-    p.first_in(b" ilu")
-        || (p.first.is_ascii_lowercase() && p.first_word_has(b','))
-        || (p.first != b'{' && p.colon() && p.contains(&IN_COLON))
+    let lower = p.first.is_ascii_lowercase();
+    if !lower && !p.colon() {
+        return false;
+    }
+    let t = p.text;
+    let Some(s1) = memchr::memchr(b' ', t) else {
+        return lower && t.contains(&b',');
+    };
+    let (w1, r1) = t.split_at(s1);
+    if lower && w1.contains(&b',') {
+        return true;
+    }
+    let r1 = r1.get(1..).unwrap_or_default();
+    p.colon()
+        && (chain_then_in(w1, r1)
+            || memchr::memchr(b' ', r1).is_some_and(|s2| {
+                let (w2, r2) = r1.split_at(s2);
+                chain_then_in(w2, r2.get(1..).unwrap_or_default())
+            }))
+}
+
+/// A word that ends in `:`, then `in:`: `forward: in:ether1`.
+fn chain_then_in(word: &[u8], rest: &[u8]) -> bool {
+    word.last() == Some(&b':') && rest.starts_with(b"in:")
 }
 
 /// The severity topics, most severe first: every message carries one.
@@ -86,11 +110,6 @@ fn split_topics(text: &str) -> (Option<&str>, &str) {
         _ => (None, t),
     }
 }
-
-/// ` in:`, which every firewall line holds unless it starts with `in:`
-/// (not `login:`, which many other messages hold).
-static IN_COLON: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b" in:"));
 
 fn is_chain(w: &str) -> bool {
     !w.is_empty()
@@ -159,7 +178,9 @@ fn account(s: &str) -> Option<Account<'_>> {
     };
     let r = r.strip_prefix("from ")?;
     let (ip, r) = super::split_once_byte(r, b' ')?;
-    ip.parse::<IpAddr>().ok()?;
+    if !super::is_ip(ip) {
+        return None;
+    }
     let via = r.strip_prefix("via ")?.trim_end();
     if user.is_empty() || via.is_empty() || via.contains(' ') {
         return None;
@@ -309,7 +330,7 @@ fn set_topics(ev: &mut Event, topics: &str) {
 fn set_who(ev: &mut Event, who: &str) {
     let who = who.rsplit_once("):").map_or(who, |(_, u)| u);
     match super::rsplit_once_byte(who, b'@') {
-        Some((u, ip)) if ip.parse::<IpAddr>().is_ok() => {
+        Some((u, ip)) if super::is_ip(ip) => {
             ev.set("source.ip", ip);
             if !u.is_empty() {
                 ev.set("user.name", u);
@@ -381,7 +402,9 @@ fn tokens(s: &str) -> impl Iterator<Item = &str> {
 fn ep(s: &str) -> Option<(&str, Option<u16>)> {
     if let Some(r) = s.strip_prefix('[') {
         let (ip, r) = super::split_once_byte(r, b']')?;
-        ip.parse::<IpAddr>().ok()?;
+        if !super::is_ip(ip) {
+            return None;
+        }
         let port = match r.strip_prefix(':') {
             Some(p) => Some(p.parse().ok()?),
             None if r.is_empty() => None,
@@ -389,7 +412,7 @@ fn ep(s: &str) -> Option<(&str, Option<u16>)> {
         };
         return Some((ip, port));
     }
-    if s.parse::<IpAddr>().is_ok() {
+    if super::is_ip(s) {
         return Some((s, None));
     }
     let (ip, port) = super::rsplit_once_byte(s, b':')?;

@@ -5,12 +5,11 @@
 //! Each format is a cheap `detect` (a prefix or a few bytes, no parsing) and
 //! a `parse` that fills ECS fields and the Sigma log source on the event.
 //! [`FORMATS`] is tried in order; the first whose `detect` accepts the text
-//! parses it, skipping the formats whose `gate` rules the text out from a
-//! [`Probe`] computed once (its first byte, a few bytes searched for). A
+//! parses it, skipping the formats that tables built from their `first`,
+//! `open` and `needs` (and MikroTik's `gate`) rule out from a [`Probe`]
+//! computed once (its first byte, which of a few bytes it holds). A
 //! `parse` that fails half-way keeps every field it already set and
 //! returns the error, which becomes `error.message`.
-
-use std::cell::Cell;
 
 use vedette_model::Event;
 
@@ -40,9 +39,9 @@ mod windows;
 pub(crate) struct Format {
     /// Short name, used in errors and as `event.module`.
     pub(crate) name: &'static str,
-    /// About how many fields a record sets (the median of the golden
-    /// records), reserved before parsing so that the map does not grow
-    /// and rehash several times per record.
+    /// About how many fields a record ends with, syslog header included
+    /// (a little over the median of the golden records), reserved before
+    /// parsing so that the map does not grow and rehash per record.
     pub(crate) fields: usize,
     /// Whether the format may recognize a text that starts with this byte
     /// (0 for an empty text). Worked into one table for every format
@@ -50,11 +49,20 @@ pub(crate) struct Format {
     /// the formats that can start as it does. It must never reject a text
     /// `detect` would accept.
     pub(crate) first: fn(u8) -> bool,
-    /// Whether the format may recognize a text with these traits, past
-    /// `first`: a test of bytes computed once per text ([`Probe`]), so that
-    /// a record that is no device format does not run every detector; none
-    /// when `first` says it all. It must never reject a text `detect` would
+    /// First bytes that let a text through to `detect` outright, whatever
+    /// `needs` and `gate` say (`Built ` of ASA, `-` of ModSecurity's
+    /// serial format, the digit of an access log's address).
+    pub(crate) open: fn(u8) -> bool,
+    /// Bytes (of [`PROBED`]) of which a text must hold at least one, unless
+    /// `open` let it through; empty when none is needed. Worked into a
+    /// table indexed by which probed bytes a text holds ([`Probe`]), so
+    /// that a record that is no device format meets few detectors without
+    /// a call per format. It must never reject a text `detect` would
     /// accept.
+    pub(crate) needs: &'static [u8],
+    /// A test of its own past `needs`, for what a few bytes cannot say;
+    /// skipped where `open` let the text through. It must never reject a
+    /// text `detect` would accept.
     pub(crate) gate: Option<fn(&Probe) -> bool>,
     /// Whether `text` looks like this format (must be cheap).
     pub(crate) detect: fn(&str) -> bool,
@@ -72,37 +80,86 @@ pub(crate) struct Format {
 pub(crate) type Claim = fn(&str, &mut Event) -> Option<Result<(), ParseError>>;
 
 impl Format {
-    /// Whether `first` and `gate` let `detect` see a text.
+    /// Whether `first`, `open`, `needs` and `gate` let `detect` see a
+    /// text, read from the format itself (what [`Gates`] must agree with).
     #[cfg(test)]
-    fn admits(&self, probe: &Probe) -> bool {
-        (self.first)(probe.first) && self.gate.is_none_or(|g| g(probe))
+    fn admits(&self, text: &str) -> bool {
+        let probe = Probe::new(text);
+        let b = probe.first;
+        (self.first)(b)
+            && ((self.open)(b)
+                || ((self.needs.is_empty()
+                    || self.needs.iter().any(|c| text.as_bytes().contains(c)))
+                    && self.gate.is_none_or(|g| g(&probe))))
     }
 }
 
-/// For each first byte, the formats (bit `i` for `FORMATS[i]`) whose
-/// `first` admits it.
-fn by_first() -> &'static [u32; 256] {
-    static TABLE: std::sync::LazyLock<[u32; 256]> = std::sync::LazyLock::new(|| {
-        let mut t = [0u32; 256];
-        for (b, bits) in (0..=u8::MAX).zip(t.iter_mut()) {
-            for (i, f) in FORMATS.iter().enumerate() {
-                if (f.first)(b) {
-                    *bits |= 1 << i;
-                }
-            }
-        }
-        t
-    });
-    &TABLE
+/// Every format's `first`, `open` and `needs` as tables of bit sets (bit
+/// `i` for `FORMATS[i]`), built once.
+struct Gates {
+    /// For each first byte, the formats whose `first` admits it.
+    first: [u32; 256],
+    /// For each first byte, the formats whose `first` and `open` admit it.
+    open: [u32; 256],
+    /// For each set of probed bytes a text holds ([`Probe::found`]), the
+    /// formats whose `needs` it meets.
+    found: [u32; 1 << PROBED.len()],
+    /// The formats with a `gate` of their own.
+    gated: u32,
 }
 
-const _: () = assert!(FORMATS.len() <= 32, "by_first keeps one bit per format");
+fn gates() -> &'static Gates {
+    static GATES: std::sync::LazyLock<Gates> = std::sync::LazyLock::new(|| {
+        let mut g = Gates {
+            first: [0; 256],
+            open: [0; 256],
+            found: [0; 1 << PROBED.len()],
+            gated: 0,
+        };
+        for (i, f) in FORMATS.iter().enumerate() {
+            let bit = 1 << i;
+            for b in 0..=u8::MAX {
+                if (f.first)(b) {
+                    g.first[usize::from(b)] |= bit;
+                    if (f.open)(b) {
+                        g.open[usize::from(b)] |= bit;
+                    }
+                }
+            }
+            let needs = f.needs.iter().fold(0u8, |m, &c| {
+                assert!(
+                    PROBE_BITS[usize::from(c)] != 0,
+                    "{}: {c} is not probed",
+                    f.name
+                );
+                m | PROBE_BITS[usize::from(c)]
+            });
+            for (found, formats) in g.found.iter_mut().enumerate() {
+                if needs == 0 || needs as usize & found != 0 {
+                    *formats |= bit;
+                }
+            }
+            if f.gate.is_some() {
+                g.gated |= bit;
+            }
+        }
+        g
+    });
+    &GATES
+}
+
+const _: () = assert!(FORMATS.len() <= 32, "Gates keeps one bit per format");
 
 /// What every parse of `f` starts with: room for its fields, and its name
 /// as `event.module`.
 pub(crate) fn begin(ev: &mut Event, f: &Format) {
-    ev.fields.reserve(f.fields);
+    ev.fields.reserve(f.fields.saturating_sub(ev.fields.len()));
     ev.set("event.module", f.name);
+}
+
+/// About how many fields a record of the named format ends with.
+pub(crate) fn room(name: &str) -> Option<usize> {
+    FORMATS.iter().find(|f| f.name == name).map(|f| f.fields)
 }
 
 /// Every format, most specific first.
@@ -132,18 +189,18 @@ pub(crate) const FORMATS: &[Format] = &[
     json::FORMAT,
 ];
 
-/// What the formats' gates test, worked out once per text and only when a
-/// gate asks: its first byte, and whether a few bytes occur anywhere in it.
+/// What the formats' gates test, worked out once per text: its first
+/// byte, and which of a few bytes occur anywhere in it.
 pub(crate) struct Probe<'a> {
+    /// The text, for a gate that reads a few of its bytes itself.
     text: &'a [u8],
     /// The first byte (0 for an empty text).
     pub(crate) first: u8,
-    /// Which of [`PROBED`] were looked for, and which were found.
-    known: Cell<u8>,
-    found: Cell<u8>,
+    /// Which of [`PROBED`] the text holds (bit `i` for `PROBED[i]`).
+    found: u8,
 }
 
-/// The bytes a gate may ask about: `%` (Cisco's `%FACILITY-n-MNEMONIC`),
+/// The bytes a format may need: `%` (Cisco's `%FACILITY-n-MNEMONIC`),
 /// `=` (key=value formats, `IN=`), `:`, `{` (JSON), `[` (access logs).
 const PROBED: [u8; 5] = [b'%', b'=', b':', b'{', b'['];
 
@@ -158,84 +215,39 @@ const PROBE_BITS: [u8; 256] = {
     t
 };
 
-/// Up to how many bytes a text is read once for every probed byte.
+/// How many bytes of a text are read once for every probed byte; past
+/// them, each probed byte not found yet is searched for with `memchr`.
 const SHORT: usize = 128;
 
 impl<'a> Probe<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         let b = text.as_bytes();
+        let (head, tail) = b.split_at(b.len().min(SHORT));
+        let mut found = head
+            .iter()
+            .fold(0u8, |m, &c| m | PROBE_BITS[usize::from(c)]);
+        if !tail.is_empty() {
+            for (i, c) in PROBED.iter().enumerate() {
+                if found & (1 << i) == 0 && memchr::memchr(*c, tail).is_some() {
+                    found |= 1 << i;
+                }
+            }
+        }
         Probe {
             text: b,
             first: b.first().copied().unwrap_or(0),
-            known: Cell::new(0),
-            found: Cell::new(0),
+            found,
         }
     }
 
-    /// Whether the text holds `PROBED[i]`, searched for once. A short
-    /// text is read once for all of them (cheaper than even one `memchr`
-    /// call's set-up), a long one searched for each byte asked about.
+    /// Whether the text holds `PROBED[i]`.
     fn has(&self, i: usize) -> bool {
-        let bit = 1 << i;
-        if self.known.get() == 0 && self.text.len() <= SHORT {
-            let found = self
-                .text
-                .iter()
-                .fold(0u8, |m, &c| m | PROBE_BITS[usize::from(c)]);
-            self.known.set(u8::MAX);
-            self.found.set(found);
-        }
-        if self.known.get() & bit == 0 {
-            self.known.set(self.known.get() | bit);
-            if PROBED
-                .get(i)
-                .is_some_and(|c| memchr::memchr(*c, self.text).is_some())
-            {
-                self.found.set(self.found.get() | bit);
-            }
-        }
-        self.found.get() & bit != 0
+        self.found & (1 << i) != 0
     }
 
-    /// Whether the text holds a `%`.
-    pub(crate) fn percent(&self) -> bool {
-        self.has(0)
-    }
-
-    /// ... a `=`.
-    pub(crate) fn equals(&self) -> bool {
-        self.has(1)
-    }
-
-    /// ... a `:`.
+    /// Whether the text holds a `:`.
     pub(crate) fn colon(&self) -> bool {
         self.has(2)
-    }
-
-    /// ... a `{`.
-    pub(crate) fn brace(&self) -> bool {
-        self.has(3)
-    }
-
-    /// ... a `[`.
-    pub(crate) fn bracket(&self) -> bool {
-        self.has(4)
-    }
-
-    /// Whether the first byte is one of `set`.
-    pub(crate) fn first_in(&self, set: &[u8]) -> bool {
-        set.contains(&self.first)
-    }
-
-    /// Whether the text holds what `finder` (built once) looks for.
-    pub(crate) fn contains(&self, finder: &memchr::memmem::Finder<'_>) -> bool {
-        finder.find(self.text).is_some()
-    }
-
-    /// Whether the first word (up to the first space) holds `c`.
-    pub(crate) fn first_word_has(&self, c: u8) -> bool {
-        let end = memchr::memchr(b' ', self.text).unwrap_or(self.text.len());
-        self.text.get(..end).is_some_and(|w| w.contains(&c))
     }
 }
 
@@ -285,6 +297,60 @@ pub(crate) fn rsplit_once_byte(text: &str, sep: u8) -> Option<(&str, &str)> {
     Some((text.get(..i)?, text.get(i + 1..)?))
 }
 
+/// Whether `s` is an IP address as `s.parse::<IpAddr>()` reads one: a
+/// dotted quad is checked in one pass over its bytes (std's parser is a
+/// few percent of a firewall record's parse, and most addresses are
+/// IPv4); what may be IPv6 goes to std.
+pub(crate) fn is_ip(s: &str) -> bool {
+    is_ipv4(s.as_bytes()) || (may_be_ipv6(s.as_bytes()) && s.parse::<std::net::IpAddr>().is_ok())
+}
+
+/// Whether `b` has a `:` and nothing but hex digits, `:` and `.`: the only
+/// texts std may read as an IPv6 address (so that `iface:addr` and other
+/// words do not go through its parser).
+fn may_be_ipv6(b: &[u8]) -> bool {
+    let mut colon = false;
+    for &c in b {
+        if c == b':' {
+            colon = true;
+        } else if !(c.is_ascii_hexdigit() || c == b'.') {
+            return false;
+        }
+    }
+    colon
+}
+
+/// Four decimal octets, each 0-255 without a leading zero, as std reads
+/// an `Ipv4Addr`.
+fn is_ipv4(b: &[u8]) -> bool {
+    if b.len() > 15 {
+        return false;
+    }
+    let (mut dots, mut value, mut digits) = (0u8, 0u32, 0u8);
+    for &c in b {
+        if c == b'.' {
+            if digits == 0 || dots == 3 {
+                return false;
+            }
+            dots += 1;
+            (value, digits) = (0, 0);
+        } else if c.is_ascii_digit() {
+            // A second digit after a leading zero.
+            if digits == 1 && value == 0 {
+                return false;
+            }
+            value = value * 10 + u32::from(c - b'0');
+            digits += 1;
+            if value > 255 {
+                return false;
+            }
+        } else {
+            return false;
+        }
+    }
+    dots == 3 && digits > 0
+}
+
 /// Whether `text` holds `needle` (lowercase ASCII), ASCII case ignored:
 /// for a short text, one pass without a lowercased copy or a searcher.
 pub(crate) fn contains_ignore_case(text: &str, needle: &str) -> bool {
@@ -331,12 +397,17 @@ pub(crate) fn transport_name(p: &str) -> std::borrow::Cow<'_, str> {
 /// error offsets count from there.
 pub(crate) fn apply(text: &str, base: usize, ev: &mut Event) -> Option<Result<(), ParseError>> {
     let probe = Probe::new(text);
-    let mut candidates = by_first()[usize::from(probe.first)];
+    let g = gates();
+    let b = usize::from(probe.first);
+    let open = g.open[b];
+    let mut candidates = g.first[b] & (open | g.found[usize::from(probe.found)]);
+    let gated = g.gated & !open;
     while candidates != 0 {
         let i = candidates.trailing_zeros() as usize;
+        let bit = candidates & candidates.wrapping_neg();
         candidates &= candidates - 1;
         let Some(f) = FORMATS.get(i) else { break };
-        if f.gate.is_some_and(|g| !g(&probe)) {
+        if gated & bit != 0 && f.gate.is_some_and(|g| !g(&probe)) {
             continue;
         }
         let r = match f.claim {
@@ -405,13 +476,37 @@ mod tests {
     /// No gate rejects what its detector accepts, and a format's claim
     /// accepts exactly what its detector does, leaving the event alone
     /// when it does not.
-    fn gates_admit(text: &str) -> Result<(), String> {
+    /// The formats `apply` lets `detect` see, by its tables.
+    fn admitted(text: &str) -> u32 {
         let probe = Probe::new(text);
-        for f in FORMATS {
+        let g = gates();
+        let b = usize::from(probe.first);
+        let candidates = g.first[b] & (g.open[b] | g.found[usize::from(probe.found)]);
+        (0..FORMATS.len())
+            .map(|i| 1u32 << i)
+            .filter(|bit| candidates & bit != 0)
+            .filter(|bit| {
+                g.gated & !g.open[b] & bit == 0
+                    || FORMATS[bit.trailing_zeros() as usize]
+                        .gate
+                        .is_none_or(|gate| gate(&probe))
+            })
+            .fold(0, |m, bit| m | bit)
+    }
+
+    fn gates_admit(text: &str) -> Result<(), String> {
+        let by_tables = admitted(text);
+        for (i, f) in FORMATS.iter().enumerate() {
             let detected = (f.detect)(text);
-            if detected && !f.admits(&probe) {
+            if detected && !f.admits(text) {
                 return Err(format!(
                     "{}'s gate rejects what it detects: {text:?}",
+                    f.name
+                ));
+            }
+            if f.admits(text) != (by_tables & (1 << i) != 0) {
+                return Err(format!(
+                    "{}: the tables and the format's own gate differ on {text:?}",
                     f.name
                 ));
             }
@@ -452,6 +547,36 @@ mod tests {
     }
 
     #[test]
+    fn ip_addresses() {
+        for s in [
+            "0.0.0.0",
+            "10.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::ffff:192.0.2.7",
+            "2001:db8::1",
+        ] {
+            assert!(is_ip(s), "{s}");
+        }
+        for s in [
+            "",
+            "256.1.1.1",
+            "01.1.1.1",
+            "1.2.3",
+            "1.2.3.4.",
+            ".1.2.3",
+            "1..2.3",
+            "1.2.3.4:80",
+            "1.2.3.4 ",
+            "0000.0.0.0",
+            "host",
+            ":::",
+        ] {
+            assert!(!is_ip(s), "{s}");
+        }
+    }
+
+    #[test]
     fn transport_names() {
         for (p, want) in [
             ("TCP", "tcp"),
@@ -486,6 +611,11 @@ mod tests {
         }
 
         #[test]
+        fn is_ip_is_std(s in "([0-9]{1,4}\\.){0,4}[0-9]{0,4}|[0-9a-fA-F:.]{0,20}|[0-9. x]{0,17}|[a-z]{0,4}:[0-9a-f:.%]{0,12}") {
+            prop_assert_eq!(is_ip(&s), s.parse::<std::net::IpAddr>().is_ok(), "{:?}", s);
+        }
+
+        #[test]
         fn contains_ignore_case_is_lowercased_contains(text in "[aAbBé ]{0,16}", needle in "[ab]{0,3}") {
             prop_assert_eq!(
                 contains_ignore_case(&text, &needle),
@@ -511,6 +641,8 @@ mod tests {
                 "5,,,1000,em0,match,block,in,4,", "type=SYSCALL msg=audit(1.0:2): ", "node=h type=X msg=audit(",
                 "--a1b2c3d4-A--", "ModSecurity: ", "IN=eth0 OUT= ", "kernel: [1.0] IN=eth0 OUT= ",
                 "10.0.0.1 - - [", "2026-11-25 10:00:00 10.0.0.1 GET ", "{\"transaction\":{",
+                "\u{3000}{", "\u{a0}{", "\u{85}{", "\u{1680}{", "\u{2028}{", "\u{205f}{", "\r\n{",
+                "FW_DROP forward: in:ether1 out:", "forward: in:", "firewall,info x forward: in:",
             ]),
             body in "[ -~]{0,80}",
             tail in prop::sample::select(vec!["", "}", " ->1.2.3.4/5", "] \"GET / HTTP/1.1\" 200 1", " log_id=1"]),

@@ -65,7 +65,6 @@
 //! ModSecurity sent as CEF is `cef.rs`'s.
 
 use std::borrow::Cow;
-use std::net::IpAddr;
 
 /// Built once: constructing a searcher per record costs more than the search.
 static MARK_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
@@ -84,16 +83,13 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "modsecurity",
     fields: 56,
     first: |_| true,
-    gate: Some(gate),
+    open: |b| b == b'-',
+    needs: b"{:",
+    gate: None,
     detect,
     parse,
     claim: None,
 };
-
-/// See [`super::Format::gate`].
-fn gate(p: &super::Probe<'_>) -> bool {
-    p.first == b'-' || p.brace() || p.colon()
-}
 
 /// `ModSecurity: ` must start within this many bytes.
 const WINDOW: usize = 256;
@@ -245,7 +241,7 @@ fn field(ev: &mut Event, name: &str, v: &str) {
             set_url(ev, Some(v), host.as_deref());
         }
         "hostname" => {
-            if v.parse::<IpAddr>().is_ok() {
+            if super::is_ip(v) {
                 ev.set("destination.ip", v);
             } else {
                 ev.set("destination.domain", v);
@@ -845,7 +841,7 @@ fn finish(a: Audit, ev: &mut Event) {
     }
     let host = a.host.as_deref().map(host_name).filter(|h| !h.is_empty());
     if let Some(h) = host {
-        if h.parse::<IpAddr>().is_err() {
+        if !super::is_ip(h) {
             ev.set("destination.domain", h);
         }
     }

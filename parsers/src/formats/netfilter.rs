@@ -6,8 +6,6 @@
 //! are IP flags (`DF`, `MF`, `CE`) before `PROTO=` and TCP flags after it.
 //! An ICMP error's quoted packet (`[SRC=... ]`) is not read.
 
-use std::net::IpAddr;
-
 /// Built once: constructing a searcher per record costs more than the search.
 static IN_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"IN="));
@@ -22,18 +20,15 @@ const P: &str = "netfilter";
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "netfilter",
-    fields: 40,
+    fields: 48,
     first: |_| true,
-    gate: Some(gate),
+    open: |_| false,
+    needs: b"=",
+    gate: None,
     detect,
     parse,
     claim: None,
 };
-
-/// See [`super::Format::gate`].
-fn gate(p: &super::Probe<'_>) -> bool {
-    p.equals()
-}
 
 /// How far into the text `IN=` is looked for.
 const WINDOW: usize = 200;
@@ -210,14 +205,12 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
                 } else {
                     ("destination.ip", "an IP address in DST")
                 };
-                match v.parse::<IpAddr>() {
-                    Ok(a) => {
-                        ev.set(ip, v);
-                        ev.set("network.type", if a.is_ipv4() { "ipv4" } else { "ipv6" });
-                    }
-                    Err(_) => {
-                        bad.get_or_insert((what, at + 4));
-                    }
+                if super::is_ip(v) {
+                    ev.set(ip, v);
+                    let ipv6 = v.contains(':');
+                    ev.set("network.type", if ipv6 { "ipv6" } else { "ipv4" });
+                } else {
+                    bad.get_or_insert((what, at + 4));
                 }
             }
             "LEN" if !after_proto => need_int(ev, "iptables.length", "a number in LEN"),

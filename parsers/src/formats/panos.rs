@@ -33,6 +33,8 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "panos",
     fields: 96,
     first: |b| b.is_ascii_digit(),
+    open: |_| false,
+    needs: b"",
     gate: None,
     detect,
     parse,

@@ -12,7 +12,6 @@
 //! as well.
 
 use std::borrow::Cow;
-use std::net::IpAddr;
 
 use time::UtcOffset;
 use vedette_model::{Event, LogSource};
@@ -28,6 +27,8 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "sonicwall",
     fields: 56,
     first: |b| matches!(b, b'i' | b's'),
+    open: |_| false,
+    needs: b"",
     gate: None,
     detect,
     parse,
@@ -88,12 +89,12 @@ fn set_endpoint(ev: &mut Event, v: &str, side: &str, interface: &str) {
             Some((ip, rest)) => (ip, rest.strip_prefix(':').unwrap_or(rest)),
             None => return,
         }
-    } else if v.parse::<IpAddr>().is_ok() {
+    } else if super::is_ip(v) {
         (v, "")
     } else {
         v.split_once(':').unwrap_or((v, ""))
     };
-    if ip.parse::<IpAddr>().is_err() {
+    if !super::is_ip(ip) {
         return;
     }
     let mut key = String::with_capacity(side.len() + 8);

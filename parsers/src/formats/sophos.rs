@@ -29,16 +29,13 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "sophos",
     fields: 96,
     first: |_| true,
-    gate: Some(gate),
+    open: |_| false,
+    needs: b"=",
+    gate: None,
     detect,
     parse,
     claim: None,
 };
-
-/// See [`super::Format::gate`].
-fn gate(p: &super::Probe<'_>) -> bool {
-    p.equals()
-}
 
 /// How far into the record `device_name=` and `log_id=` are looked for.
 const DETECT_WINDOW: usize = 512;

@@ -29,7 +29,6 @@
 //! whole line for a bare line, the syslog MSG otherwise).
 
 use std::borrow::Cow;
-use std::net::IpAddr;
 
 /// Built once: constructing a searcher per record costs more than the search.
 static OPEN_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
@@ -44,16 +43,13 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "web",
     fields: 24,
     first: |b| b.is_ascii_alphanumeric() || b == b':',
-    gate: Some(gate),
+    open: |b| b.is_ascii_digit(),
+    needs: b"[",
+    gate: None,
     detect,
     parse,
     claim: Some(claim),
 };
-
-/// See [`super::Format::gate`].
-fn gate(p: &super::Probe<'_>) -> bool {
-    p.first.is_ascii_digit() || p.bracket()
-}
 
 const P: &str = "web";
 
@@ -200,7 +196,7 @@ fn is_iis(text: &str) -> bool {
         return false;
     };
     let ip = rest.get(..ip_len).unwrap_or_default();
-    if !std::str::from_utf8(ip).is_ok_and(|s| s.parse::<IpAddr>().is_ok()) {
+    if !std::str::from_utf8(ip).is_ok_and(super::is_ip) {
         return false;
     }
     let rest = rest.get(ip_len + 1..).unwrap_or_default();
@@ -220,7 +216,7 @@ pub(super) fn set_host(ev: &mut Event, ip_key: &str, domain_key: &str, host: &st
     if host.is_empty() || host == "-" {
         return;
     }
-    if host.parse::<IpAddr>().is_ok() {
+    if super::is_ip(host) {
         ev.set(ip_key, host);
     } else {
         ev.set(domain_key, host);

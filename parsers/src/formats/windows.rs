@@ -52,8 +52,10 @@ const P: &str = "windows";
 
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "windows",
-    fields: 56,
+    fields: 64,
     first: |b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'{'),
+    open: |_| false,
+    needs: b"",
     gate: None,
     detect,
     parse,
