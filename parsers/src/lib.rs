@@ -144,8 +144,8 @@ pub fn changes_state(bytes: &[u8]) -> bool {
 }
 
 /// Fields reserved for a record of a source fixed to plain syslog: the
-/// header's (about ten) and Linux auth's.
-const SYSLOG_ROOM: usize = 24;
+/// header's (about ten) and most of Linux auth's.
+const SYSLOG_ROOM: usize = 16;
 /// Fields reserved at least for a record whose format is detected: the
 /// syslog header's and those of most formats. A thread that has just
 /// parsed a larger record reserves half as many again as it had (above a
