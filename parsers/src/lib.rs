@@ -205,8 +205,8 @@ impl Parser {
             .find(|r| !r.needs_host() && r.matches(&origin, None));
         let forced = pre.and_then(SourceRule::forced);
         // Room for the fields a record ends with, so that the map is sized
-        // once: the fixed format's usual count, else enough for the syslog
-        // header and the smaller formats (the larger grow once, in `begin`).
+        // once: the fixed format's usual count, else what the last record
+        // on this thread needed (see `AUTO_ROOM`).
         let room = match forced {
             Some(Forced::Format(name)) => formats::room(name).unwrap_or(AUTO_ROOM),
             Some(Forced::Syslog) => SYSLOG_ROOM,

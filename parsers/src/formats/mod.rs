@@ -473,9 +473,6 @@ mod tests {
         out
     }
 
-    /// No gate rejects what its detector accepts, and a format's claim
-    /// accepts exactly what its detector does, leaving the event alone
-    /// when it does not.
     /// The formats `apply` lets `detect` see, by its tables.
     fn admitted(text: &str) -> u32 {
         let probe = Probe::new(text);
@@ -494,6 +491,10 @@ mod tests {
             .fold(0, |m, bit| m | bit)
     }
 
+    /// No gate rejects what its detector accepts (and the tables agree
+    /// with each format's own gate), and a format's claim
+    /// accepts exactly what its detector does, leaving the event alone
+    /// when it does not.
     fn gates_admit(text: &str) -> Result<(), String> {
         let by_tables = admitted(text);
         for (i, f) in FORMATS.iter().enumerate() {
