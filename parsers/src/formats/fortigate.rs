@@ -339,17 +339,15 @@ pub(super) fn set_mac(ev: &mut Event, key: &str, v: &str) {
         }
     });
     if ok {
-        let mac: String = v
-            .chars()
-            .map(|c| {
-                if c == ':' {
-                    '-'
-                } else {
-                    c.to_ascii_uppercase()
-                }
-            })
-            .collect();
-        ev.set(key, mac);
+        // ECS's form, `AA-BB-CC-DD-EE-FF`, built on the stack (it fits a
+        // field's inline text: no allocation).
+        let mut mac = [0u8; 17];
+        for (m, c) in mac.iter_mut().zip(b) {
+            *m = if *c == b':' { b'-' } else { c.to_ascii_uppercase() };
+        }
+        if let Ok(mac) = std::str::from_utf8(&mac) {
+            ev.set(key, mac);
+        }
     }
 }
 
