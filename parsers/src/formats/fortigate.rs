@@ -343,7 +343,11 @@ pub(super) fn set_mac(ev: &mut Event, key: &str, v: &str) {
         // field's inline text: no allocation).
         let mut mac = [0u8; 17];
         for (m, c) in mac.iter_mut().zip(b) {
-            *m = if *c == b':' { b'-' } else { c.to_ascii_uppercase() };
+            *m = if *c == b':' {
+                b'-'
+            } else {
+                c.to_ascii_uppercase()
+            };
         }
         if let Ok(mac) = std::str::from_utf8(&mac) {
             ev.set(key, mac);
