@@ -99,15 +99,22 @@ impl Fields {
         let size = index_size(n.max(self.entries.len()));
         self.index.clear();
         self.index.resize(size, 0);
-        let mask = size - 1;
-        for (i, e) in self.entries.iter().enumerate() {
-            // The low bits pick the slot (foldhash mixes them well).
-            let mut at = e.hash as usize & mask;
-            while self.index[at] != 0 {
-                at = (at + 1) & mask;
-            }
+        for i in 0..self.entries.len() {
+            let at = self.empty_slot(self.entries[i].hash);
             self.index[at] = slot_of(i);
         }
+    }
+
+    /// The first empty index slot on `hash`'s probe (the index is
+    /// allocated and at most half full).
+    fn empty_slot(&self, hash: u64) -> usize {
+        let mask = self.index.len() - 1;
+        // The low bits pick the slot (foldhash mixes them well).
+        let mut at = hash as usize & mask;
+        while self.index[at] != 0 {
+            at = (at + 1) & mask;
+        }
+        at
     }
 
     #[inline]
@@ -138,12 +145,7 @@ impl Fields {
             Some(at) if (i + 1) * 2 <= self.index.len() => at,
             _ => {
                 self.rebuild((i + 1).max(self.entries.capacity()));
-                let mask = self.index.len() - 1;
-                let mut at = hash as usize & mask;
-                while self.index[at] != 0 {
-                    at = (at + 1) & mask;
-                }
-                at
+                self.empty_slot(hash)
             }
         };
         self.index[at] = slot_of(i);
@@ -285,12 +287,12 @@ impl Fields {
     }
 }
 
-/// The index slot of entry `i`.
 /// The index length for `n` entries: a power of two, at least twice `n`.
 fn index_size(n: usize) -> usize {
     n.saturating_mul(2).max(8).next_power_of_two()
 }
 
+/// The index slot of entry `i`.
 fn slot_of(i: usize) -> u32 {
     // More than u32::MAX - 1 fields would not fit in memory as events.
     u32::try_from(i + 1).unwrap_or(u32::MAX)

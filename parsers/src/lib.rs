@@ -208,7 +208,7 @@ impl Parser {
         // once: the fixed format's usual count, else what the last record
         // on this thread needed (see `AUTO_ROOM`).
         let room = match forced {
-            Some(Forced::Format(name)) => formats::room(name).unwrap_or(AUTO_ROOM),
+            Some(Forced::Format(fixed)) => fixed.fields(),
             Some(Forced::Syslog) => SYSLOG_ROOM,
             None => {
                 let last = LAST_FIELDS.with(std::cell::Cell::get);
@@ -236,8 +236,7 @@ impl Parser {
                 .device_format(forced, record, base, &mut ev)
                 .or_else(|| {
                     (forced.is_none() && record.starts_with("{\""))
-                        .then(|| formats::apply_named("json", record, base, &mut ev))
-                        .flatten()
+                        .then(|| formats::JSON.apply(record, base, &mut ev))
                 });
             if let Some(r) = claimed {
                 if let Err(e) = r {
@@ -362,7 +361,7 @@ impl Parser {
         let web = match forced {
             None => true,
             Some(Forced::Syslog) => return None,
-            Some(Forced::Format(name)) => name == "web",
+            Some(Forced::Format(fixed)) => fixed.name() == "web",
         };
         if web {
             if let Some(r) = self.w3c(text, forced.is_some(), ev) {
@@ -371,7 +370,7 @@ impl Parser {
             }
         }
         match forced {
-            Some(Forced::Format(name)) => formats::apply_named(name, text, base, ev),
+            Some(Forced::Format(fixed)) => Some(fixed.apply(text, base, ev)),
             _ => formats::apply(text, base, ev),
         }
     }

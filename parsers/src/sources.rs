@@ -104,7 +104,7 @@ pub(crate) enum Forced {
     /// Syslog (and Linux auth) only: no device format is tried.
     Syslog,
     /// One device format, without detection.
-    Format(String),
+    Format(crate::formats::Fixed),
 }
 
 /// Which sources a rule is for, what format they speak and which
@@ -147,14 +147,16 @@ impl SourceRule {
         let forced = match format.map(str::trim) {
             None | Some("auto") | Some("") => None,
             Some("syslog") => Some(Forced::Syslog),
-            Some(f) if crate::formats::names().any(|n| n == f) => Some(Forced::Format(f.into())),
-            Some(f) => {
-                return Err(SourceError::Format {
-                    source_name: name.to_string(),
-                    format: f.to_string(),
-                    known: format_names().join(", "),
-                })
-            }
+            Some(f) => match crate::formats::Fixed::named(f) {
+                Some(fixed) => Some(Forced::Format(fixed)),
+                None => {
+                    return Err(SourceError::Format {
+                        source_name: name.to_string(),
+                        format: f.to_string(),
+                        known: format_names().join(", "),
+                    })
+                }
+            },
         };
         Ok(SourceRule {
             name: name.to_string(),
@@ -250,7 +252,12 @@ mod tests {
         assert!(!r.matches(&origin("syslog-udp", "10.9.0.1:514"), Some("fgt-hq")));
         assert!(!r.matches(&origin("syslog-udp", "10.1.0.1:514"), Some("asa01")));
         assert!(!r.matches(&origin("syslog-udp", "10.1.0.1:514"), None));
-        assert_eq!(r.forced(), Some(&Forced::Format("fortigate".into())));
+        assert_eq!(
+            r.forced(),
+            Some(&Forced::Format(
+                crate::formats::Fixed::named("fortigate").unwrap()
+            ))
+        );
         assert_eq!(r.organization(), Some("so-tttt"));
         let any = SourceRule::new("all", &[], &[], &[], None, None).unwrap();
         assert!(any.matches(&Origin::new("import", None), None));

@@ -44,8 +44,8 @@ pub(crate) struct Format {
     /// parsing so that the map does not grow and rehash per record.
     pub(crate) fields: usize,
     /// Whether the format may recognize a text that starts with this byte
-    /// (0 for an empty text). Worked into one table for every format
-    /// ([`by_first`]), so that a text meets only the gates and detectors of
+    /// (0 for an empty text). Worked into a table for every format
+    /// ([`Gates`]), so that a text meets only the gates and detectors of
     /// the formats that can start as it does. It must never reject a text
     /// `detect` would accept.
     pub(crate) first: fn(u8) -> bool,
@@ -108,6 +108,18 @@ struct Gates {
     gated: u32,
 }
 
+impl Gates {
+    /// The formats that may claim the text of `probe`, and of those, the
+    /// ones whose `gate` must still be asked (`open` did not let it
+    /// through).
+    fn candidates(&self, probe: &Probe) -> (u32, u32) {
+        let b = usize::from(probe.first);
+        let open = self.open[b];
+        let candidates = self.first[b] & (open | self.found[usize::from(probe.found)]);
+        (candidates, candidates & self.gated & !open)
+    }
+}
+
 fn gates() -> &'static Gates {
     static GATES: std::sync::LazyLock<Gates> = std::sync::LazyLock::new(|| {
         let mut g = Gates {
@@ -155,11 +167,6 @@ const _: () = assert!(FORMATS.len() <= 32, "Gates keeps one bit per format");
 pub(crate) fn begin(ev: &mut Event, f: &Format) {
     ev.fields.reserve(f.fields.saturating_sub(ev.fields.len()));
     ev.set("event.module", f.name);
-}
-
-/// About how many fields a record of the named format ends with.
-pub(crate) fn room(name: &str) -> Option<usize> {
-    FORMATS.iter().find(|f| f.name == name).map(|f| f.fields)
 }
 
 /// Every format, most specific first.
@@ -397,11 +404,7 @@ pub(crate) fn transport_name(p: &str) -> std::borrow::Cow<'_, str> {
 /// error offsets count from there.
 pub(crate) fn apply(text: &str, base: usize, ev: &mut Event) -> Option<Result<(), ParseError>> {
     let probe = Probe::new(text);
-    let g = gates();
-    let b = usize::from(probe.first);
-    let open = g.open[b];
-    let mut candidates = g.first[b] & (open | g.found[usize::from(probe.found)]);
-    let gated = g.gated & !open;
+    let (mut candidates, gated) = gates().candidates(&probe);
     while candidates != 0 {
         let i = candidates.trailing_zeros() as usize;
         let bit = candidates & candidates.wrapping_neg();
@@ -430,18 +433,52 @@ pub(crate) fn names() -> impl Iterator<Item = &'static str> {
     FORMATS.iter().map(|f| f.name)
 }
 
-/// Parses `text` with the named format, without detection (a source whose
-/// format the operator fixed). `None` when no format has that name.
-pub(crate) fn apply_named(
-    name: &str,
-    text: &str,
-    base: usize,
-    ev: &mut Event,
-) -> Option<Result<(), ParseError>> {
-    let f = FORMATS.iter().find(|f| f.name == name)?;
-    begin(ev, f);
-    Some((f.parse)(text, ev).map_err(|e| e.shifted(base)))
+/// A format a source fixed, looked up by name once (when its rule is
+/// made), not per record.
+#[derive(Clone, Copy)]
+pub(crate) struct Fixed(&'static Format);
+
+/// Generic JSON, which a bare line that starts like an object falls back to.
+pub(crate) const JSON: Fixed = Fixed(&json::FORMAT);
+
+impl Fixed {
+    /// The format named `name`, if there is one.
+    pub(crate) fn named(name: &str) -> Option<Fixed> {
+        FORMATS.iter().find(|f| f.name == name).map(Fixed)
+    }
+
+    /// Its name.
+    pub(crate) fn name(self) -> &'static str {
+        self.0.name
+    }
+
+    /// About how many fields one of its records ends with.
+    pub(crate) fn fields(self) -> usize {
+        self.0.fields
+    }
+
+    /// Parses `text` in this format, without detection. `base` as for
+    /// [`apply`].
+    pub(crate) fn apply(self, text: &str, base: usize, ev: &mut Event) -> Result<(), ParseError> {
+        begin(ev, self.0);
+        (self.0.parse)(text, ev).map_err(|e| e.shifted(base))
+    }
 }
+
+impl std::fmt::Debug for Fixed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name)
+    }
+}
+
+/// Formats have unique names.
+impl PartialEq for Fixed {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for Fixed {}
 
 #[cfg(test)]
 mod tests {
@@ -476,14 +513,12 @@ mod tests {
     /// The formats `apply` lets `detect` see, by its tables.
     fn admitted(text: &str) -> u32 {
         let probe = Probe::new(text);
-        let g = gates();
-        let b = usize::from(probe.first);
-        let candidates = g.first[b] & (g.open[b] | g.found[usize::from(probe.found)]);
+        let (candidates, gated) = gates().candidates(&probe);
         (0..FORMATS.len())
             .map(|i| 1u32 << i)
             .filter(|bit| candidates & bit != 0)
             .filter(|bit| {
-                g.gated & !g.open[b] & bit == 0
+                gated & bit == 0
                     || FORMATS[bit.trailing_zeros() as usize]
                         .gate
                         .is_none_or(|gate| gate(&probe))
