@@ -64,7 +64,7 @@ mod syslog;
 mod timestamp;
 
 use time::{OffsetDateTime, UtcOffset};
-use vedette_model::{Event, FieldValue, Origin};
+use vedette_model::{Event, FieldValue, Origin, Text};
 
 pub use error::ParseError;
 pub use framing::{AuditJoiner, Framed, Framer, ModsecFramer};
@@ -294,6 +294,23 @@ impl Parser {
                     }
                 }
             }
+            // No MSG, only structured data (Junos `structured-data brief`):
+            // the MSGID (`RT_FLOW_SESSION_CREATE`) tells the format, whose
+            // parser reads the structured data.
+            (None, None)
+                if parsed.structured_data
+                    && !parsed.formatted
+                    && !ksc_claims
+                    && !matches!(forced, Some(Forced::Format(f)) if f.name() != "juniper") =>
+            {
+                if let Some(id) = ev.get_str("log.syslog.msgid").map(Text::from) {
+                    if let Some(Err(e)) = self.device_format(forced, &id, 0, &mut ev) {
+                        if result.is_ok() {
+                            result = Err(e);
+                        }
+                    }
+                }
+            }
             _ => {}
         }
         // Kaspersky Security Center's export: the structured data says it.
@@ -321,7 +338,18 @@ impl Parser {
         }
         let mut cur = Cursor::new(record, base);
         if !record.starts_with('<') {
-            return rfc3164::parse(ev, &mut cur, parsed, false, self.cfg.default_offset);
+            // RFC 5424 without its PRI (files, relays that drop it).
+            return match rfc5424::headerless(record) {
+                Some(true) => {
+                    parsed.syslog = true;
+                    rfc5424::parse(ev, &mut cur, parsed, self.cfg.default_offset)
+                }
+                Some(false) => {
+                    parsed.syslog = true;
+                    rfc5424::parse_after_version(ev, &mut cur, parsed, self.cfg.default_offset)
+                }
+                None => rfc3164::parse(ev, &mut cur, parsed, false, self.cfg.default_offset),
+            };
         }
         let (rest, pri) =
             syslog::pri(record).map_err(|_| ParseError::expected("syslog", "PRI", base))?;
@@ -330,17 +358,20 @@ impl Parser {
         cur.advance_to(rest);
         if rfc5424::version(rest).is_ok() {
             rfc5424::parse(ev, &mut cur, parsed, self.cfg.default_offset)
-        } else if let Some(r) = (!rfc3164::has_timestamp(rest))
+        } else if let Some((r, body)) = (!rfc3164::has_timestamp(rest))
             .then(|| {
-                set_message(ev, rest);
-                self.device_format(forced, rest, cur.offset(), ev)
+                // SonicWall sends `<134>  id=firewall ...`: spaces first.
+                let body = rest.trim_start_matches(' ');
+                let at = cur.offset() + (rest.len() - body.len());
+                set_message(ev, body);
+                Some((self.device_format(forced, body, at, ev)?, body))
             })
             .flatten()
         {
             // Devices that send a format right after the PRI, with no
             // timestamp or host (FortiGate `<189>date=...`, `<166>%ASA-...`).
             parsed.formatted = true;
-            parsed.message = Some(rest);
+            parsed.message = Some(body);
             r
         } else {
             rfc3164::parse(ev, &mut cur, parsed, true, self.cfg.default_offset)
@@ -620,6 +651,59 @@ mod tests {
         let ev = parse("\n\r\0");
         assert_eq!(ev.error.as_deref(), Some("syslog: empty record"));
         assert_eq!(ev.original, "\n\r\0");
+    }
+
+    #[test]
+    fn a_device_format_right_after_the_pri_may_follow_spaces() {
+        // A SonicWall as it sends (splunk-connect-for-syslog issue 1367).
+        let ev = parse(
+            "<134>  id=firewall sn=C0EAE4000000 time=\"2022-05-06 16:10:06\" fw=192.168.255.6 \
+             pri=6 c=1024 gcat=6 m=537 msg=\"Connection Closed\" src=192.168.24.228:56783:X4-V1032 \
+             dst=67.43.156.12:53:X6 proto=udp/dns",
+        );
+        assert_eq!(ev.error, None);
+        assert_eq!(ev.get_str("event.module"), Some("sonicwall"));
+        assert_eq!(ev.get_str("source.ip"), Some("192.168.24.228"));
+        assert_eq!(ev.get_str("log.syslog.facility.name"), Some("local0"));
+        assert!(ev.get_str("message").unwrap().starts_with("id=firewall"));
+        // Plain text after the PRI and spaces is still what it was.
+        let ev = parse("<13>  Use the BFG!");
+        assert_eq!(ev.get_str("message"), Some("  Use the BFG!"));
+    }
+
+    #[test]
+    fn rfc5424_without_its_pri_is_read_as_5424() {
+        // A Juniper SRX record kept in a file without PRI (araqne's tests).
+        let ev = parse(
+            "1 2014-03-19T06:15:38.899 IS_8F_DEV_FW_M RT_FLOW - RT_FLOW_SESSION_CREATE \
+             [junos@2636.1.1.1.2.49 source-address=\"172.19.112.110\" source-port=\"45233\" \
+             destination-address=\"10.10.100.39\" destination-port=\"10051\" protocol-id=\"6\" \
+             policy-name=\"38\"]",
+        );
+        assert_eq!(ev.error, None);
+        assert_eq!(ev.get_str("host.name"), Some("IS_8F_DEV_FW_M"));
+        assert_eq!(ev.get_str("event.module"), Some("juniper"));
+        assert_eq!(ev.get_str("source.ip"), Some("172.19.112.110"));
+        assert_eq!(ev.get_str("event.action"), Some("session-create"));
+        // The same with its PRI: structured data and no MSG.
+        let ev = parse(
+            "<14>1 2014-03-19T06:15:38.899 fw RT_FLOW - RT_FLOW_SESSION_DENY \
+             [junos@2636.1.1.1.2.49 source-address=\"172.19.112.110\" source-port=\"45233\"]",
+        );
+        assert_eq!(ev.error, None);
+        assert_eq!(ev.get_str("event.action"), Some("session-deny"));
+        assert_eq!(ev.get("source.port"), Some(&FieldValue::Int(45233)));
+        // Kaspersky Security Center's export with PRI and VERSION taken
+        // off by a relay.
+        let ev = parse(
+            "2023-03-23T20:06:52.000Z sup-08.aim7.local KES|11.0.0.0 - GNRL_EV_OBJECT_DELETED \
+             [event@23668 p2=\"C:\\\\Users\\\\m\\\\eicar.com\" p5=\"EICAR-Test-File\" \
+             et=\"GNRL_EV_OBJECT_DELETED\" hip=\"10.81.234.3\"] Result description: Deleted",
+        );
+        assert_eq!(ev.error, None);
+        assert_eq!(ev.timestamp, datetime!(2023-03-23 20:06:52 UTC));
+        assert_eq!(ev.get_str("event.module"), Some("kaspersky"));
+        assert_eq!(ev.get_str("host.name"), Some("sup-08.aim7.local"));
     }
 
     #[test]

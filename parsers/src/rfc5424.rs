@@ -48,7 +48,56 @@ pub(crate) fn parse<'a>(
         version(cur.rest()).map_err(|_| ParseError::expected(P, "VERSION", cur.offset()))?;
     ev.set("log.syslog.version", i64::from(v));
     cur.advance_to(rest);
+    parse_after_version(ev, cur, parsed, default_offset)
+}
 
+/// Whether `s`, which has no PRI, is an RFC 5424 record with its PRI
+/// (and perhaps its VERSION) taken off, as relays and files keep them:
+/// `Some(true)` for `1 2014-03-19T06:15:38.899 host ...` (parse it with
+/// [`parse`]), `Some(false)` for `2023-03-23T20:06:52Z host app - msgid
+/// [sd@1 ...] ...` ([`parse_after_version`]). The second must look like
+/// 5424 up to its STRUCTURED-DATA: a numeric or nil PROCID and an SD
+/// element or nil SD after MSGID, so a BSD record with an RFC 3339 time
+/// (`2024-... host sshd[12]: ...`) is not taken for one.
+pub(crate) fn headerless(s: &str) -> Option<bool> {
+    let stamp_then_space = |t: &str| {
+        let st = parse_iso(t)?;
+        (t.as_bytes().get(st.len) == Some(&b' ')).then_some(st.len + 1)
+    };
+    if let Ok((rest, _)) = version(s) {
+        return stamp_then_space(rest).map(|_| true);
+    }
+    let at = stamp_then_space(s)?;
+    let mut parts = s[at..].splitn(5, ' ');
+    let (_host, app, procid, _msgid, sd) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let procid_ok =
+        procid == "-" || (!procid.is_empty() && procid.bytes().all(|b| b.is_ascii_digit()));
+    let sd_ok = sd == "-"
+        || sd.starts_with("- ")
+        || sd.strip_prefix('[').is_some_and(|r| {
+            let name = r.split([' ', ']']).next().unwrap_or("");
+            !name.is_empty()
+                && r.len() > name.len()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b'=' && b != b'"')
+        });
+    (!app.is_empty() && !app.ends_with(':') && procid_ok && sd_ok).then_some(false)
+}
+
+/// Parses from TIMESTAMP on (what follows `VERSION SP`).
+pub(crate) fn parse_after_version<'a>(
+    ev: &mut Event,
+    cur: &mut Cursor<'a>,
+    parsed: &mut Parsed<'a>,
+    default_offset: UtcOffset,
+) -> Result<(), ParseError> {
     let at = cur.offset();
     if let Some(ts) = header_field(cur, "TIMESTAMP")? {
         match parse_iso(ts) {
@@ -213,6 +262,43 @@ fn param_value(s: &str) -> Option<(Cow<'_, str>, &str)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn headerless_records_are_told_from_bsd_ones() {
+        use super::headerless;
+        assert_eq!(
+            headerless("1 2014-03-19T06:15:38.899 fw RT_FLOW - X [a@1 b=\"c\"]"),
+            Some(true)
+        );
+        assert_eq!(
+            headerless("2023-03-23T20:06:52.000Z sup-08 KES|11.0.0.0 - GNRL_EV_OBJECT_DELETED [event@23668 p1=\"x\"] text"),
+            Some(false)
+        );
+        assert_eq!(
+            headerless("2023-03-23T20:06:52Z host app 42 ID47 - message"),
+            Some(false)
+        );
+        assert_eq!(
+            headerless("2023-03-23T20:06:52Z host app 42 ID47 -"),
+            Some(false)
+        );
+        // BSD records with an RFC 3339 time, and text.
+        assert_eq!(
+            headerless("2024-03-01T12:00:00.123456+07:00 host sshd[123]: Accepted password"),
+            None
+        );
+        assert_eq!(
+            headerless("2024-03-01T12:00:00Z host app: 123 foo [bar] x"),
+            None
+        );
+        assert_eq!(
+            headerless("2024-03-01T12:00:00Z host app 123 foo [=x"),
+            None
+        );
+        assert_eq!(headerless("1 apple a day"), None);
+        assert_eq!(headerless("Nov 25 10:00:00 host app: hi"), None);
+        assert_eq!(headerless(""), None);
+    }
+
     use super::*;
 
     #[test]

@@ -278,11 +278,16 @@ pub fn run(a: BenchArgs) -> Result<()> {
     let mut sent_at = None;
     let mut last = (0u64, Instant::now());
     let mut peak_rss = 0u64;
+    // Anonymous memory (heap, stacks) apart from file pages mapped in (the
+    // index's segments, which the kernel may drop): the part that must stay
+    // bounded.
+    let mut peak_anon = 0u64;
     let mut indexed = 0u64;
     let mut alerts = 0u64;
     let done_at = loop {
         std::thread::sleep(Duration::from_millis(100));
         peak_rss = peak_rss.max(status_kib(pid, "VmRSS:").unwrap_or(0));
+        peak_anon = peak_anon.max(status_kib(pid, "RssAnon:").unwrap_or(0));
         if sent_at.is_none() && senders.iter().all(|h| h.is_finished()) {
             sent_at = Some(t0.elapsed());
         }
@@ -321,6 +326,8 @@ pub fn run(a: BenchArgs) -> Result<()> {
         .and_then(|v| v["total"].as_u64())
         .unwrap_or(0);
     let peak_hwm = status_kib(pid, "VmHWM:").unwrap_or(peak_rss);
+    let end_anon = status_kib(pid, "RssAnon:").unwrap_or(0);
+    let end_file = status_kib(pid, "RssFile:").unwrap_or(0);
     // Where the pipeline thread spent its time, and CPU per thread of the child.
     let stages: serde_json::Map<String, serde_json::Value> = http_get(http, "/metrics", &token)
         .map(|(_, body)| {
@@ -365,6 +372,9 @@ pub fn run(a: BenchArgs) -> Result<()> {
         "mib_per_second": ((bytes as f64 / 1048576.0) / secs * 10.0).round() / 10.0,
         "rss_idle_mib": rss_idle / 1024,
         "rss_peak_mib": peak_hwm / 1024,
+        "rss_anon_peak_mib": peak_anon / 1024,
+        "rss_anon_end_mib": end_anon / 1024,
+        "rss_file_end_mib": end_file / 1024,
         "clean_shutdown": term.is_ok() && exit.is_some_and(|s| s.success()),
         "pipeline_stage_seconds": stages,
         "cpu_seconds_total": cpu_total,

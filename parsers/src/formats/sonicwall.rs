@@ -43,7 +43,8 @@ fn detect(text: &str) -> bool {
     let head = b.get(..DETECT_WINDOW.min(b.len())).unwrap_or(b);
     let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
     if b.starts_with(b"id=") {
-        has(b" sn=") && (has(b" m=") || has(b" c="))
+        // Messages without a category or an id still name the firewall.
+        has(b" sn=") && (has(b" m=") || has(b" c=") || has(b" fw="))
     } else if b.starts_with(b"sn=") {
         // The Syslog ID left out: `sn=... time=... fw=... pri=... m=...`.
         has(b" fw=") && has(b" m=")
@@ -353,6 +354,10 @@ mod tests {
         ));
         assert!(detect("sn=0017C5 time=\"x\" fw=1.2.3.4 pri=6 c=1024 m=537"));
         assert!(!detect("id=abc other=1"));
+        // An IPv6 drop notice: neither `c=` nor `m=`.
+        assert!(detect(
+            "id=firewall sn=XXXXXXX time=\"2015-11-21 14:30:38\" fw=10.0.0.1 pri=5 msg=\"x\""
+        ));
         assert!(!detect(
             r#"date=2026-11-25 devname="FGT" logid="0000000013""#
         ));

@@ -128,14 +128,27 @@ fn detect(text: &str) -> bool {
         head.get(i..)
             .is_some_and(|r| r.starts_with(b"Event") || r.starts_with(b"winlog"))
     });
-    if !mentions {
-        return false;
+    if mentions
+        && (event_id.find(head).is_some()
+            || winlog.find(head).is_some()
+            || winlogbeat.find(head).is_some()
+            || (event.find(head).is_some() && system.find(head).is_some()))
+    {
+        return true;
     }
-    event_id.find(head).is_some()
-        || winlog.find(head).is_some()
-        || winlogbeat.find(head).is_some()
-        || (event.find(head).is_some() && system.find(head).is_some())
+    // Beats write keys in order, so Winlogbeat's `winlog` object comes
+    // last, after a `message` of often kilobytes; without `agent` (dropped
+    // by a processor, or a pipeline's output) only it tells. One search
+    // past the head, for JSON only.
+    t.len() > DETECT_WINDOW
+        && WINLOG_OBJECT
+            .find(&t.as_bytes()[DETECT_WINDOW - 16..])
+            .is_some()
 }
+
+/// Winlogbeat's object, searched for past the head.
+static WINLOG_OBJECT: std::sync::LazyLock<memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memmem::Finder::new(b"\"winlog\":{").into_owned());
 
 /// The keys `detect` looks for, built once.
 static DETECT_FINDERS: std::sync::LazyLock<[memmem::Finder<'static>; 5]> =
@@ -613,7 +626,7 @@ fn set_endpoint(sink: &mut Sink<'_>, prefix: &str, ips: &[&str], ports: &[&str])
 /// An RFC 3339 time (`SystemTime`, `@timestamp`), the zone-less
 /// `yyyy-mm-dd hh:mm:ss` of NXLog (read in `ParserConfig::default_offset`), or older
 /// evtx's `yyyy-mm-dd hh:mm:ss.ffffff UTC`.
-fn parse_time(s: &str) -> Option<OffsetDateTime> {
+pub(super) fn parse_time(s: &str) -> Option<OffsetDateTime> {
     let t = parse_iso(s)?;
     let rest = &s[t.len..];
     let offset = match (t.offset, rest) {
@@ -1084,6 +1097,14 @@ mod tests {
         assert!(!detect(r##"x {"EventID":1}"##));
         let late = format!(r##"{{"pad":"{}","EventID":1}}"##, "x".repeat(600));
         assert!(!detect(&late));
+        // Winlogbeat's object after a long message, no `agent`.
+        let beat = format!(
+            r##"{{"event":{{"code":"4688"}},"message":"{}","winlog":{{"event_id":"4688"}}}}"##,
+            "x".repeat(2000)
+        );
+        assert!(detect(&beat));
+        let other = format!(r##"{{"message":"{}","winlog":1}}"##, "x".repeat(2000));
+        assert!(!detect(&other));
     }
 
     const SYSMON: &str = r##"{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon","Guid":"5770385F-C22A-43E0-BF4C-06F5698FFBD9"}},"EventID":1,"Version":5,"Level":4,"Task":1,"Opcode":0,"Keywords":"0x8000000000000000","TimeCreated":{"#attributes":{"SystemTime":"2026-11-25T03:00:00.123456Z"}},"EventRecordID":4711,"Correlation":null,"Execution":{"#attributes":{"ProcessID":2988,"ThreadID":3708}},"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"WS01.corp.example","Security":{"#attributes":{"UserID":"S-1-5-18"}}},"EventData":{"Image":"C:\\Windows\\System32\\cmd.exe","CommandLine":"cmd.exe /c whoami","ParentImage":"C:\\Windows\\explorer.exe","User":"CORP\\alice","ProcessId":4242}}}"##;
