@@ -102,6 +102,11 @@ pub(crate) fn normalize<'a>(program: &str, message: &'a str) -> Option<Auth<'a>>
     if let Some(a) = pam_unix(msg) {
         return Some(a);
     }
+    // Old cron daemons name themselves by path (`/USR/SBIN/CRON`).
+    let program = program.rsplit('/').next().unwrap_or(program);
+    if program.eq_ignore_ascii_case("cron") || program == "crond" {
+        return cron(msg);
+    }
     match program {
         "sshd" | "sshd-session" | "sshd-auth" => sshd(msg),
         "sudo" => sudo(msg),
@@ -320,6 +325,19 @@ fn sudo(msg: &str) -> Option<Auth<'_>> {
 
 /// `[FAILED SU ](to TARGET) USER on TTY`, `Successful su for TARGET by USER`,
 /// `FAILED su for TARGET by USER`, `+ TTY USER:TARGET`, `- TTY USER:TARGET`.
+/// cron running a job: `(root) CMD (   cd / && run-parts --report
+/// /etc/cron.hourly)` (Vixie cron, cronie). Its PAM session lines are
+/// [`pam_unix`]'s.
+fn cron(msg: &str) -> Option<Auth<'_>> {
+    let (user, rest) = msg.strip_prefix('(')?.split_once(") ")?;
+    let command = rest.strip_prefix("CMD (")?;
+    let command = command.strip_suffix(')').unwrap_or(command).trim();
+    let mut a = Auth::new("cron_command", "process", None);
+    a.user = nonempty(user);
+    a.command_line = nonempty(command);
+    Some(a)
+}
+
 fn su(msg: &str) -> Option<Auth<'_>> {
     let (failed, r) = match msg.strip_prefix("FAILED SU ") {
         Some(r) => (true, r),
@@ -705,6 +723,29 @@ mod tests {
         );
         assert!(normalize("sudo", "a b : c").is_none());
         assert!(normalize("sudo", "alice : nothing known").is_none());
+    }
+
+    #[test]
+    fn cron_jobs() {
+        let a = norm(
+            "CRON",
+            "(root) CMD (   cd / && run-parts --report /etc/cron.hourly)",
+        );
+        assert_eq!(
+            (a.action, a.category, a.user, a.command_line),
+            (
+                "cron_command",
+                "process",
+                Some("root"),
+                Some("cd / && run-parts --report /etc/cron.hourly")
+            )
+        );
+        let a = norm("/USR/SBIN/CRON", "(www-data) CMD (php /srv/app/cron.php)");
+        assert_eq!(a.command_line, Some("php /srv/app/cron.php"));
+        assert_eq!(a.user, Some("www-data"));
+        assert_eq!(norm("crond", "(bob) CMD (x)").user, Some("bob"));
+        assert!(normalize("CRON", "(CRON) INFO (pidfile fd = 3)").is_none());
+        assert!(normalize("CRON", "(root) RELOAD (crontabs/root)").is_none());
     }
 
     #[test]

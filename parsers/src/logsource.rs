@@ -252,6 +252,8 @@ impl LogSourceMap {
     /// product and the `syslog` service.
     pub fn syslog(&self, program: Option<&str>) -> LogSource {
         let entry = program.and_then(|p| {
+            // `/USR/SBIN/CRON`, `/usr/sbin/sshd`: the program's name.
+            let p = p.rsplit('/').next().unwrap_or(p);
             let i = if p.bytes().any(|b| b.is_ascii_uppercase()) {
                 self.by_program.get(&p.to_ascii_lowercase())
             } else {
@@ -319,6 +321,10 @@ mod tests {
         assert_eq!(ls.product.as_deref(), Some("linux"));
         assert_eq!(ls.services, ["sshd", "auth", "syslog"]);
         assert_eq!(syslog_logsource(Some("CRON")).services, ["cron", "syslog"]);
+        assert_eq!(
+            syslog_logsource(Some("/USR/SBIN/CRON")).services,
+            ["cron", "syslog"]
+        );
         assert_eq!(
             syslog_logsource(Some("useradd")).services,
             ["useradd", "auth", "syslog"]

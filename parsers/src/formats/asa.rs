@@ -89,6 +89,18 @@ fn tag(s: &str) -> Option<(Header, &str)> {
         Some(r) => (false, r),
         None => (true, r.strip_prefix("FTD-")?),
     };
+    // `%ASA-session-5-106100`: a message class first, with `logging
+    // timestamp` and class-based logging on some releases.
+    let r = match r.as_bytes().first()? {
+        b'a'..=b'z' => {
+            let (class, rest) = super::split_once_byte(r, b'-')?;
+            if class.len() > 16 || !class.bytes().all(|c| c.is_ascii_lowercase()) {
+                return None;
+            }
+            rest
+        }
+        _ => r,
+    };
     let sev = *r.as_bytes().first()?;
     if !(b'0'..=b'7').contains(&sev) {
         return None;
@@ -120,7 +132,14 @@ fn header(text: &str) -> Option<(Header, usize)> {
         ASA_FINDER.find(head).or_else(|| FTD_FINDER.find(head))? + 2
     };
     let (h, rest) = tag(text.get(start..)?)?;
-    let body = rest.strip_prefix(':')?.trim_start_matches(' ');
+    // The colon after the id is missing in some releases' messages and in
+    // the message catalogue's examples (`%ASA-4-400013 IPS:2003 ...`).
+    let body = match rest.strip_prefix(':') {
+        Some(b) => b,
+        None if rest.starts_with(' ') => rest,
+        None => return None,
+    }
+    .trim_start_matches(' ');
     Some((h, text.len() - body.len()))
 }
 
@@ -178,6 +197,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         611101..=611103 => local_auth(h.id, body, ev),
         722022 | 722023 | 722051 | 716001 | 716002 => vpn_session(h.id, body, ev),
         111008 | 111010 => command(body, ev),
+        400000..=400050 => ips(body, ev),
         733100 => threat_rate(body, ev),
         733102 => shun(body, ev),
         _ => Some(()),
@@ -215,12 +235,14 @@ fn set_observer(ev: &mut Event, ftd: bool) {
 /// Words of a message, separated by spaces.
 #[derive(Debug, Clone, Copy)]
 struct Words<'a> {
+    /// The whole text, which `rest` is the end of.
+    all: &'a str,
     rest: &'a str,
 }
 
 impl<'a> Words<'a> {
     fn new(s: &'a str) -> Self {
-        Words { rest: s }
+        Words { all: s, rest: s }
     }
 
     fn next(&mut self) -> Option<&'a str> {
@@ -256,6 +278,32 @@ impl<'a> Words<'a> {
 
     fn rest(&self) -> &'a str {
         self.rest.trim_start_matches(' ')
+    }
+
+    /// An address word and the identity-firewall user written right
+    /// after it without a space, `ip/port(LOCAL\\First Last)`, which may
+    /// run over several words (a user name with spaces); else the word's
+    /// address alone, for [`skip_user`] to look further.
+    fn endpoint(&mut self) -> Option<(Ep<'a>, Option<&'a str>)> {
+        let x = self.next()?;
+        let Some(open) = x.find('(').filter(|&i| i > 0 && !x.ends_with("))")) else {
+            return Some((ep(x)?, None));
+        };
+        let e = ep(x.get(..open)?)?;
+        let after = x.get(open + 1..)?;
+        if let Some(u) = after.strip_suffix(')') {
+            return Some((e, Some(u)));
+        }
+        // `(LOCAL\\First` then `Last)`: up to the closing parenthesis,
+        // which must come before any other `(`.
+        let r = self.rest;
+        let close =
+            memchr::memchr2(b')', b'(', r.as_bytes()).filter(|&i| r.as_bytes()[i] == b')')?;
+        let base = self.all.as_ptr() as usize;
+        let start = after.as_ptr() as usize - base;
+        let end = r.as_ptr() as usize - base + close;
+        self.rest = r.get(close + 1..)?;
+        Some((e, Some(self.all.get(start..end)?)))
     }
 }
 
@@ -464,13 +512,13 @@ fn conn_built(b: &str, ev: &mut Event) -> Option<()> {
     w.word("connection")?;
     ev.set("cisco.asa.connection_id", int(w.next()?)?);
     w.word("for")?;
-    let a = ep(w.next()?)?;
+    let (a, a_user) = w.endpoint()?;
     let a_nat = mapped_ep(&mut w);
-    let a_user = skip_user(&mut w);
+    let a_user = a_user.or_else(|| skip_user(&mut w));
     w.word("to")?;
-    let z = ep(w.next()?)?;
+    let (z, z_user) = w.endpoint()?;
     let z_nat = mapped_ep(&mut w);
-    let z_user = skip_user(&mut w);
+    let z_user = z_user.or_else(|| skip_user(&mut w));
     let user = skip_user(&mut w);
     // Inbound: the `for` side initiated; outbound: the `to` side did.
     let (src, src_nat, src_user, dst, dst_nat, dst_user) = match dir.as_str() {
@@ -511,11 +559,13 @@ fn conn_teardown(b: &str, ev: &mut Event) -> Option<()> {
     w.word("connection")?;
     ev.set("cisco.asa.connection_id", int(w.next()?)?);
     w.word("for")?;
-    let a = ep(w.next()?)?;
-    let a_user = skip_user(&mut w);
+    let (a, a_user) = w.endpoint()?;
+    let a_user = a_user.or_else(|| skip_user(&mut w));
     w.word("to")?;
-    let z = ep(w.next()?)?;
-    skip_user(&mut w);
+    let (z, z_user) = w.endpoint()?;
+    if z_user.is_none() {
+        skip_user(&mut w);
+    }
     set_ep(ev, &SRC, &a);
     set_ep(ev, &DST, &z);
     set_ingress(ev, a.iface);
@@ -568,13 +618,17 @@ fn icmp_conn(b: &str, ev: &mut Event) -> Option<()> {
     w.word("connection")?;
     w.word("for")?;
     w.word("faddr")?;
-    let f = ep(w.next()?)?;
-    skip_user(&mut w);
+    let (f, f_user) = w.endpoint()?;
+    if f_user.is_none() {
+        skip_user(&mut w);
+    }
     w.word("gaddr")?;
     let g = ep(w.next()?)?;
     w.word("laddr")?;
-    let l = ep(w.next()?)?;
-    skip_user(&mut w);
+    let (l, l_user) = w.endpoint()?;
+    if l_user.is_none() {
+        skip_user(&mut w);
+    }
     let addr_only = |e: Ep<'_>, ev: &mut Event, side: &Side| {
         set_addr(ev, side, e.addr);
     };
@@ -875,13 +929,20 @@ fn icmp_no_conn(b: &str, ev: &mut Event) -> Option<()> {
     let mut w = Words::new(r);
     set_transport(ev, w.next()?);
     w.word("src")?;
-    let s = ep(w.next()?)?;
+    let (s, s_user) = w.endpoint()?;
     set_ep(ev, &SRC, &s);
-    skip_user(&mut w);
+    match s_user {
+        Some(u) => set_user(ev, u),
+        None => {
+            skip_user(&mut w);
+        }
+    }
     w.word("dst")?;
-    let d = ep(w.next()?)?;
+    let (d, d_user) = w.endpoint()?;
     set_ep(ev, &DST, &d);
-    skip_user(&mut w);
+    if d_user.is_none() {
+        skip_user(&mut w);
+    }
     icmp_type_code(&mut w, ev);
     w.word("on")?;
     set_ingress(ev, Some(w.next()?));
@@ -1105,7 +1166,18 @@ fn vpn_session(id: u32, b: &str, ev: &mut Event) -> Option<()> {
     let mut ip = None;
     for key in ["Group", "User", "IP"] {
         r = r.trim_start_matches(' ').strip_prefix(key)?;
-        let (o, c) = angle(r)?;
+        // `<value>`, or (as the message catalogue writes 716001/716002)
+        // a bare word.
+        let (o, c) = if r.trim_start_matches(' ').starts_with('<') {
+            angle(r)?
+        } else {
+            let o = r.len() - r.trim_start_matches(' ').len();
+            let n = r.get(o..)?.find(' ').unwrap_or(r.len() - o);
+            (o, o + n)
+        };
+        if c == o {
+            return None;
+        }
         let v = r.get(o..c)?;
         match key {
             "Group" => ev.set("cisco.asa.group_policy", v),
@@ -1138,6 +1210,28 @@ fn vpn_session(id: u32, b: &str, ev: &mut Event) -> Option<()> {
     } else if rest.starts_with("WebVPN") {
         ev.set("cisco.asa.vpn_type", "webvpn");
     }
+    Some(())
+}
+
+/// 400000-400050, the built-in IPS signatures: `IPS:2003 ICMP redirect
+/// from 10.4.1.2 to 10.2.1.1 on interface dmz`.
+fn ips(b: &str, ev: &mut Event) -> Option<()> {
+    ev.set("event.category", "intrusion_detection");
+    ev.set("event.kind", "alert");
+    ev.set("event.action", "ips-signature");
+    let r = b.strip_prefix("IPS:")?;
+    let (sig, r) = super::split_once_byte(r, b' ')?;
+    if sig.is_empty() || !sig.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    ev.set("rule.id", sig);
+    let (name, r) = r.rsplit_once(" from ")?;
+    ev.set("rule.name", name.trim());
+    let (src, r) = r.split_once(" to ")?;
+    let (dst, iface) = r.split_once(" on interface ")?;
+    set_addr(ev, &SRC, src.trim());
+    set_addr(ev, &DST, dst.trim());
+    set_ingress(ev, Some(iface.trim().trim_end_matches('.')));
     Some(())
 }
 
@@ -1292,6 +1386,54 @@ mod tests {
     }
 
     #[test]
+    fn variants_seen_in_published_lines() {
+        // No colon after the id; the message catalogue's IPS example.
+        let (e, r) =
+            run("%ASA-4-400013 IPS:2003 ICMP redirect from 10.4.1.2 to 10.2.1.1 on interface dmz");
+        r.unwrap();
+        assert_eq!(s(&e, "event.code"), Some("400013"));
+        assert_eq!(s(&e, "rule.id"), Some("2003"));
+        assert_eq!(s(&e, "rule.name"), Some("ICMP redirect"));
+        assert_eq!(s(&e, "source.ip"), Some("10.4.1.2"));
+        assert_eq!(s(&e, "destination.ip"), Some("10.2.1.1"));
+        assert_eq!(s(&e, "observer.ingress.interface.name"), Some("dmz"));
+        let (e, r) = run("%ASA-6-302016 Teardown UDP connection 40 for outside:10.44.4.4/500 to inside:10.44.2.2/500 duration 0:02:02 bytes 1416");
+        r.unwrap();
+        assert_eq!(i(&e, "network.bytes"), Some(1416));
+        // A message class between ASA and the severity.
+        let (e, r) = run("EDT: %ASA-session-5-106100: access-list acl_in permitted tcp inside/10.1.2.16(2241) -> outside/192.168.0.89(2000) hit-cnt 1 first hit [0x71a87d94, 0x0]");
+        r.unwrap();
+        assert_eq!(s(&e, "event.code"), Some("106100"));
+        assert_eq!(i(&e, "cisco.asa.severity"), Some(5));
+        assert_eq!(s(&e, "rule.name"), Some("acl_in"));
+        assert!(!detect("%ASA-Session-5-106100: x"));
+        assert!(!detect("%ASA-6-302016Teardown"));
+        // An identity-firewall user with a space, written right after
+        // the port.
+        let (e, r) = run("%ASA-6-302014: Teardown TCP connection 261246338 for outside:67.43.156.15/63790(LOCAL\\First Last) to inside:192.168.0.1/53 duration 0:35:58 bytes 27451 TCP FINs from outside (First Last)");
+        r.unwrap();
+        assert_eq!(s(&e, "source.ip"), Some("67.43.156.15"));
+        assert_eq!(i(&e, "source.port"), Some(63790));
+        assert_eq!(s(&e, "destination.ip"), Some("192.168.0.1"));
+        assert_eq!(s(&e, "user.name"), Some("First Last"));
+        assert_eq!(s(&e, "event.reason"), Some("TCP FINs"));
+        let (e, r) = run("%FTD-4-313005: No matching connection for ICMP error message: icmp src srcif:192.168.2.2(LOCAL\\testgroup\\testuser) dst dstif:192.168.2.3 (type 3, code 3) on myif interface.  Original IP payload: udp src 192.168.2.2/53 dst 192.168.2.3/10872.");
+        r.unwrap();
+        assert_eq!(s(&e, "source.ip"), Some("192.168.2.2"));
+        assert_eq!(s(&e, "user.name"), Some("LOCAL\\testgroup\\testuser"));
+        // An unclosed parenthesis is no user.
+        let (e, _) = run("%ASA-6-302014: Teardown TCP connection 1 for outside:1.2.3.4/5(LOCAL\\x (y) to inside:5.6.7.8/9 duration 0:00:01 bytes 1");
+        assert_eq!(s(&e, "user.name"), None);
+        // 716002 as the catalogue writes it, without angle brackets.
+        let (e, r) = run("%ASA-6-716002: Group another-policy User alice IP 192.168.50.1 WebVPN session terminated: Idle timeout.");
+        r.unwrap();
+        assert_eq!(s(&e, "user.name"), Some("alice"));
+        assert_eq!(s(&e, "source.ip"), Some("192.168.50.1"));
+        assert_eq!(s(&e, "cisco.asa.group_policy"), Some("another-policy"));
+        assert_eq!(s(&e, "event.reason"), Some("Idle timeout"));
+    }
+
+    #[test]
     fn headers() {
         assert_eq!(
             header("%ASA-6-302013: Built"),
@@ -1308,7 +1450,9 @@ mod tests {
         assert!(header("Nov 25 2026 10:00:00: %ASA-4-106023: x").is_some());
         assert!(header("%ASA-8-106023: x").is_none());
         assert!(header("%ASA-6-: x").is_none());
-        assert!(header("%ASA-6-302013 x").is_none());
+        // Without the colon (older releases, the catalogue's examples).
+        assert!(header("%ASA-6-302013 x").is_some());
+        assert!(header("%ASA-6-302013x").is_none());
         assert!(header("hello %ASA-6-302013: x").is_none());
         assert!(!detect("Built something"));
         assert!(!detect(""));
