@@ -338,6 +338,17 @@ pub fn run(a: BenchArgs) -> Result<()> {
                 .collect()
         })
         .unwrap_or_default();
+    // Correlation windows held in memory: with the bench's many distinct
+    // source addresses each grouped rule opens a group per address, up to
+    // [detection] max_correlation_groups; the bulk of the peak memory.
+    let (open_groups, evicted) = http_get(http, "/metrics", &token)
+        .map(|(_, body)| {
+            (
+                metric(&body, "vedette_correlation_open_groups"),
+                metric(&body, "vedette_correlation_groups_evicted_total"),
+            )
+        })
+        .unwrap_or_default();
     let threads = thread_cpu(pid);
     let cpu_total = process_cpu(pid);
 
@@ -375,6 +386,8 @@ pub fn run(a: BenchArgs) -> Result<()> {
         "rss_anon_peak_mib": peak_anon / 1024,
         "rss_anon_end_mib": end_anon / 1024,
         "rss_file_end_mib": end_file / 1024,
+        "correlation_open_groups": open_groups,
+        "correlation_groups_evicted": evicted,
         "clean_shutdown": term.is_ok() && exit.is_some_and(|s| s.success()),
         "pipeline_stage_seconds": stages,
         "cpu_seconds_total": cpu_total,

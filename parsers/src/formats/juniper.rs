@@ -38,7 +38,7 @@ const P: &str = "juniper";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "juniper",
     fields: 64,
-    first: |b| matches!(b, b'R' | b'A' | b's'),
+    first: |b| matches!(b, b'R' | b'A' | b's' | b'I' | b'W'),
     open: |_| false,
     needs: b"",
     gate: None,
@@ -114,7 +114,16 @@ fn sentence_kind(s: &str) -> Option<(Msg, &str)> {
 /// `text` without a leading `RT_FLOW: ` / `RT_FLOW - ` (the TAG or
 /// APP-NAME a relay left in the text).
 fn strip_tag(text: &str) -> &str {
-    for p in ["RT_FLOW: ", "RT_FLOW - ", "APPTRACK: ", "APPTRACK - "] {
+    for p in [
+        "RT_FLOW: ",
+        "RT_FLOW - ",
+        "APPTRACK: ",
+        "APPTRACK - ",
+        "RT_IDP: ",
+        "RT_IDP - ",
+        "RT_UTM: ",
+        "RT_UTM - ",
+    ] {
         if let Some(r) = text.strip_prefix(p) {
             return r;
         }
@@ -122,9 +131,83 @@ fn strip_tag(text: &str) -> &str {
     text
 }
 
+/// What an IDP or UTM message (`RT_IDP`, `RT_UTM`) reports: `event.action`,
+/// `event.category`, `event.kind` and `event.outcome`. Their parameters
+/// come as structured data only.
+#[derive(Clone, Copy)]
+struct Security {
+    action: &'static str,
+    category: &'static str,
+    kind: &'static str,
+    outcome: Option<&'static str>,
+}
+
+/// The IDP or UTM message whose id `t` starts with.
+fn security_msgid(t: &str) -> Option<Security> {
+    const IDS: &[(&str, Security)] = &[
+        (
+            "IDP_ATTACK_LOG_EVENT",
+            Security {
+                action: "idp-attack",
+                category: "intrusion_detection",
+                kind: "alert",
+                outcome: None,
+            },
+        ),
+        (
+            "WEBFILTER_URL_BLOCKED",
+            Security {
+                action: "url-blocked",
+                category: "web",
+                kind: "event",
+                outcome: Some("failure"),
+            },
+        ),
+        (
+            "WEBFILTER_URL_PERMITTED",
+            Security {
+                action: "url-permitted",
+                category: "web",
+                kind: "event",
+                outcome: Some("success"),
+            },
+        ),
+        (
+            "AV_VIRUS_DETECTED",
+            Security {
+                action: "virus-detected",
+                category: "malware",
+                kind: "alert",
+                outcome: None,
+            },
+        ),
+        (
+            "ANTISPAM_SPAM_DETECTED",
+            Security {
+                action: "spam-detected",
+                category: "email",
+                kind: "alert",
+                outcome: None,
+            },
+        ),
+    ];
+    IDS.iter().find_map(|(id, s)| {
+        let rest = t.strip_prefix(id)?;
+        // `_MT`, `_LS` variants; then the end, structured data or the text.
+        let rest = ["_MT", "_LS"]
+            .iter()
+            .find_map(|v| rest.strip_prefix(v))
+            .unwrap_or(rest);
+        (rest.is_empty() || rest.starts_with([' ', ':', '['])).then_some(*s)
+    })
+}
+
 fn detect(text: &str) -> bool {
     let t = strip_tag(text);
-    if t.starts_with("RT_FLOW_SESSION_") || t.starts_with("APPTRACK_SESSION_") {
+    if t.starts_with("RT_FLOW_SESSION_")
+        || t.starts_with("APPTRACK_SESSION_")
+        || security_msgid(t).is_some()
+    {
         return true;
     }
     // The bare sentence (the MSG of an RFC 5424 record): it must hold an
@@ -213,6 +296,20 @@ fn apply(ev: &mut Event, vendor: &mut Vendor, key: &str, v: &str) {
             set_text(ev, "source.user.name", v);
         }
         "packet-incoming-interface" => ev.set("observer.ingress.interface.name", v),
+        // IDP and UTM parameters.
+        "source-zone" => ev.set("observer.ingress.zone", v),
+        "destination-zone" => ev.set("observer.egress.zone", v),
+        "source-interface-name" => ev.set("observer.ingress.interface.name", v),
+        "destination-interface-name" => ev.set("observer.egress.interface.name", v),
+        "protocol-name" => ev.set("network.transport", v.to_ascii_lowercase()),
+        "application-name" if v != "UNKNOWN" => {
+            ev.set("network.application", v.to_ascii_lowercase())
+        }
+        "url" => ev.set("url.domain", v),
+        "obj" => ev.set("url.path", v),
+        "category" => ev.set("rule.category", v),
+        "filename" => ev.set("file.path", v),
+        "threat-severity" => ev.set("event.severity_name", v.to_ascii_lowercase()),
         _ => {}
     }
 }
@@ -248,7 +345,9 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     let mut sentence: Option<(&str, usize)> = None;
     let mut brief: Option<(&str, usize)> = None;
 
-    if t.starts_with("RT_FLOW_SESSION_") || t.starts_with("APPTRACK_SESSION_") {
+    let security = security_msgid(t);
+    if t.starts_with("RT_FLOW_SESSION_") || t.starts_with("APPTRACK_SESSION_") || security.is_some()
+    {
         let end = t.find([' ', ':', '[']).unwrap_or(t.len());
         let id = t.get(..end).unwrap_or("");
         ev.set("event.code", id);
@@ -326,6 +425,25 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         }
     }
 
+    if let Some(sec) = security {
+        ev.set("event.action", sec.action);
+        ev.set("event.category", sec.category);
+        ev.set("event.kind", sec.kind);
+        if let Some(o) = sec.outcome {
+            ev.set("event.outcome", o);
+        }
+        // What was detected names the event, not the policy it was in
+        // (the parameters are kept as `juniper.srx.<param>`).
+        let named = ["juniper.srx.attack_name", "juniper.srx.name"]
+            .iter()
+            .find_map(|k| ev.get_str(k).map(Text::from));
+        if let Some(n) = named {
+            ev.set("rule.name", n);
+        }
+        if !have_sd && brief.is_none() && result.is_ok() {
+            result = Err(ParseError::expected(P, "structured data", t.len() + base));
+        }
+    }
     if let Some((kind, apptrack)) = msg {
         let (action, ty, outcome) = match kind {
             Kind::Create => ("session-create", "start", "success"),
@@ -743,6 +861,73 @@ mod tests {
         assert_eq!(ev.get_str("event.type"), Some("denied"));
     }
 
+    #[test]
+    fn idp_and_utm_messages() {
+        // RT_IDP from an RFC 5424 record (elastic/integrations' test log).
+        let mut ev = event();
+        ev.set("log.syslog.msgid", "IDP_ATTACK_LOG_EVENT");
+        for (k, v) in [
+            ("source-address", "1.128.3.4"),
+            ("source-port", "12345"),
+            ("destination-address", "175.16.199.1"),
+            ("destination-port", "123"),
+            ("protocol-name", "TCP"),
+            ("policy-name", "Recommended"),
+            ("action", "DROP"),
+            ("threat-severity", "HIGH"),
+            ("attack-name", "HTTP:MISC:GENERIC-DIR-TRAVERSAL"),
+            ("source-zone-name", "UNTRUST"),
+        ] {
+            ev.set(&format!("{SD_PREFIX}1.1.1.2.28.{k}"), v);
+        }
+        assert!(detect("IDP_ATTACK_LOG_EVENT"));
+        assert_eq!(parse("IDP_ATTACK_LOG_EVENT", &mut ev), Ok(()));
+        assert_eq!(ev.get_str("event.action"), Some("idp-attack"));
+        assert_eq!(ev.get_str("event.category"), Some("intrusion_detection"));
+        assert_eq!(ev.get_str("event.kind"), Some("alert"));
+        assert_eq!(
+            ev.get_str("rule.name"),
+            Some("HTTP:MISC:GENERIC-DIR-TRAVERSAL")
+        );
+        assert_eq!(ev.get_str("juniper.srx.action"), Some("DROP"));
+        assert_eq!(ev.get_str("juniper.srx.policy_name"), Some("Recommended"));
+        assert_eq!(ev.get_str("network.transport"), Some("tcp"));
+        assert_eq!(ev.get_str("source.ip"), Some("1.128.3.4"));
+        assert_eq!(ev.get("destination.port"), Some(&FieldValue::Int(123)));
+        assert_eq!(ev.get_str("event.severity_name"), Some("high"));
+        // RT_UTM web filtering, relayed as BSD with the data in the text.
+        let mut ev = event();
+        let r = parse(
+            r#"RT_UTM: WEBFILTER_URL_BLOCKED [junos@2636.1.1.1.2.129 source-zone="trust" destination-zone="untrust" source-address="1.128.3.4" source-port="59075" destination-address="175.16.199.1" destination-port="443" category="Enhanced_Advertisements" reason="BY_SITE_REPUTATION_SUSPICIOUS" profile="WCF1" url="dsp.adfarm1.adition.com" obj="/" username="N/A"]"#,
+            &mut ev,
+        );
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.get_str("event.action"), Some("url-blocked"));
+        assert_eq!(ev.get_str("event.outcome"), Some("failure"));
+        assert_eq!(ev.get_str("url.domain"), Some("dsp.adfarm1.adition.com"));
+        assert_eq!(ev.get_str("rule.category"), Some("Enhanced_Advertisements"));
+        assert_eq!(ev.get_str("observer.ingress.zone"), Some("trust"));
+        assert_eq!(ev.get_str("user.name"), None);
+        // Anti-virus: the virus names the event.
+        let mut ev = event();
+        let r = parse(
+            r#"AV_VIRUS_DETECTED_MT [junos@2636.1.1.1.2.40 source-address="1.128.3.4" source-port="80" destination-address="175.16.199.1" destination-port="47095" filename="www.eicar.org/download/eicar.com" name="EICAR-Test-File"]"#,
+            &mut ev,
+        );
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.get_str("event.category"), Some("malware"));
+        assert_eq!(ev.get_str("rule.name"), Some("EICAR-Test-File"));
+        assert_eq!(
+            ev.get_str("file.path"),
+            Some("www.eicar.org/download/eicar.com")
+        );
+        // The id alone, without structured data, is an error that says so.
+        let mut ev = event();
+        assert!(parse("IDP_ATTACK_LOG_EVENT", &mut ev).is_err());
+        assert!(!detect("IDP_ATTACK_LOG_EVENTS are here"));
+        assert!(!detect("AV_VIRUS_DETECTEDx"));
+    }
+
     proptest! {
         #[test]
         fn never_panics(s in "\\PC{0,200}", t in "[a-zA-Z0-9/>().:\" -]{0,120}") {
@@ -753,6 +938,7 @@ mod tests {
                 format!("RT_FLOW_SESSION_DENY: session denied {t}"),
                 format!("APPTRACK_SESSION_CLOSE: AppTrack session closed {t}"),
                 format!("RT_FLOW_SESSION_CREATE [junos@2636 {t}"),
+                format!("RT_IDP: IDP_ATTACK_LOG_EVENT [junos@2636 {t}"),
             ] {
                 let mut ev = event();
                 let _ = detect(&text);
