@@ -46,7 +46,9 @@ fn detect(text: &str) -> bool {
         && tracker.bytes().all(|c| c.is_ascii_alphanumeric())
         && !iface.is_empty()
         && !iface.contains(' ')
-        && matches!(action, "pass" | "block" | "reject")
+        // pf's own `unkn(%u)` for an action it has no name for (a
+        // printf left unformatted, seen in pfSense logs).
+        && (matches!(action, "pass" | "block" | "reject") || action.starts_with("unkn("))
         && matches!(dir, "in" | "out")
         && matches!(ver, "4" | "6")
 }
@@ -158,6 +160,8 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     let (ty, outcome) = match action {
         "pass" => ("allowed", "success"),
         "block" | "reject" => ("denied", "failure"),
+        // The rest of the record is still read; the verdict is unknown.
+        a if a.starts_with("unkn(") => ("info", "unknown"),
         _ => {
             return Err(ParseError::expected(
                 P,
@@ -270,6 +274,13 @@ mod tests {
         assert!(!detect("5,,,1,em0,match,pass,in,5"));
         assert!(!detect(",,,1,em0,match,pass,in,4"));
         assert!(!detect(""));
+        // A pfSense record whose action pf could not name.
+        let unkn = "143,16777216,,1456347399,em1,match,unkn(%u),in,4,0x22,0,114,63190,0,none,6,tcp,52,40.76.59.167,1.2.3.4,1032,22,0,SEC,599887371,,8192,,mss;nop;wscale;nop;nop;sackOK";
+        let (ev, r) = run(unkn);
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.get_str("event.outcome"), Some("unknown"));
+        assert_eq!(ev.get_str("source.ip"), Some("40.76.59.167"));
+        assert_eq!(ev.get("destination.port"), Some(&FieldValue::Int(22)));
         assert!(detect(
             "77,,,02f4bab031b57d1e30553ce08e0ec131,vtnet0,match,block,in,6,"
         ));
