@@ -109,6 +109,7 @@ pub(crate) fn normalize<'a>(program: &str, message: &'a str) -> Option<Auth<'a>>
     }
     match program {
         "sshd" | "sshd-session" | "sshd-auth" => sshd(msg),
+        "systemd-logind" => logind(msg),
         "sudo" => sudo(msg),
         "su" => su(msg),
         "useradd" | "adduser" | "groupadd" | "addgroup" | "userdel" | "deluser" | "usermod"
@@ -510,7 +511,42 @@ fn shadow(msg: &str) -> Option<Auth<'_>> {
         a.user = nonempty(by);
         return Some(a);
     }
+    // useradd: `failed adding user 'aol', exit code: 4`
+    if let Some(r) = msg.strip_prefix("failed adding user '") {
+        let (user, r) = r.split_once('\'')?;
+        let mut a = Auth::new("user_created", "iam", Some("failure"));
+        a.target_user = nonempty(user);
+        a.reason = nonempty(r.trim_start_matches([',', ' ']));
+        return Some(a);
+    }
+    // usermod: `change user 'bob' expiration from 'x' to 'y'`, `... shell
+    // from ...`, `lock user 'bob' password`, `unlock user 'bob' password`.
+    for (prefix, action) in [
+        ("change user '", "user_modified"),
+        ("lock user '", "user_locked"),
+        ("unlock user '", "user_unlocked"),
+    ] {
+        if let Some(r) = msg.strip_prefix(prefix) {
+            let (user, what) = r.split_once('\'')?;
+            let mut a = Auth::new(action, "iam", Some("success"));
+            a.target_user = nonempty(user);
+            a.reason = nonempty(what.trim());
+            return Some(a);
+        }
+    }
     None
+}
+
+/// systemd-logind: `New session 271 of user jhall.`, `Removed session 111.`
+fn logind(msg: &str) -> Option<Auth<'_>> {
+    if let Some(r) = msg.strip_prefix("New session ") {
+        let (_, user) = r.split_once(" of user ")?;
+        let mut a = Auth::new("session_opened", "session", Some("success"));
+        a.user = nonempty(user.trim_end_matches('.'));
+        return Some(a);
+    }
+    msg.strip_prefix("Removed session ")
+        .map(|_| Auth::new("session_closed", "session", Some("success")))
 }
 
 #[cfg(test)]
@@ -723,6 +759,40 @@ mod tests {
         );
         assert!(normalize("sudo", "a b : c").is_none());
         assert!(normalize("sudo", "alice : nothing known").is_none());
+    }
+
+    #[test]
+    fn logind_and_more_shadow_lines() {
+        let a = norm("systemd-logind", "New session 271 of user jhall.");
+        assert_eq!((a.action, a.user), ("session_opened", Some("jhall")));
+        let a = norm("systemd-logind", "Removed session 111.");
+        assert_eq!((a.action, a.user), ("session_closed", None));
+        assert!(normalize(
+            "systemd-logind",
+            "Watching system buttons on /dev/input/event0"
+        )
+        .is_none());
+        let a = norm("useradd", "failed adding user 'aol', exit code: 4");
+        assert_eq!(
+            (a.action, a.outcome, a.target_user, a.reason),
+            (
+                "user_created",
+                Some("failure"),
+                Some("aol"),
+                Some("exit code: 4")
+            )
+        );
+        let a = norm(
+            "usermod",
+            "change user 'acris' expiration from '2001-01-01' to '2243-10-16'",
+        );
+        assert_eq!((a.action, a.target_user), ("user_modified", Some("acris")));
+        assert_eq!(
+            a.reason,
+            Some("expiration from '2001-01-01' to '2243-10-16'")
+        );
+        let a = norm("usermod", "lock user 'bob' password");
+        assert_eq!((a.action, a.target_user), ("user_locked", Some("bob")));
     }
 
     #[test]

@@ -48,7 +48,8 @@ pub(crate) const FORMAT: super::Format = super::Format {
 };
 
 /// Where the RFC 5424 parser keeps Junos structured data.
-const SD_PREFIX: &str = "log.syslog.structured_data.junos@2636.";
+/// (Any enterprise number: test data with it rewritten is published too.)
+const SD_PREFIX: &str = "log.syslog.structured_data.junos@";
 /// Vendor fields.
 const VENDOR: &str = "juniper.srx.";
 /// At most this many parameters are taken from one record.
@@ -878,7 +879,7 @@ mod tests {
             ("attack-name", "HTTP:MISC:GENERIC-DIR-TRAVERSAL"),
             ("source-zone-name", "UNTRUST"),
         ] {
-            ev.set(&format!("{SD_PREFIX}1.1.1.2.28.{k}"), v);
+            ev.set(&format!("{SD_PREFIX}2636.1.1.1.2.28.{k}"), v);
         }
         assert!(detect("IDP_ATTACK_LOG_EVENT"));
         assert_eq!(parse("IDP_ATTACK_LOG_EVENT", &mut ev), Ok(()));

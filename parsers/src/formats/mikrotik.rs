@@ -37,7 +37,8 @@ pub(crate) const FORMAT: super::Format = super::Format {
 /// See [`super::Format::gate`], past `open` (firewall lines that start
 /// with `in:`, account lines with `login`/`user`): a firewall line has a
 /// chain word ending in `:` then `in:` as its first or second word (after
-/// a one-word prefix); with topics (`system,info,account`: lowercase, the
+/// a one-word prefix), or after a longer prefix, before the first `: in:`
+/// in its first 132 bytes; with topics (`system,info,account`: lowercase, the
 /// first word) any message may be a configuration change. Reads up to the
 /// second space, no further.
 fn gate(p: &super::Probe<'_>) -> bool {
@@ -59,7 +60,9 @@ fn gate(p: &super::Probe<'_>) -> bool {
             || memchr::memchr(b' ', r1).is_some_and(|s2| {
                 let (w2, r2) = r1.split_at(s2);
                 chain_then_in(w2, r2.get(1..).unwrap_or_default())
-            }))
+            })
+            // A log prefix with spaces: see `firewall_head`.
+            || CHAIN_IN.find(head(t)).is_some())
 }
 
 /// A word that ends in `:`, then `in:`: `forward: in:ether1`.
@@ -143,11 +146,37 @@ fn firewall_head(s: &str) -> Option<(Option<&str>, &str, &str)> {
             return Some((None, chain, r1));
         }
     }
-    let (w2, r2) = super::split_once_byte(r1, b' ')?;
-    let chain = w2.strip_suffix(':')?;
-    let prefix = w1.trim_end_matches(':');
-    (!prefix.is_empty() && prefix.len() <= 64 && is_chain(chain) && starts_with_interfaces(r2))
-        .then_some((Some(prefix), chain, r2))
+    if let Some((w2, r2)) = super::split_once_byte(r1, b' ') {
+        if let Some(chain) = w2.strip_suffix(':') {
+            let prefix = w1.trim_end_matches(':');
+            if !prefix.is_empty()
+                && prefix.len() <= 64
+                && is_chain(chain)
+                && starts_with_interfaces(r2)
+            {
+                return Some((Some(prefix), chain, r2));
+            }
+        }
+    }
+    // A log prefix with spaces in it (`drop !LAN input: in:pppoe ...`):
+    // the chain is the word before the first `: in:`.
+    let at = CHAIN_IN.find(head(s))?;
+    let (before, rest) = (s.get(..at)?, s.get(at + 2..)?);
+    let (prefix, chain) = super::rsplit_once_byte(before, b' ')?;
+    let prefix = prefix.trim_end_matches([' ', ':']);
+    (!prefix.is_empty() && prefix.len() <= 64 && is_chain(chain) && starts_with_interfaces(rest))
+        .then_some((Some(prefix), chain, rest))
+}
+
+/// Where a log prefix and a chain end: `: in:`, looked for in [`head`].
+static CHAIN_IN: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b": in:"));
+
+/// The first bytes of a text, as far as a log prefix (64) and a chain (64)
+/// with their separators reach.
+fn head<T: AsRef<[u8]> + ?Sized>(t: &T) -> &[u8] {
+    let b = t.as_ref();
+    b.get(..132).unwrap_or(b)
 }
 
 /// A firewall line whose chain the syslog parser took for the TAG.
@@ -583,6 +612,21 @@ mod tests {
 
     #[test]
     fn detection() {
+        // A log prefix with spaces (crowdsecurity/hub issue 915).
+        let line = "drop !LAN input: in:pppoe out:(unknown 0), proto TCP (SYN), 137.124.88.7:43836->137.124.88.8:51104, len 44";
+        assert!(detect(line));
+        let mut ev = Event::raw(
+            1,
+            time::OffsetDateTime::UNIX_EPOCH,
+            vedette_model::Origin::new("t", None),
+            b"",
+        );
+        assert_eq!(parse(line, &mut ev), Ok(()));
+        assert_eq!(ev.get_str("rule.name"), Some("drop !LAN"));
+        assert_eq!(ev.get_str("source.ip"), Some("137.124.88.7"));
+        assert_eq!(ev.get_str("destination.ip"), Some("137.124.88.8"));
+        assert!(!detect("note: in: the box"));
+        assert!(!detect("a b c d: in:x"));
         assert!(is_topics("firewall,info"));
         assert!(is_topics("system,info,account"));
         assert!(!is_topics("a,b"));
@@ -596,7 +640,9 @@ mod tests {
         assert!(!detect("input: hello"));
         assert!(!detect("mangle rule added by admin"));
         assert!(detect("system,info mangle rule added by admin"));
-        assert!(!detect("a b input: in:x out:y"));
+        // A prefix of several words (RouterOS allows spaces in it).
+        assert!(detect("a b input: in:x out:y"));
+        assert!(!detect("a b input: in:x"));
         assert!(!detect(""));
     }
 
