@@ -1138,9 +1138,16 @@ fn serial_header(line: &str, ev: &mut Event, a: &mut Audit) -> bool {
         ev.set("http.request.id", cap(id));
     }
     let mut ok = audit_time(time).is_some();
-    for (v, key) in [(cip, "source.ip"), (sip, "destination.ip")] {
-        ok &= v.is_some_and(|v| set_ip(ev, key, v));
-    }
+    ok &= cip.is_some_and(|v| set_ip(ev, "source.ip", v));
+    // libmodsecurity (v3) may write the server's name where v2 writes its
+    // address (`... 59672 webmail.example.org 443`).
+    ok &= sip.is_some_and(|v| {
+        set_ip(ev, "destination.ip", v)
+            || (is_host_name(v) && {
+                ev.set("destination.domain", cap(v));
+                true
+            })
+    });
     for (v, key) in [(cport, "source.port"), (sport, "destination.port")] {
         match v.map(str::parse::<u16>) {
             Some(Ok(port)) => ev.set(key, i64::from(port)),
@@ -1148,6 +1155,16 @@ fn serial_header(line: &str, ev: &mut Event, a: &mut Audit) -> bool {
         }
     }
     ok
+}
+
+/// A DNS name as a server is named: letters, digits, `-` and `.`, with a
+/// letter somewhere (so that a mangled address is not taken for one).
+fn is_host_name(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 253
+        && v.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.')
+        && v.bytes().any(|c| c.is_ascii_alphabetic())
 }
 
 /// `Name: value` of part B or F, kept under `modsec.audit.<under>.<Name>`;
@@ -1593,6 +1610,18 @@ mod tests {
             Some("--ffff0000-Z--")
         );
         assert!(!detect("--abcd1234-B--\nx"));
+        // libmodsecurity naming the server instead of its address.
+        let text = "---QFUgjGHE---A--\n[03/Jul/2026:18:13:40 +0000] 178310242058.385654 104.234.179.64 59672 webmail.example.org 443\n---QFUgjGHE---B--\nGET /?q=1 HTTP/1.1\n\n---QFUgjGHE---Z--";
+        let (ev, r) = run(text);
+        assert_eq!(r, Ok(()));
+        assert_eq!(
+            ev.get_str("destination.domain"),
+            Some("webmail.example.org")
+        );
+        assert_eq!(ev.get("destination.port"), Some(&FieldValue::Int(443)));
+        assert_eq!(ev.get_str("source.ip"), Some("104.234.179.64"));
+        assert!(!is_host_name("10.0.0.x!"));
+        assert!(!is_host_name("10.0.0"));
     }
 
     proptest! {
