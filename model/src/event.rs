@@ -125,20 +125,22 @@ pub const CATEGORY_UMBRELLAS: &[(&str, &[&str])] = &[
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LogSource {
     /// `linux`, `windows`, ...
-    pub product: Option<String>,
+    pub product: Option<crate::Text>,
     /// `process_creation`, `firewall`, `webserver`, ...
-    pub category: Option<String>,
+    pub category: Option<crate::Text>,
     /// `sshd`, `sudo`, `auth`, `syslog`, ... most specific first.
-    pub services: Vec<String>,
+    pub services: Vec<crate::Text>,
 }
 
 impl LogSource {
-    /// Builds a log source.
+    /// Builds a log source. Names are short and kept inline
+    /// ([`crate::Text`]): building one allocates at most the list of
+    /// services, once per event on the parsing path.
     pub fn new(product: Option<&str>, category: Option<&str>, services: &[&str]) -> Self {
         LogSource {
-            product: product.map(str::to_string),
-            category: category.map(str::to_string),
-            services: services.iter().map(|s| s.to_string()).collect(),
+            product: product.map(crate::Text::from),
+            category: category.map(crate::Text::from),
+            services: services.iter().map(|s| crate::Text::from(*s)).collect(),
         }
     }
 
@@ -236,9 +238,11 @@ impl Event {
         }
     }
 
-    /// Sets a field.
-    pub fn set(&mut self, key: &str, value: impl Into<FieldValue>) {
-        self.fields.set(key, value.into());
+    /// Sets a field. `key` is a name (`&str`, `&String`) or, for a name written in the
+    /// code, a [`Key`](crate::fields::Key) made by [`key!`](crate::key),
+    /// which spares hashing and copying it.
+    pub fn set(&mut self, key: impl crate::fields::FieldName, value: impl Into<FieldValue>) {
+        key.set_in(&mut self.fields, value.into());
     }
 
     /// A field by name.
@@ -273,15 +277,19 @@ impl Event {
             m.insert("log.source.address".into(), p.to_string().into());
         }
         if let Some(p) = &self.logsource.product {
-            m.insert("sigma.product".into(), p.clone().into());
+            m.insert("sigma.product".into(), p.as_str().into());
         }
         if let Some(c) = &self.logsource.category {
-            m.insert("sigma.category".into(), c.clone().into());
+            m.insert("sigma.category".into(), c.as_str().into());
         }
         if !self.logsource.services.is_empty() {
             m.insert(
                 "sigma.service".into(),
-                self.logsource.services.clone().into(),
+                self.logsource
+                    .services
+                    .iter()
+                    .map(|s| serde_json::Value::from(s.as_str()))
+                    .collect(),
             );
         }
         for (k, v) in &self.fields {

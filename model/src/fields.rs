@@ -19,6 +19,8 @@
 
 use std::fmt;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::LazyLock;
 
 use foldhash::fast::RandomState;
 
@@ -31,6 +33,94 @@ pub type Name = compact_str::CompactString;
 /// A text value ([`FieldValue::Str`]), inline up to 24 bytes like [`Name`].
 pub type Text = compact_str::CompactString;
 
+/// The hasher of every map, seeded once per process: random, so crafted
+/// names cannot make inserts collide, and shared, so that a [`Key`] works
+/// out its hash once for all maps.
+static HASHER: LazyLock<RandomState> = LazyLock::new(RandomState::default);
+
+/// A field name known when the program is built, with its hash worked out
+/// on first use: setting a field by `Key` neither hashes nor copies the
+/// name byte by byte. Made by [`key!`](crate::key):
+///
+/// ```
+/// use vedette_model::{key, Fields, FieldValue};
+///
+/// let mut f = Fields::new();
+/// f.set_key(key!("source.ip"), FieldValue::Str("10.0.0.1".into()));
+/// assert_eq!(f.get("source.ip"), Some(&FieldValue::Str("10.0.0.1".into())));
+/// ```
+pub struct Key {
+    name: Name,
+    /// The name's hash; 0 until worked out.
+    hash: AtomicU64,
+}
+
+impl Key {
+    /// A key for `name` (for a `static`: see [`key!`](crate::key)).
+    pub const fn new(name: &'static str) -> Key {
+        Key {
+            name: Name::const_new(name),
+            hash: AtomicU64::new(0),
+        }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+
+    #[inline]
+    fn hash(&self) -> u64 {
+        match self.hash.load(Ordering::Relaxed) {
+            0 => {
+                let h = HASHER.hash_one(self.name.as_str());
+                // A hash of 0 (one name in 2^64) is worked out every time.
+                self.hash.store(h, Ordering::Relaxed);
+                h
+            }
+            h => h,
+        }
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.name.as_str(), f)
+    }
+}
+
+/// A `&'static` [`Key`] for a field name written in the code:
+/// `key!("source.ip")`, for [`Fields::set_key`] and `Event::set`.
+#[macro_export]
+macro_rules! key {
+    ($name:literal) => {{
+        static KEY: $crate::fields::Key = $crate::fields::Key::new($name);
+        &KEY
+    }};
+}
+
+/// What names a field when one is set: a name computed at run time
+/// (`&str`, `&String`, `&Name`, anything `AsRef<str>`) or a [`Key`]
+/// written in the code.
+pub trait FieldName {
+    /// Sets the field this names in `fields` to `value`.
+    fn set_in(self, fields: &mut Fields, value: FieldValue);
+}
+
+impl<T: AsRef<str> + ?Sized> FieldName for &T {
+    #[inline]
+    fn set_in(self, fields: &mut Fields, value: FieldValue) {
+        fields.set(self.as_ref(), value);
+    }
+}
+
+impl FieldName for &Key {
+    #[inline]
+    fn set_in(self, fields: &mut Fields, value: FieldValue) {
+        fields.set_key(self, value);
+    }
+}
+
 /// One field and its name's hash.
 #[derive(Clone)]
 struct Slot {
@@ -40,7 +130,7 @@ struct Slot {
 }
 
 /// An event's fields by Elastic Common Schema name (flat, dotted keys).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Fields {
     entries: Vec<Slot>,
     /// Linear-probing index into `entries`: 0 is an empty slot, `i + 1`
@@ -57,6 +147,16 @@ enum Found {
     /// Absent; the empty index slot its probe ended at (none when the
     /// index is not allocated yet).
     Vacant(Option<usize>),
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields {
+            entries: Vec::new(),
+            index: Vec::new(),
+            hasher: HASHER.clone(),
+        }
+    }
 }
 
 impl Fields {
@@ -76,7 +176,7 @@ impl Fields {
             } else {
                 vec![0; index_size(n)]
             },
-            hasher: RandomState::default(),
+            hasher: HASHER.clone(),
         }
     }
 
@@ -173,6 +273,19 @@ impl Fields {
             Found::At(i) => self.entries[i].value = value,
             Found::Vacant(at) => {
                 self.push(at, hash, Name::new(key), value);
+            }
+        }
+    }
+
+    /// Sets the field named by `key` to `value`: as [`Fields::set`],
+    /// without hashing or copying the name's bytes.
+    #[inline]
+    pub fn set_key(&mut self, key: &Key, value: FieldValue) {
+        let hash = key.hash();
+        match self.find(hash, &key.name) {
+            Found::At(i) => self.entries[i].value = value,
+            Found::Vacant(at) => {
+                self.push(at, hash, key.name.clone(), value);
             }
         }
     }

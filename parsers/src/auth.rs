@@ -57,9 +57,9 @@ impl<'a> Auth<'a> {
 
     /// Sets the fields on `ev`.
     pub(crate) fn apply(&self, ev: &mut Event) {
-        ev.set("event.kind", "event");
-        ev.set("event.action", self.action);
-        ev.set("event.category", self.category);
+        ev.set(key!("event.kind"), "event");
+        ev.set(key!("event.action"), self.action);
+        ev.set(key!("event.category"), self.category);
         let strs = [
             ("event.outcome", self.outcome),
             ("user.name", self.user),
@@ -82,16 +82,16 @@ impl<'a> Auth<'a> {
         }
         if let Some(src) = self.source.filter(|s| !s.is_empty()) {
             if crate::formats::is_ip(src) {
-                ev.set("source.ip", src);
+                ev.set(key!("source.ip"), src);
             } else {
-                ev.set("source.domain", src);
+                ev.set(key!("source.domain"), src);
             }
         }
         if let Some(port) = self.port {
-            ev.set("source.port", i64::from(port));
+            ev.set(key!("source.port"), i64::from(port));
         }
         if let Some(invalid) = self.invalid_user {
-            ev.set("system.auth.ssh.invalid_user", invalid);
+            ev.set(key!("system.auth.ssh.invalid_user"), invalid);
         }
     }
 }

@@ -64,6 +64,9 @@ mod syslog;
 mod timestamp;
 
 use time::{OffsetDateTime, UtcOffset};
+// `key!` for field names written in the code, in every module.
+#[macro_use]
+extern crate vedette_model;
 use vedette_model::{Event, FieldValue, Origin, Text};
 
 pub use error::ParseError;
@@ -396,7 +399,7 @@ impl Parser {
         };
         if web {
             if let Some(r) = self.w3c(text, forced.is_some(), ev) {
-                ev.set("event.module", "web");
+                ev.set(key!("event.module"), "web");
                 return Some(r.map_err(|e| e.shifted(base)));
             }
         }
@@ -435,7 +438,7 @@ impl Parser {
 
 fn set_organization(ev: &mut Event, rule: Option<&SourceRule>) {
     if let Some(org) = rule.and_then(SourceRule::organization) {
-        ev.set("organization.id", org);
+        ev.set(key!("organization.id"), org);
     }
 }
 
@@ -464,7 +467,7 @@ fn set_message(ev: &mut Event, msg: &str) {
             m.clear();
             m.push_str(msg);
         }
-        _ => ev.set("message", msg),
+        _ => ev.set(key!("message"), msg),
     }
 }
 

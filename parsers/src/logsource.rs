@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
-use vedette_model::LogSource;
+use vedette_model::{LogSource, Text};
 
 /// The built-in mapping.
 const BUILTIN: &str = include_str!("../logsources.toml");
@@ -67,7 +67,7 @@ pub struct Channel {
     /// The channel (`Channel` of the event), ASCII case ignored.
     pub channel: String,
     /// Its Sigma services, most specific first.
-    pub services: Vec<String>,
+    pub services: Vec<Text>,
 }
 
 /// Windows: the Sigma category of an event by service and `EventID`.
@@ -93,12 +93,12 @@ pub struct Program {
     pub program: String,
     /// The Sigma product (default `linux`).
     #[serde(default = "linux")]
-    pub product: String,
+    pub product: Text,
     /// Its Sigma services, most specific first.
-    pub services: Vec<String>,
+    pub services: Vec<Text>,
 }
 
-fn linux() -> String {
+fn linux() -> Text {
     "linux".into()
 }
 
@@ -200,7 +200,7 @@ impl LogSourceMap {
     }
 
     /// The services of a Windows channel (none for a channel not listed).
-    pub fn windows_services(&self, channel: &str) -> &[String] {
+    pub fn windows_services(&self, channel: &str) -> &[Text] {
         let i = if channel.bytes().any(|b| b.is_ascii_uppercase()) {
             self.by_channel.get(&channel.to_ascii_lowercase())
         } else {
@@ -214,7 +214,7 @@ impl LogSourceMap {
     /// entry names one).
     pub fn windows_category(
         &self,
-        services: &[String],
+        services: &[Text],
         event_id: i64,
         event_type: Option<&str>,
     ) -> Option<&str> {
@@ -242,7 +242,7 @@ impl LogSourceMap {
         let category = event_id.and_then(|id| self.windows_category(services, id, event_type));
         LogSource {
             product: Some("windows".into()),
-            category: category.map(str::to_string),
+            category: category.map(Text::from),
             services: services.to_vec(),
         }
     }
@@ -375,11 +375,7 @@ mod tests {
     fn table_is_sane() {
         let map = LogSourceMap::builtin();
         for (i, p) in map.programs().iter().enumerate() {
-            assert_eq!(
-                p.services.last().map(String::as_str),
-                Some("syslog"),
-                "{p:?}"
-            );
+            assert_eq!(p.services.last().map(Text::as_str), Some("syslog"), "{p:?}");
             assert!(
                 !map.programs()[..i]
                     .iter()
@@ -391,7 +387,7 @@ mod tests {
             assert!(
                 map.channels()
                     .iter()
-                    .any(|ch| ch.services.contains(&c.service)),
+                    .any(|ch| ch.services.iter().any(|s| *s == c.service)),
                 "category for a service no channel has: {c:?}"
             );
         }

@@ -104,7 +104,7 @@ pub(crate) fn parse<'a>(
 
     let r = match r.split_once(' ') {
         Some((tok, rest)) if !looks_like_tag(tok) => {
-            ev.set("host.name", tok);
+            ev.set(key!("host.name"), tok);
             rest.trim_start_matches(' ')
         }
         _ => r,
@@ -120,7 +120,7 @@ pub(crate) fn parse<'a>(
     };
     match tagged {
         Some((msg, (name, pid))) => {
-            ev.set("process.name", name);
+            ev.set(key!("process.name"), name);
             if let Some(pid) = pid {
                 set_procid(ev, pid);
             }

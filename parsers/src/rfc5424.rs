@@ -46,7 +46,7 @@ pub(crate) fn parse<'a>(
 ) -> Result<(), ParseError> {
     let (rest, v) =
         version(cur.rest()).map_err(|_| ParseError::expected(P, "VERSION", cur.offset()))?;
-    ev.set("log.syslog.version", i64::from(v));
+    ev.set(key!("log.syslog.version"), i64::from(v));
     cur.advance_to(rest);
     parse_after_version(ev, cur, parsed, default_offset)
 }
@@ -108,17 +108,17 @@ pub(crate) fn parse_after_version<'a>(
         }
     }
     if let Some(host) = header_field(cur, "HOSTNAME")? {
-        ev.set("host.name", host);
+        ev.set(key!("host.name"), host);
     }
     if let Some(app) = header_field(cur, "APP-NAME")? {
-        ev.set("process.name", app);
+        ev.set(key!("process.name"), app);
         parsed.program = Some(app);
     }
     if let Some(procid) = header_field(cur, "PROCID")? {
         set_procid(ev, procid);
     }
     if let Some(msgid) = header_field(cur, "MSGID")? {
-        ev.set("log.syslog.msgid", msgid);
+        ev.set(key!("log.syslog.msgid"), msgid);
     }
 
     let r = cur.rest();

@@ -115,14 +115,14 @@ pub(crate) fn pri(s: &str) -> IResult<&str, u8> {
 /// Sets the `log.syslog.*` priority fields.
 pub(crate) fn set_pri(ev: &mut Event, pri: u8) {
     let (facility, severity) = (pri >> 3, pri & 7);
-    ev.set("log.syslog.priority", i64::from(pri));
-    ev.set("log.syslog.facility.code", i64::from(facility));
+    ev.set(key!("log.syslog.priority"), i64::from(pri));
+    ev.set(key!("log.syslog.facility.code"), i64::from(facility));
     if let Some(name) = FACILITIES.get(usize::from(facility)) {
-        ev.set("log.syslog.facility.name", *name);
+        ev.set(key!("log.syslog.facility.name"), *name);
     }
-    ev.set("log.syslog.severity.code", i64::from(severity));
+    ev.set(key!("log.syslog.severity.code"), i64::from(severity));
     if let Some(name) = SEVERITIES.get(usize::from(severity)) {
-        ev.set("log.syslog.severity.name", *name);
+        ev.set(key!("log.syslog.severity.name"), *name);
     }
 }
 
@@ -133,8 +133,8 @@ pub(crate) fn set_procid(ev: &mut Event, procid: &str) {
         return;
     }
     match procid.parse::<i64>() {
-        Ok(pid) if procid.bytes().all(|b| b.is_ascii_digit()) => ev.set("process.pid", pid),
-        _ => ev.set("log.syslog.procid", procid),
+        Ok(pid) if procid.bytes().all(|b| b.is_ascii_digit()) => ev.set(key!("process.pid"), pid),
+        _ => ev.set(key!("log.syslog.procid"), procid),
     }
 }
 

@@ -26,7 +26,7 @@ pub(crate) enum IndexedFields<'a> {
     /// A text value.
     Str(&'a str),
     /// A list of text values (`sigma.service`).
-    List(&'a [String]),
+    List(&'a [vedette_model::Text]),
 }
 
 impl<'a> IndexedFields<'a> {
@@ -70,7 +70,7 @@ impl<'a> IndexedFields<'a> {
 
 /// Iterates a [`IndexedFields::List`].
 #[derive(Debug, Clone)]
-pub(crate) struct ListIter<'a>(std::slice::Iter<'a, String>);
+pub(crate) struct ListIter<'a>(std::slice::Iter<'a, vedette_model::Text>);
 
 impl<'a> Iterator for ListIter<'a> {
     type Item = IndexedFields<'a>;

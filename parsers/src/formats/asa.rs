@@ -21,6 +21,7 @@ static FTD_FINDER: std::sync::LazyLock<memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memmem::Finder::new(b": %FTD-"));
 
 use memchr::memmem;
+use vedette_model::fields::Key;
 use vedette_model::{Event, LogSource};
 
 use crate::ParseError;
@@ -170,12 +171,12 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     };
     let body = text.get(at..).unwrap_or("");
     set_observer(ev, h.ftd);
-    ev.set("event.code", h.id.to_string());
-    ev.set("cisco.asa.severity", i64::from(h.severity));
-    ev.set("log.level", SEVERITIES[usize::from(h.severity & 7)]);
-    ev.set("message", body);
-    ev.set("event.kind", "event");
-    ev.set("event.category", "network");
+    ev.set(key!("event.code"), h.id.to_string());
+    ev.set(key!("cisco.asa.severity"), i64::from(h.severity));
+    ev.set(key!("log.level"), SEVERITIES[usize::from(h.severity & 7)]);
+    ev.set(key!("message"), body);
+    ev.set(key!("event.kind"), "event");
+    ev.set(key!("event.category"), "network");
     let ok = match h.id {
         302013 | 302015 => conn_built(body, ev),
         302014 | 302016 => conn_teardown(body, ev),
@@ -225,9 +226,9 @@ const SEVERITIES: [&str; 8] = [
 
 fn set_observer(ev: &mut Event, ftd: bool) {
     ev.logsource = LogSource::new(Some("asa"), Some("firewall"), &[]);
-    ev.set("observer.vendor", "Cisco");
-    ev.set("observer.product", if ftd { "ftd" } else { "asa" });
-    ev.set("observer.type", "firewall");
+    ev.set(key!("observer.vendor"), "Cisco");
+    ev.set(key!("observer.product"), if ftd { "ftd" } else { "asa" });
+    ev.set(key!("observer.type"), "firewall");
 }
 
 // ---------------------------------------------------------------- helpers
@@ -348,30 +349,30 @@ fn ep(s: &str) -> Option<Ep<'_>> {
 
 /// The ECS names of one side of a connection.
 struct Side {
-    ip: &'static str,
-    port: &'static str,
-    address: &'static str,
+    ip: &'static Key,
+    port: &'static Key,
+    address: &'static Key,
 }
 
-const SRC: Side = Side {
-    ip: "source.ip",
-    port: "source.port",
-    address: "source.address",
+static SRC: Side = Side {
+    ip: key!("source.ip"),
+    port: key!("source.port"),
+    address: key!("source.address"),
 };
-const DST: Side = Side {
-    ip: "destination.ip",
-    port: "destination.port",
-    address: "destination.address",
+static DST: Side = Side {
+    ip: key!("destination.ip"),
+    port: key!("destination.port"),
+    address: key!("destination.address"),
 };
-const SRC_NAT: Side = Side {
-    ip: "source.nat.ip",
-    port: "source.nat.port",
-    address: "source.nat.address",
+static SRC_NAT: Side = Side {
+    ip: key!("source.nat.ip"),
+    port: key!("source.nat.port"),
+    address: key!("source.nat.address"),
 };
-const DST_NAT: Side = Side {
-    ip: "destination.nat.ip",
-    port: "destination.nat.port",
-    address: "destination.nat.address",
+static DST_NAT: Side = Side {
+    ip: key!("destination.nat.ip"),
+    port: key!("destination.nat.port"),
+    address: key!("destination.nat.address"),
 };
 
 fn set_addr(ev: &mut Event, side: &Side, addr: &str) {
@@ -389,32 +390,38 @@ fn set_ep(ev: &mut Event, side: &Side, e: &Ep<'_>) {
     if let Some(p) = e.port {
         match p.parse::<u16>() {
             Ok(n) => ev.set(side.port, i64::from(n)),
-            Err(_) => ev.set("network.protocol", p.to_ascii_lowercase()),
+            Err(_) => ev.set(key!("network.protocol"), p.to_ascii_lowercase()),
         }
     }
 }
 
 fn set_ingress(ev: &mut Event, iface: Option<&str>) {
     if let Some(i) = iface.filter(|i| !i.is_empty()) {
-        ev.set("observer.ingress.interface.name", i);
+        ev.set(key!("observer.ingress.interface.name"), i);
     }
 }
 
 fn set_egress(ev: &mut Event, iface: Option<&str>) {
     if let Some(i) = iface.filter(|i| !i.is_empty()) {
-        ev.set("observer.egress.interface.name", i);
+        ev.set(key!("observer.egress.interface.name"), i);
     }
 }
 
 /// `network.transport` from a protocol word (`TCP`, `udp`, `icmp`, `47`).
 fn set_transport(ev: &mut Event, proto: &str) {
-    ev.set("network.transport", super::transport_name(proto).as_ref());
+    ev.set(
+        key!("network.transport"),
+        super::transport_name(proto).as_ref(),
+    );
 }
 
 fn outcome(ev: &mut Event, action: &str, ty: &str, success: bool) {
-    ev.set("event.action", action);
-    ev.set("event.type", ty);
-    ev.set("event.outcome", if success { "success" } else { "failure" });
+    ev.set(key!("event.action"), action);
+    ev.set(key!("event.type"), ty);
+    ev.set(
+        key!("event.outcome"),
+        if success { "success" } else { "failure" },
+    );
 }
 
 fn deny(ev: &mut Event, action: &str) {
@@ -454,8 +461,8 @@ fn int(s: &str) -> Option<i64> {
 fn set_user(ev: &mut Event, user: &str) {
     let u = user.trim();
     if !u.is_empty() && u != "*****" {
-        ev.set("user.name", u);
-        ev.set("source.user.name", u);
+        ev.set(key!("user.name"), u);
+        ev.set(key!("source.user.name"), u);
     }
 }
 
@@ -510,7 +517,7 @@ fn conn_built(b: &str, ev: &mut Event) -> Option<()> {
     set_transport(ev, proto);
     outcome(ev, "connection-built", "start", true);
     w.word("connection")?;
-    ev.set("cisco.asa.connection_id", int(w.next()?)?);
+    ev.set(key!("cisco.asa.connection_id"), int(w.next()?)?);
     w.word("for")?;
     let (a, a_user) = w.endpoint()?;
     let a_nat = mapped_ep(&mut w);
@@ -526,7 +533,7 @@ fn conn_built(b: &str, ev: &mut Event) -> Option<()> {
         _ => (a, a_nat, a_user, z, z_nat, z_user),
     };
     if dir == "inbound" || dir == "outbound" {
-        ev.set("network.direction", dir);
+        ev.set(key!("network.direction"), dir);
     }
     set_ep(ev, &SRC, &src);
     set_ep(ev, &DST, &dst);
@@ -543,7 +550,7 @@ fn conn_built(b: &str, ev: &mut Event) -> Option<()> {
         set_user(ev, u);
     }
     if let Some(u) = dst_user.filter(|u| !u.is_empty()) {
-        ev.set("destination.user.name", u);
+        ev.set(key!("destination.user.name"), u);
     }
     Some(())
 }
@@ -557,7 +564,7 @@ fn conn_teardown(b: &str, ev: &mut Event) -> Option<()> {
     set_transport(ev, w.next()?);
     outcome(ev, "connection-teardown", "end", true);
     w.word("connection")?;
-    ev.set("cisco.asa.connection_id", int(w.next()?)?);
+    ev.set(key!("cisco.asa.connection_id"), int(w.next()?)?);
     w.word("for")?;
     let (a, a_user) = w.endpoint()?;
     let a_user = a_user.or_else(|| skip_user(&mut w));
@@ -574,9 +581,9 @@ fn conn_teardown(b: &str, ev: &mut Event) -> Option<()> {
         set_user(ev, u);
     }
     w.word("duration")?;
-    ev.set("event.duration", duration_ns(w.next()?)?);
+    ev.set(key!("event.duration"), duration_ns(w.next()?)?);
     w.word("bytes")?;
-    ev.set("network.bytes", int(w.next()?)?);
+    ev.set(key!("network.bytes"), int(w.next()?)?);
     let mut reason = w.rest().trim_end_matches([' ', '.']);
     if let Some((r, u)) = reason.rsplit_once(" (") {
         if let Some(u) = u.strip_suffix(')') {
@@ -588,11 +595,11 @@ fn conn_teardown(b: &str, ev: &mut Event) -> Option<()> {
         reason = "";
     }
     if let Some((r, from)) = reason.rsplit_once(" from ") {
-        ev.set("cisco.asa.termination_initiator", from);
+        ev.set(key!("cisco.asa.termination_initiator"), from);
         reason = r;
     }
     if !reason.is_empty() {
-        ev.set("event.reason", reason);
+        ev.set(key!("event.reason"), reason);
     }
     Some(())
 }
@@ -634,14 +641,14 @@ fn icmp_conn(b: &str, ev: &mut Event) -> Option<()> {
     };
     match dir.as_deref() {
         Some("outbound") => {
-            ev.set("network.direction", "outbound");
+            ev.set(key!("network.direction"), "outbound");
             addr_only(l, ev, &SRC);
             addr_only(g, ev, &SRC_NAT);
             addr_only(f, ev, &DST);
         }
         Some(d) => {
             if d == "inbound" {
-                ev.set("network.direction", "inbound");
+                ev.set(key!("network.direction"), "inbound");
             }
             addr_only(f, ev, &SRC);
             addr_only(l, ev, &DST);
@@ -653,7 +660,7 @@ fn icmp_conn(b: &str, ev: &mut Event) -> Option<()> {
         }
     }
     if let Some(id) = f.port.and_then(int) {
-        ev.set("cisco.asa.icmp_id", id);
+        ev.set(key!("cisco.asa.icmp_id"), id);
     }
     icmp_type_code(&mut w, ev);
     Some(())
@@ -666,12 +673,12 @@ fn icmp_type_code(w: &mut Words<'_>, ev: &mut Event) {
     {
         w.next();
         if let Some(t) = w.next().and_then(|t| int(t.trim_end_matches(')'))) {
-            ev.set("cisco.asa.icmp_type", t);
+            ev.set(key!("cisco.asa.icmp_type"), t);
         }
         if w.peek() == Some("code") {
             w.next();
             if let Some(c) = w.next().and_then(|c| int(c.trim_end_matches(')'))) {
-                ev.set("cisco.asa.icmp_code", c);
+                ev.set(key!("cisco.asa.icmp_code"), c);
             }
         }
     }
@@ -688,12 +695,12 @@ fn deny_from_to(b: &str, ev: &mut Event) -> Option<()> {
     let mut w = Words::new(b);
     let first = w.next()?;
     if first.eq_ignore_ascii_case("Inbound") || first.eq_ignore_ascii_case("Outbound") {
-        ev.set("network.direction", first.to_ascii_lowercase());
+        ev.set(key!("network.direction"), first.to_ascii_lowercase());
         set_transport(ev, w.next()?);
     } else {
         let x = w.next()?;
         if x.eq_ignore_ascii_case("inbound") || x.eq_ignore_ascii_case("outbound") {
-            ev.set("network.direction", x.to_ascii_lowercase());
+            ev.set(key!("network.direction"), x.to_ascii_lowercase());
             set_transport(ev, w.next()?);
         } else {
             set_transport(ev, x);
@@ -711,7 +718,7 @@ fn deny_from_to(b: &str, ev: &mut Event) -> Option<()> {
     let rest = match rest.strip_prefix("flags ") {
         Some(r) => {
             let (flags, r) = r.split_once(" on interface ").unwrap_or((r, ""));
-            ev.set("cisco.asa.tcp_flags", flags.trim());
+            ev.set(key!("cisco.asa.tcp_flags"), flags.trim());
             if !r.is_empty() {
                 set_ingress(ev, Some(r.trim()));
             }
@@ -722,7 +729,7 @@ fn deny_from_to(b: &str, ev: &mut Event) -> Option<()> {
     if let Some(i) = rest.strip_prefix("on interface ") {
         set_ingress(ev, Some(i.trim()));
     } else if let Some(r) = rest.strip_prefix("due to ") {
-        ev.set("event.reason", r);
+        ev.set(key!("event.reason"), r);
     }
     Some(())
 }
@@ -735,7 +742,7 @@ fn deny_src_dst(b: &str, ev: &mut Event) -> Option<()> {
     w.word("Deny")?;
     let mut proto = w.next()?;
     if proto == "inbound" || proto == "outbound" {
-        ev.set("network.direction", proto);
+        ev.set(key!("network.direction"), proto);
         proto = w.next()?;
     }
     if proto == "protocol" {
@@ -759,11 +766,11 @@ fn deny_src_dst(b: &str, ev: &mut Event) -> Option<()> {
         w.next();
         w.word("access-group")?;
         let acl = w.next()?.trim_matches('"');
-        ev.set("rule.name", acl);
+        ev.set(key!("rule.name"), acl);
         deny(ev, "firewall-rule-deny");
         let hashes = w.rest();
         if !hashes.is_empty() {
-            ev.set("cisco.asa.rule_hash", hashes.trim_matches(['[', ']']));
+            ev.set(key!("cisco.asa.rule_hash"), hashes.trim_matches(['[', ']']));
         }
     } else {
         deny(ev, "denied");
@@ -777,7 +784,7 @@ fn deny_reverse_path(b: &str, ev: &mut Event) -> Option<()> {
     let mut w = Words::new(b);
     w.word("Deny")?;
     set_transport(ev, w.next()?);
-    ev.set("event.reason", "reverse path check");
+    ev.set(key!("event.reason"), "reverse path check");
     w.skip_to("from")?;
     set_addr(ev, &SRC, w.next()?);
     w.word("to")?;
@@ -803,7 +810,7 @@ fn acl_ep(s: &str) -> Option<(&str, &str, Option<&str>)> {
 fn access_list(b: &str, ev: &mut Event) -> Option<()> {
     let mut w = Words::new(b);
     w.word("access-list")?;
-    ev.set("rule.name", w.next()?);
+    ev.set(key!("rule.name"), w.next()?);
     let verdict = w.next()?;
     let allowed = verdict != "denied";
     outcome(
@@ -817,7 +824,7 @@ fn access_list(b: &str, ev: &mut Event) -> Option<()> {
     set_ingress(ev, Some(si));
     set_addr(ev, &SRC, sip);
     if let Some(p) = sp.and_then(|p| p.parse::<u16>().ok()) {
-        ev.set("source.port", i64::from(p));
+        ev.set(key!("source.port"), i64::from(p));
     }
     if let Some(u) = skip_user(&mut w) {
         set_user(ev, u);
@@ -827,11 +834,11 @@ fn access_list(b: &str, ev: &mut Event) -> Option<()> {
     set_egress(ev, Some(di));
     set_addr(ev, &DST, dip);
     if let Some(p) = dp.and_then(|p| p.parse::<u16>().ok()) {
-        ev.set("destination.port", i64::from(p));
+        ev.set(key!("destination.port"), i64::from(p));
     }
     skip_user(&mut w);
     w.word("hit-cnt")?;
-    ev.set("cisco.asa.hit_count", int(w.next()?)?);
+    ev.set(key!("cisco.asa.hit_count"), int(w.next()?)?);
     Some(())
 }
 
@@ -839,7 +846,7 @@ fn access_list(b: &str, ev: &mut Event) -> Option<()> {
 /// to ip/port`.
 fn no_egress(b: &str, ev: &mut Event) -> Option<()> {
     deny(ev, "dropped");
-    ev.set("event.reason", "Failed to locate egress interface");
+    ev.set(key!("event.reason"), "Failed to locate egress interface");
     let r = b.strip_prefix("Failed to locate egress interface for ")?;
     let mut w = Words::new(r);
     set_transport(ev, w.next()?);
@@ -862,7 +869,7 @@ fn translation(b: &str, ev: &mut Event) -> Option<()> {
     } else {
         outcome(ev, "translation-teardown", "end", true);
     }
-    ev.set("cisco.asa.translation_type", w.next()?);
+    ev.set(key!("cisco.asa.translation_type"), w.next()?);
     set_transport(ev, w.next()?);
     w.word("translation")?;
     w.word("from")?;
@@ -878,7 +885,7 @@ fn translation(b: &str, ev: &mut Event) -> Option<()> {
     set_egress(ev, m.iface);
     if w.peek() == Some("duration") {
         w.next();
-        ev.set("event.duration", duration_ns(w.next()?)?);
+        ev.set(key!("event.duration"), duration_ns(w.next()?)?);
     }
     Some(())
 }
@@ -894,9 +901,9 @@ fn icmp_denied(b: &str, ev: &mut Event) -> Option<()> {
     while let Some(x) = w.next() {
         let x = x.trim_end_matches(',');
         if let Some(t) = x.strip_prefix("type=") {
-            ev.set("cisco.asa.icmp_type", int(t)?);
+            ev.set(key!("cisco.asa.icmp_type"), int(t)?);
         } else if let Some(c) = x.strip_prefix("code=") {
-            ev.set("cisco.asa.icmp_code", int(c)?);
+            ev.set(key!("cisco.asa.icmp_code"), int(c)?);
         } else if x == "from" {
             break;
         }
@@ -913,7 +920,7 @@ fn icmp_denied(b: &str, ev: &mut Event) -> Option<()> {
         set_addr(ev, &DST, w.next()?.trim_end_matches(':'));
         let r = w.rest();
         if !r.is_empty() {
-            ev.set("event.reason", r);
+            ev.set(key!("event.reason"), r);
         }
     }
     Some(())
@@ -924,7 +931,7 @@ fn icmp_denied(b: &str, ev: &mut Event) -> Option<()> {
 /// payload: ...`.
 fn icmp_no_conn(b: &str, ev: &mut Event) -> Option<()> {
     deny(ev, "denied");
-    ev.set("event.reason", "No matching connection");
+    ev.set(key!("event.reason"), "No matching connection");
     let r = b.strip_prefix("No matching connection for ICMP error message: ")?;
     let mut w = Words::new(r);
     set_transport(ev, w.next()?);
@@ -953,9 +960,9 @@ fn icmp_no_conn(b: &str, ev: &mut Event) -> Option<()> {
 /// different initial sequence number`.
 fn dup_syn(b: &str, ev: &mut Event) -> Option<()> {
     deny(ev, "dropped");
-    ev.set("event.reason", "Duplicate TCP SYN");
+    ev.set(key!("event.reason"), "Duplicate TCP SYN");
     let r = b.strip_prefix("Duplicate TCP SYN from ")?;
-    ev.set("network.transport", "tcp");
+    ev.set(key!("network.transport"), "tcp");
     let mut w = Words::new(r);
     let s = ep(w.next()?)?;
     set_ep(ev, &SRC, &s);
@@ -971,7 +978,7 @@ fn dup_syn(b: &str, ev: &mut Event) -> Option<()> {
 /// ip/port`.
 fn invalid_transport(b: &str, ev: &mut Event) -> Option<()> {
     deny(ev, "dropped");
-    ev.set("event.reason", "Invalid transport field");
+    ev.set(key!("event.reason"), "Invalid transport field");
     let r = b.strip_prefix("Invalid transport field for protocol=")?;
     let mut w = Words::new(r);
     set_transport(ev, w.next()?.trim_end_matches(','));
@@ -1038,17 +1045,17 @@ fn kv<'a>(b: &'a str, key: &str) -> Option<&'a str> {
 /// user = u : user IP = ip`, 113015 `... Rejected : reason = R : local
 /// database : user = u : user IP = ip`.
 fn aaa(id: u32, b: &str, ev: &mut Event) -> Option<()> {
-    ev.set("event.category", "authentication");
+    ev.set(key!("event.category"), "authentication");
     let ok = id == 113004;
     outcome(ev, "user-authentication", "start", ok);
     let r = b.strip_prefix("AAA user ")?;
     let kind = super::split_byte(r, b' ').next()?;
-    ev.set("cisco.asa.aaa_type", kind);
+    ev.set(key!("cisco.asa.aaa_type"), kind);
     if let Some(s) = kv(b, "server") {
         set_addr(ev, &DST, s);
     }
     if let Some(reason) = kv(b, "reason") {
-        ev.set("event.reason", reason);
+        ev.set(key!("event.reason"), reason);
     }
     if let Some(ip) = kv(b, "user IP") {
         set_addr(ev, &SRC, ip);
@@ -1060,32 +1067,32 @@ fn aaa(id: u32, b: &str, ev: &mut Event) -> Option<()> {
 /// 113019 `Group = G, Username = U, IP = ip, Session disconnected. Session
 /// Type: T, Duration: D, Bytes xmt: N, Bytes rcv: N, Reason: R`.
 fn vpn_disconnected(b: &str, ev: &mut Event) -> Option<()> {
-    ev.set("event.category", "session");
+    ev.set(key!("event.category"), "session");
     outcome(ev, "vpn-session-disconnected", "end", true);
     if let Some(g) = kv(b, "Group") {
-        ev.set("cisco.asa.group_policy", g);
+        ev.set(key!("cisco.asa.group_policy"), g);
     }
     if let Some(ty) = kv(b, "Session Type") {
-        ev.set("cisco.asa.session_type", ty);
+        ev.set(key!("cisco.asa.session_type"), ty);
     }
     if let Some(d) = kv(b, "Duration") {
         if let Some(ns) = vpn_duration(d) {
-            ev.set("event.duration", ns);
+            ev.set(key!("event.duration"), ns);
         }
     }
     let xmt = kv(b, "Bytes xmt").and_then(int);
     let rcv = kv(b, "Bytes rcv").and_then(int);
     if let Some(x) = xmt {
-        ev.set("source.bytes", x);
+        ev.set(key!("source.bytes"), x);
     }
     if let Some(r) = rcv {
-        ev.set("destination.bytes", r);
+        ev.set(key!("destination.bytes"), r);
     }
     if let (Some(x), Some(r)) = (xmt, rcv) {
-        ev.set("network.bytes", x.saturating_add(r));
+        ev.set(key!("network.bytes"), x.saturating_add(r));
     }
     if let Some(r) = kv(b, "Reason") {
-        ev.set("event.reason", r);
+        ev.set(key!("event.reason"), r);
     }
     set_addr(ev, &SRC, kv(b, "IP")?);
     set_user(ev, kv(b, "Username")?);
@@ -1105,7 +1112,7 @@ fn vpn_duration(d: &str) -> Option<i64> {
 /// 605004/605005 `Login {denied|permitted} from ip/port to iface:ip/service
 /// for user "u"`.
 fn login(id: u32, b: &str, ev: &mut Event) -> Option<()> {
-    ev.set("event.category", "authentication");
+    ev.set(key!("event.category"), "authentication");
     outcome(ev, "login", "start", id == 605005);
     let mut w = Words::new(b);
     w.word("Login")?;
@@ -1131,7 +1138,7 @@ fn login(id: u32, b: &str, ev: &mut Event) -> Option<()> {
 /// 611102 `User authentication failed: ...`, 611103 `User logged out:
 /// Uname: u`.
 fn local_auth(id: u32, b: &str, ev: &mut Event) -> Option<()> {
-    ev.set("event.category", "authentication");
+    ev.set(key!("event.category"), "authentication");
     match id {
         611101 => outcome(ev, "user-authentication", "start", true),
         611102 => outcome(ev, "user-authentication", "start", false),
@@ -1147,7 +1154,7 @@ fn local_auth(id: u32, b: &str, ev: &mut Event) -> Option<()> {
 /// `Group <G> User <U> IP <ip> ...`: AnyConnect (722022, 722023, 722051)
 /// and WebVPN (716001, 716002) sessions.
 fn vpn_session(id: u32, b: &str, ev: &mut Event) -> Option<()> {
-    ev.set("event.category", "session");
+    ev.set(key!("event.category"), "session");
     let (action, ty) = match id {
         722022 => ("vpn-connection-established", "start"),
         722023 => ("vpn-connection-terminated", "end"),
@@ -1180,7 +1187,7 @@ fn vpn_session(id: u32, b: &str, ev: &mut Event) -> Option<()> {
         }
         let v = r.get(o..c)?;
         match key {
-            "Group" => ev.set("cisco.asa.group_policy", v),
+            "Group" => ev.set(key!("cisco.asa.group_policy"), v),
             "User" => user = Some(v),
             _ => ip = Some(v),
         }
@@ -1199,16 +1206,16 @@ fn vpn_session(id: u32, b: &str, ev: &mut Event) -> Option<()> {
             .and_then(|a| super::split_once_byte(a, b'>'))
         {
             if super::is_ip(a.0) {
-                ev.set("source.nat.ip", a.0);
+                ev.set(key!("source.nat.ip"), a.0);
             }
         }
     } else if let Some((_, reason)) = rest.split_once(": ") {
-        ev.set("event.reason", reason.trim_end_matches('.'));
+        ev.set(key!("event.reason"), reason.trim_end_matches('.'));
     }
     if rest.contains(" SVC ") || rest.starts_with("SVC ") || id == 722051 {
-        ev.set("cisco.asa.vpn_type", "anyconnect");
+        ev.set(key!("cisco.asa.vpn_type"), "anyconnect");
     } else if rest.starts_with("WebVPN") {
-        ev.set("cisco.asa.vpn_type", "webvpn");
+        ev.set(key!("cisco.asa.vpn_type"), "webvpn");
     }
     Some(())
 }
@@ -1216,17 +1223,17 @@ fn vpn_session(id: u32, b: &str, ev: &mut Event) -> Option<()> {
 /// 400000-400050, the built-in IPS signatures: `IPS:2003 ICMP redirect
 /// from 10.4.1.2 to 10.2.1.1 on interface dmz`.
 fn ips(b: &str, ev: &mut Event) -> Option<()> {
-    ev.set("event.category", "intrusion_detection");
-    ev.set("event.kind", "alert");
-    ev.set("event.action", "ips-signature");
+    ev.set(key!("event.category"), "intrusion_detection");
+    ev.set(key!("event.kind"), "alert");
+    ev.set(key!("event.action"), "ips-signature");
     let r = b.strip_prefix("IPS:")?;
     let (sig, r) = super::split_once_byte(r, b' ')?;
     if sig.is_empty() || !sig.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    ev.set("rule.id", sig);
+    ev.set(key!("rule.id"), sig);
     let (name, r) = r.rsplit_once(" from ")?;
-    ev.set("rule.name", name.trim());
+    ev.set(key!("rule.name"), name.trim());
     let (src, r) = r.split_once(" to ")?;
     let (dst, iface) = r.split_once(" on interface ")?;
     set_addr(ev, &SRC, src.trim());
@@ -1245,14 +1252,14 @@ fn quoted(s: &str) -> Option<(&str, &str)> {
 /// 111008 `User 'u' executed the 'cmd' command.`, 111010 `User 'u',
 /// running 'app' from IP ip, executed 'cmd'`.
 fn command(b: &str, ev: &mut Event) -> Option<()> {
-    ev.set("event.category", "configuration");
+    ev.set(key!("event.category"), "configuration");
     outcome(ev, "command-executed", "change", true);
     let r = b.strip_prefix("User ")?;
     let (user, r) = quoted(r)?;
     set_user(ev, user);
     if let Some(r) = r.strip_prefix(", running ") {
         let (app, r) = quoted(r)?;
-        ev.set("cisco.asa.application", app);
+        ev.set(key!("cisco.asa.application"), app);
         if let Some(ip) = r
             .strip_prefix(" from IP ")
             .and_then(|x| super::split_once_byte(x, b','))
@@ -1261,11 +1268,11 @@ fn command(b: &str, ev: &mut Event) -> Option<()> {
         }
         let cmd = r.split_once("executed ")?.1;
         let cmd = quoted(cmd).map_or(cmd, |(c, _)| c);
-        ev.set("process.command_line", cmd);
+        ev.set(key!("process.command_line"), cmd);
         return Some(());
     }
     let (cmd, _) = quoted(r)?;
-    ev.set("process.command_line", cmd);
+    ev.set(key!("process.command_line"), cmd);
     Some(())
 }
 
@@ -1273,26 +1280,26 @@ fn command(b: &str, ev: &mut Event) -> Option<()> {
 /// second, max configured rate is N; Current average rate is N per second,
 /// max configured rate is N; Cumulative total count is N`.
 fn threat_rate(b: &str, ev: &mut Event) -> Option<()> {
-    ev.set("event.category", "intrusion_detection");
-    ev.set("event.action", "threat-detection-rate-exceeded");
-    ev.set("event.type", "info");
-    ev.set("event.kind", "alert");
+    ev.set(key!("event.category"), "intrusion_detection");
+    ev.set(key!("event.action"), "threat-detection-rate-exceeded");
+    ev.set(key!("event.type"), "info");
+    ev.set(key!("event.kind"), "alert");
     let r = b.strip_prefix('[')?;
     let (object, r) = super::split_once_byte(r, b']')?;
-    ev.set("cisco.asa.threat_detection.object", object.trim());
+    ev.set(key!("cisco.asa.threat_detection.object"), object.trim());
     let r = r.trim_start().strip_prefix("drop ")?;
     let (rate, r) = r.split_once(" exceeded")?;
-    ev.set("cisco.asa.threat_detection.rate_id", rate);
+    ev.set(key!("cisco.asa.threat_detection.rate_id"), rate);
     let num_after = |key: &str| {
         r.split_once(key)
             .and_then(|(_, v)| super::split_byte(v, b' ').next())
             .and_then(int)
     };
     if let Some(n) = num_after("Current burst rate is ") {
-        ev.set("cisco.asa.threat_detection.burst_rate", n);
+        ev.set(key!("cisco.asa.threat_detection.burst_rate"), n);
     }
     if let Some(n) = num_after("Current average rate is ") {
-        ev.set("cisco.asa.threat_detection.average_rate", n);
+        ev.set(key!("cisco.asa.threat_detection.average_rate"), n);
     }
     ev.set(
         "cisco.asa.threat_detection.total_count",
@@ -1303,7 +1310,7 @@ fn threat_rate(b: &str, ev: &mut Event) -> Option<()> {
 
 /// 733102 `Threat-detection adds host ip to shun list`.
 fn shun(b: &str, ev: &mut Event) -> Option<()> {
-    ev.set("event.category", "intrusion_detection");
+    ev.set(key!("event.category"), "intrusion_detection");
     deny(ev, "host-shunned");
     let r = b.strip_prefix("Threat-detection adds host ")?;
     let ip = super::split_byte(r, b' ').next()?;
@@ -1571,7 +1578,7 @@ mod tests {
     #[test]
     fn tag_in_process_name() {
         let mut e = ev();
-        e.set("process.name", "%ASA-4-106023");
+        e.set(key!("process.name"), "%ASA-4-106023");
         let t = "Deny tcp src outside:203.0.113.5/1 dst inside:10.0.0.1/22 by access-group \"x\" [0x0, 0x0]";
         assert!(detect(t));
         assert_eq!(parse(t, &mut e), Ok(()));

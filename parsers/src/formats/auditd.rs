@@ -594,32 +594,32 @@ fn joined(text: &str, ev: &mut Event) -> Result<(), ParseError> {
             }
         }
     }
-    ev.set("auditd.records", records.len() as i64);
+    ev.set(key!("auditd.records"), records.len() as i64);
     if skipped > 0 {
         // Kept in `event.original`, not read.
-        ev.set("auditd.records_not_read", skipped);
+        ev.set(key!("auditd.records_not_read"), skipped);
     }
     let types: Vec<&str> = records.iter().map(|(_, _, k)| *k).collect();
-    ev.set("auditd.record_types", capped(types.join(",")));
+    ev.set(key!("auditd.record_types"), capped(types.join(",")));
     result
 }
 
 /// One audit record.
 fn record(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     let h = header(text)?;
-    ev.set("event.kind", "event");
+    ev.set(key!("event.kind"), "event");
     ev.logsource = LogSource::new(Some("linux"), None, &["auditd"]);
-    ev.set("auditd.message_type", h.kind);
-    ev.set("type", h.kind);
-    ev.set("event.action", h.kind.to_ascii_lowercase());
+    ev.set(key!("auditd.message_type"), h.kind);
+    ev.set(key!("type"), h.kind);
+    ev.set(key!("event.action"), h.kind.to_ascii_lowercase());
     if let Some(n) = h.node {
-        ev.set("auditd.node", n);
+        ev.set(key!("auditd.node"), n);
         if ev.get("host.name").is_none() {
-            ev.set("host.name", n);
+            ev.set(key!("host.name"), n);
         }
     }
     if let Some(s) = h.serial.and_then(|s| i64::try_from(s).ok()) {
-        ev.set("auditd.sequence", s);
+        ev.set(key!("auditd.sequence"), s);
     }
     let mut result = Ok(());
     match h.time {
@@ -641,7 +641,7 @@ fn record(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         }
     }
     if let Some(c) = category(h.kind) {
-        ev.set("event.category", c);
+        ev.set(key!("event.category"), c);
     }
 
     let body = text.get(h.body..).unwrap_or("");
@@ -688,7 +688,7 @@ fn record(text: &str, ev: &mut Event) -> Result<(), ParseError> {
             }
         }
         if !cmd.is_empty() {
-            ev.set("process.command_line", capped(cmd));
+            ev.set(key!("process.command_line"), capped(cmd));
         }
     }
     if let Some(sa) = seen.saddr.as_deref() {
@@ -700,7 +700,7 @@ fn record(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         _ => None,
     };
     if let Some(o) = outcome {
-        ev.set("event.outcome", o);
+        ev.set(key!("event.outcome"), o);
     }
 
     if let Some(at) = fields.unterminated {
@@ -742,14 +742,14 @@ fn field(ev: &mut Event, f: &Field<'_>, execve_arg: bool, seen: &mut Seen, buf: 
     let v = value.as_ref();
     buf.truncate(12);
     buf.push_str(f.key);
-    ev.set(buf, v);
+    ev.set(buf.as_str(), v);
     if f.enriched {
         // The interpreted fields: `UID="root"`, `SYSCALL=execve`, ...
         ev.set(f.key, v);
         match f.key {
-            "UID" => ev.set("user.name", v),
-            "EUID" => ev.set("user.effective.name", v),
-            "AUID" if v != "unset" => ev.set("user.audit.name", v),
+            "UID" => ev.set(key!("user.name"), v),
+            "EUID" => ev.set(key!("user.effective.name"), v),
+            "AUID" if v != "unset" => ev.set(key!("user.audit.name"), v),
             _ => {}
         }
         return;
@@ -761,17 +761,17 @@ fn field(ev: &mut Event, f: &Field<'_>, execve_arg: bool, seen: &mut Seen, buf: 
     match f.key {
         "pid" => set_int(ev, "process.pid", v),
         "ppid" => set_int(ev, "process.parent.pid", v),
-        "exe" if known => ev.set("process.executable", v),
-        "comm" if known => ev.set("process.name", v),
-        "cwd" if known => ev.set("process.working_directory", v),
-        "proctitle" | "cmd" if known => ev.set("process.command_line", v),
-        "name" if known => ev.set("file.path", v),
-        "uid" if known => ev.set("user.id", v),
-        "euid" if known => ev.set("user.effective.id", v),
-        "auid" if known && v != UNSET => ev.set("user.audit.id", v),
-        "acct" if known => ev.set("user.name", v),
+        "exe" if known => ev.set(key!("process.executable"), v),
+        "comm" if known => ev.set(key!("process.name"), v),
+        "cwd" if known => ev.set(key!("process.working_directory"), v),
+        "proctitle" | "cmd" if known => ev.set(key!("process.command_line"), v),
+        "name" if known => ev.set(key!("file.path"), v),
+        "uid" if known => ev.set(key!("user.id"), v),
+        "euid" if known => ev.set(key!("user.effective.id"), v),
+        "auid" if known && v != UNSET => ev.set(key!("user.audit.id"), v),
+        "acct" if known => ev.set(key!("user.name"), v),
         "addr" if known => {
-            set_ip(ev, "source.ip", v);
+            set_ip(ev, key!("source.ip"), v);
         }
         "success" => seen.success = Some(v.to_string()),
         "res" => seen.res = Some(v.to_string()),
@@ -826,7 +826,7 @@ fn avc(body: &str, ev: &mut Event) {
     let rest = rest.trim_start();
     let verdict = super::split_byte(rest, b' ').next().unwrap_or("");
     if matches!(verdict, "denied" | "granted") {
-        ev.set("auditd.data.seresult", verdict);
+        ev.set(key!("auditd.data.seresult"), verdict);
     }
     if let Some((perms, _)) = rest
         .split_once('{')
@@ -834,7 +834,7 @@ fn avc(body: &str, ev: &mut Event) {
         .filter(|(p, _)| p.len() < 256)
     {
         let perms: Vec<&str> = perms.split_whitespace().collect();
-        ev.set("auditd.data.seperms", perms.join(","));
+        ev.set(key!("auditd.data.seperms"), perms.join(","));
     }
 }
 
@@ -859,46 +859,46 @@ fn sockaddr(hex: &str, ev: &mut Event) {
     };
     let ip: Option<IpAddr> = match family {
         1 => {
-            ev.set("auditd.data.socket.family", "unix");
+            ev.set(key!("auditd.data.socket.family"), "unix");
             let path = bytes.get(2..).unwrap_or(&[]);
             // An abstract socket starts with a NUL.
             let path = path.strip_prefix(&[0u8]).unwrap_or(path);
             let end = path.iter().position(|&c| c == 0).unwrap_or(path.len());
             if let Ok(p) = std::str::from_utf8(path.get(..end).unwrap_or(&[])) {
                 if !p.is_empty() {
-                    ev.set("auditd.data.socket.path", p);
+                    ev.set(key!("auditd.data.socket.path"), p);
                 }
             }
             return;
         }
         2 => {
-            ev.set("auditd.data.socket.family", "ipv4");
+            ev.set(key!("auditd.data.socket.family"), "ipv4");
             bytes
                 .get(4..8)
                 .and_then(|a| <[u8; 4]>::try_from(a).ok())
                 .map(|a| IpAddr::V4(Ipv4Addr::from(a)))
         }
         10 => {
-            ev.set("auditd.data.socket.family", "ipv6");
+            ev.set(key!("auditd.data.socket.family"), "ipv6");
             bytes
                 .get(8..24)
                 .and_then(|a| <[u8; 16]>::try_from(a).ok())
                 .map(|a| IpAddr::V6(Ipv6Addr::from(a)))
         }
         16 => {
-            ev.set("auditd.data.socket.family", "netlink");
+            ev.set(key!("auditd.data.socket.family"), "netlink");
             return;
         }
         n => {
-            ev.set("auditd.data.socket.family", i64::from(n));
+            ev.set(key!("auditd.data.socket.family"), i64::from(n));
             return;
         }
     };
     if let Some(p) = port {
-        ev.set("auditd.data.socket.port", i64::from(p));
+        ev.set(key!("auditd.data.socket.port"), i64::from(p));
     }
     if let Some(ip) = ip {
-        ev.set("auditd.data.socket.addr", ip.to_string());
+        ev.set(key!("auditd.data.socket.addr"), ip.to_string());
     }
 }
 

@@ -16,6 +16,7 @@ use std::borrow::Cow;
 
 use memchr::memchr2;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use vedette_model::fields::FieldName;
 use vedette_model::{Event, FieldValue, LogSource};
 
 use crate::timestamp::{nearest_year, parse_bsd, parse_iso};
@@ -68,7 +69,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     if text.get(lead..at) != Some("CEF:") {
         return Err(ParseError::expected(P, "\"CEF:\"", lead));
     }
-    ev.set("event.kind", "event");
+    ev.set(key!("event.kind"), "event");
     for (i, (key, what)) in HEADER.iter().enumerate() {
         let end = match field_end(b, at) {
             Some(e) => e,
@@ -101,23 +102,23 @@ fn header(ev: &mut Event, i: usize, key: &str, value: &str) {
     }
     ev.set(key, value);
     match i {
-        1 => ev.set("observer.vendor", value),
+        1 => ev.set(key!("observer.vendor"), value),
         2 => {
-            ev.set("observer.product", value);
+            ev.set(key!("observer.product"), value);
             ev.logsource = LogSource {
-                product: Some(product_name(value)),
+                product: Some(product_name(value).into()),
                 ..LogSource::default()
             };
         }
-        3 => ev.set("observer.version", value),
-        4 => ev.set("event.code", value),
+        3 => ev.set(key!("observer.version"), value),
+        4 => ev.set(key!("event.code"), value),
         5 => {
-            ev.set("event.reason", value);
-            ev.set("rule.name", value);
+            ev.set(key!("event.reason"), value);
+            ev.set(key!("rule.name"), value);
         }
         6 => {
             if let Some(s) = severity(value) {
-                ev.set("event.severity", s);
+                ev.set(key!("event.severity"), s);
             }
         }
         _ => {}
@@ -349,9 +350,9 @@ pub(super) fn rule_label(ev: &mut Event, label: &str, value: &str) {
         .collect();
     match norm.as_str() {
         "rule" | "rulename" | "policy" | "policyname" | "firewallrule" => {
-            ev.set("rule.name", value)
+            ev.set(key!("rule.name"), value)
         }
-        "ruleid" | "policyid" | "signatureid" | "sigid" => ev.set("rule.id", value),
+        "ruleid" | "policyid" | "signatureid" | "sigid" => ev.set(key!("rule.id"), value),
         _ => {}
     }
 }
@@ -362,32 +363,32 @@ fn standard(ev: &mut Event, key: &str, v: &str) {
         return;
     }
     match key {
-        "src" | "sourceAddress" => set_ip(ev, "source.ip", v),
-        "dst" | "destinationAddress" => set_ip(ev, "destination.ip", v),
+        "src" | "sourceAddress" => set_ip(ev, key!("source.ip"), v),
+        "dst" | "destinationAddress" => set_ip(ev, key!("destination.ip"), v),
         "c6a2" | "sourceIPv6Address" if ev.get("source.ip").is_none() => {
-            set_ip(ev, "source.ip", v);
+            set_ip(ev, key!("source.ip"), v);
         }
         "c6a3" | "destinationIPv6Address" if ev.get("destination.ip").is_none() => {
-            set_ip(ev, "destination.ip", v);
+            set_ip(ev, key!("destination.ip"), v);
         }
-        "spt" | "sourcePort" => set_port(ev, "source.port", v),
-        "dpt" | "destinationPort" => set_port(ev, "destination.port", v),
-        "sourceTranslatedAddress" => set_ip(ev, "source.nat.ip", v),
-        "destinationTranslatedAddress" => set_ip(ev, "destination.nat.ip", v),
-        "sourceTranslatedPort" => set_port(ev, "source.nat.port", v),
-        "destinationTranslatedPort" => set_port(ev, "destination.nat.port", v),
+        "spt" | "sourcePort" => set_port(ev, key!("source.port"), v),
+        "dpt" | "destinationPort" => set_port(ev, key!("destination.port"), v),
+        "sourceTranslatedAddress" => set_ip(ev, key!("source.nat.ip"), v),
+        "destinationTranslatedAddress" => set_ip(ev, key!("destination.nat.ip"), v),
+        "sourceTranslatedPort" => set_port(ev, key!("source.nat.port"), v),
+        "destinationTranslatedPort" => set_port(ev, key!("destination.nat.port"), v),
         "proto" | "transportProtocol" => set_transport(ev, v),
-        "act" | "deviceAction" => ev.set("event.action", v),
-        "suser" | "sourceUserName" => ev.set("source.user.name", v),
-        "duser" | "destinationUserName" => ev.set("destination.user.name", v),
-        "shost" | "sourceHostName" => ev.set("source.domain", v),
-        "dhost" | "destinationHostName" => ev.set("destination.domain", v),
-        "request" | "requestUrl" => ev.set("url.original", v),
-        "requestMethod" => ev.set("http.request.method", v),
-        "requestClientApplication" => ev.set("user_agent.original", v),
-        "app" | "applicationProtocol" => ev.set("network.protocol", v.to_ascii_lowercase()),
+        "act" | "deviceAction" => ev.set(key!("event.action"), v),
+        "suser" | "sourceUserName" => ev.set(key!("source.user.name"), v),
+        "duser" | "destinationUserName" => ev.set(key!("destination.user.name"), v),
+        "shost" | "sourceHostName" => ev.set(key!("source.domain"), v),
+        "dhost" | "destinationHostName" => ev.set(key!("destination.domain"), v),
+        "request" | "requestUrl" => ev.set(key!("url.original"), v),
+        "requestMethod" => ev.set(key!("http.request.method"), v),
+        "requestClientApplication" => ev.set(key!("user_agent.original"), v),
+        "app" | "applicationProtocol" => ev.set(key!("network.protocol"), v.to_ascii_lowercase()),
         "cat" | "deviceEventCategory" => set_category(ev, v),
-        "msg" | "message" => ev.set("message", v),
+        "msg" | "message" => ev.set(key!("message"), v),
         "outcome" | "eventOutcome" | "categoryOutcome" => set_outcome(ev, v),
         "rt" | "receiptTime" => {
             if let Some(t) = stamp(v, ev.received) {
@@ -398,30 +399,30 @@ fn standard(ev: &mut Event, key: &str, v: &str) {
         "end" | "endTime" => set_time(ev, "event.end", v),
         "in" | "bytesIn" => set_int(ev, "source.bytes", v),
         "out" | "bytesOut" => set_int(ev, "destination.bytes", v),
-        "smac" | "sourceMacAddress" => set_mac(ev, "source.mac", v),
-        "dmac" | "destinationMacAddress" => set_mac(ev, "destination.mac", v),
+        "smac" | "sourceMacAddress" => set_mac(ev, key!("source.mac"), v),
+        "dmac" | "destinationMacAddress" => set_mac(ev, key!("destination.mac"), v),
         "deviceDirection" => match v.trim() {
-            "0" => ev.set("network.direction", "inbound"),
-            "1" => ev.set("network.direction", "outbound"),
+            "0" => ev.set(key!("network.direction"), "inbound"),
+            "1" => ev.set(key!("network.direction"), "outbound"),
             _ => {}
         },
-        "fname" | "fileName" => ev.set("file.name", v),
-        "filePath" => ev.set("file.path", v),
+        "fname" | "fileName" => ev.set(key!("file.name"), v),
+        "filePath" => ev.set(key!("file.path"), v),
         "fsize" | "fileSize" => set_int(ev, "file.size", v),
         "fileHash" => set_hash(ev, v),
-        "deviceExternalId" => ev.set("observer.name", v),
-        "dvc" | "deviceAddress" => set_ip(ev, "observer.ip", v),
-        "dvchost" | "deviceHostName" => ev.set("observer.hostname", v),
-        "deviceInboundInterface" => ev.set("observer.ingress.interface.name", v),
-        "deviceOutboundInterface" => ev.set("observer.egress.interface.name", v),
-        "sproc" | "sourceProcessName" => ev.set("process.name", v),
+        "deviceExternalId" => ev.set(key!("observer.name"), v),
+        "dvc" | "deviceAddress" => set_ip(ev, key!("observer.ip"), v),
+        "dvchost" | "deviceHostName" => ev.set(key!("observer.hostname"), v),
+        "deviceInboundInterface" => ev.set(key!("observer.ingress.interface.name"), v),
+        "deviceOutboundInterface" => ev.set(key!("observer.egress.interface.name"), v),
+        "sproc" | "sourceProcessName" => ev.set(key!("process.name"), v),
         "spid" | "sourceProcessId" => set_int(ev, "process.pid", v),
         _ => {}
     }
 }
 
 /// Sets `key` to `v` when `v` is an IP address.
-pub(super) fn set_ip(ev: &mut Event, key: &str, v: &str) {
+pub(super) fn set_ip(ev: &mut Event, key: impl FieldName, v: &str) {
     let v = v.trim();
     if super::is_ip(v) {
         ev.set(key, v);
@@ -429,14 +430,14 @@ pub(super) fn set_ip(ev: &mut Event, key: &str, v: &str) {
 }
 
 /// Sets `key` to `v` as a port number.
-pub(super) fn set_port(ev: &mut Event, key: &str, v: &str) {
+pub(super) fn set_port(ev: &mut Event, key: impl FieldName, v: &str) {
     if let Ok(p) = v.trim().parse::<u16>() {
         ev.set(key, i64::from(p));
     }
 }
 
 /// Sets `key` to `v` as a whole number.
-pub(super) fn set_int(ev: &mut Event, key: &str, v: &str) {
+pub(super) fn set_int(ev: &mut Event, key: impl FieldName, v: &str) {
     if let Ok(n) = v.trim().parse::<i64>() {
         ev.set(key, n);
     }
@@ -454,16 +455,16 @@ pub(super) fn set_transport(ev: &mut Event, v: &str) {
         "58" => Cow::Borrowed("ipv6-icmp"),
         "132" => Cow::Borrowed("sctp"),
         _ if v.bytes().all(|c| c.is_ascii_digit()) => {
-            ev.set("network.iana_number", v);
+            ev.set(key!("network.iana_number"), v);
             return;
         }
         _ => Cow::Owned(v.to_ascii_lowercase()),
     };
-    ev.set("network.transport", name.as_ref());
+    ev.set(key!("network.transport"), name.as_ref());
 }
 
 /// `source.mac` / `destination.mac` in the ECS form `AA-BB-CC-DD-EE-FF`.
-pub(super) fn set_mac(ev: &mut Event, key: &str, v: &str) {
+pub(super) fn set_mac(ev: &mut Event, key: impl FieldName, v: &str) {
     let b = v.trim().as_bytes();
     if b.len() != 17 {
         return;
@@ -504,11 +505,11 @@ pub(super) fn set_outcome(ev: &mut Event, v: &str) {
     let w = v.trim().trim_start_matches('/');
     let any = |words: &[&str]| words.iter().any(|x| w.eq_ignore_ascii_case(x));
     if any(&["success", "successful", "succeeded", "ok", "true"]) {
-        ev.set("event.outcome", "success");
+        ev.set(key!("event.outcome"), "success");
     } else if any(&["failure", "failed", "fail", "false", "error", "denied"]) {
-        ev.set("event.outcome", "failure");
+        ev.set(key!("event.outcome"), "failure");
     } else if any(&["unknown", "attempt"]) {
-        ev.set("event.outcome", "unknown");
+        ev.set(key!("event.outcome"), "unknown");
     }
 }
 
@@ -538,9 +539,9 @@ pub(super) fn set_category(ev: &mut Event, v: &str) {
             "network" | "connection" | "session" => ("network", None),
             _ => continue,
         };
-        ev.set("event.category", ecs);
+        ev.set(key!("event.category"), ecs);
         if sigma.is_some() {
-            ev.logsource.category = sigma.map(str::to_string);
+            ev.logsource.category = sigma.map(Into::into);
         }
         return;
     }

@@ -17,6 +17,7 @@
 
 use memchr::memmem;
 use time::UtcOffset;
+use vedette_model::fields::FieldName;
 use vedette_model::{Event, LogSource};
 
 use crate::timestamp::parse_bsd;
@@ -287,14 +288,14 @@ fn parse_found(
         .and_then(|p| p.parse::<i64>().ok());
     if let Some(seq) = tagged_seq {
         ev.fields.remove("process.name");
-        ev.set("cisco.ios.sequence", seq);
+        ev.set(key!("cisco.ios.sequence"), seq);
     }
     if let Some(seq) = pre.seq {
-        ev.set("cisco.ios.sequence", seq);
+        ev.set(key!("cisco.ios.sequence"), seq);
     }
     if let Some(host) = pre.host {
         if ev.get_str("host.name").is_none() {
-            ev.set("host.name", host);
+            ev.set(key!("host.name"), host);
         }
     }
     if let Some(t) = pre.time {
@@ -309,12 +310,12 @@ fn parse_found(
         "event.code",
         format!("{}-{}-{}", h.facility, h.severity, h.mnemonic),
     );
-    ev.set("cisco.ios.facility", h.facility);
-    ev.set("cisco.ios.severity", i64::from(h.severity));
-    ev.set("cisco.ios.mnemonic", h.mnemonic);
-    ev.set("log.level", SEVERITIES[usize::from(h.severity & 7)]);
-    ev.set("message", body);
-    ev.set("event.kind", "event");
+    ev.set(key!("cisco.ios.facility"), h.facility);
+    ev.set(key!("cisco.ios.severity"), i64::from(h.severity));
+    ev.set(key!("cisco.ios.mnemonic"), h.mnemonic);
+    ev.set(key!("log.level"), SEVERITIES[usize::from(h.severity & 7)]);
+    ev.set(key!("message"), body);
+    ev.set(key!("event.kind"), "event");
     let ok = match (h.facility, h.mnemonic) {
         ("SEC_LOGIN", "LOGIN_SUCCESS") => login(body, ev, true),
         ("SEC_LOGIN", "LOGIN_FAILED") => login(body, ev, false),
@@ -333,11 +334,11 @@ fn parse_found(
 
 fn set_observer(ev: &mut Event, services: &[&str]) {
     ev.logsource = LogSource::new(Some("cisco"), None, services);
-    ev.set("observer.vendor", "Cisco");
-    ev.set("observer.product", "IOS");
+    ev.set(key!("observer.vendor"), "Cisco");
+    ev.set(key!("observer.product"), "IOS");
 }
 
-fn set_ip(ev: &mut Event, key: &str, ip: &str) -> Option<()> {
+fn set_ip(ev: &mut Event, key: impl FieldName, ip: &str) -> Option<()> {
     if !super::is_ip(ip) {
         return None;
     }
@@ -345,7 +346,7 @@ fn set_ip(ev: &mut Event, key: &str, ip: &str) -> Option<()> {
     Some(())
 }
 
-fn set_port(ev: &mut Event, key: &str, port: &str) -> Option<()> {
+fn set_port(ev: &mut Event, key: impl FieldName, port: &str) -> Option<()> {
     let n = port.parse::<u16>().ok()?;
     ev.set(key, i64::from(n));
     Some(())
@@ -353,10 +354,13 @@ fn set_port(ev: &mut Event, key: &str, port: &str) -> Option<()> {
 
 fn authentication(ev: &mut Event, action: &str, success: bool) {
     ev.logsource = LogSource::new(Some("cisco"), None, &["aaa"]);
-    ev.set("event.category", "authentication");
-    ev.set("event.action", action);
-    ev.set("event.type", if success { "start" } else { "info" });
-    ev.set("event.outcome", if success { "success" } else { "failure" });
+    ev.set(key!("event.category"), "authentication");
+    ev.set(key!("event.action"), action);
+    ev.set(key!("event.type"), if success { "start" } else { "info" });
+    ev.set(
+        key!("event.outcome"),
+        if success { "success" } else { "failure" },
+    );
 }
 
 /// The value of `[key: value]` in `s`.
@@ -381,28 +385,28 @@ fn login(b: &str, ev: &mut Event, success: bool) -> Option<()> {
     authentication(ev, "login", success);
     let user = bracketed(b, "user")?;
     if !user.is_empty() {
-        ev.set("user.name", user);
+        ev.set(key!("user.name"), user);
     }
     if let Some(src) = bracketed(b, "Source") {
-        set_ip(ev, "source.ip", src)?;
+        set_ip(ev, key!("source.ip"), src)?;
     }
     if let Some(port) = bracketed(b, "localport") {
-        set_port(ev, "destination.port", port)?;
+        set_port(ev, key!("destination.port"), port)?;
     }
     if let Some(reason) = bracketed(b, "Reason").filter(|r| !r.is_empty()) {
-        ev.set("event.reason", reason);
+        ev.set(key!("event.reason"), reason);
     }
     Some(())
 }
 
 /// `Configured from console by admin on vty0 (10.0.0.5)`
 fn config(b: &str, ev: &mut Event) -> Option<()> {
-    ev.set("event.action", "config-change");
-    ev.set("event.category", "configuration");
-    ev.set("event.type", "change");
+    ev.set(key!("event.action"), "config-change");
+    ev.set(key!("event.category"), "configuration");
+    ev.set(key!("event.type"), "change");
     let r = b.strip_prefix("Configured from ")?;
     let (from, r) = r.split_once(" by ")?;
-    ev.set("cisco.ios.config_source", from);
+    ev.set(key!("cisco.ios.config_source"), from);
     let r = r.trim_end_matches(['.', ' ']);
     let (user, r) = super::split_once_byte(r, b' ').unwrap_or((r, ""));
     if user.is_empty() {
@@ -410,15 +414,15 @@ fn config(b: &str, ev: &mut Event) -> Option<()> {
     }
     // `by console`: the console line, no user name.
     if user != "console" && user != "vty" {
-        ev.set("user.name", user);
+        ev.set(key!("user.name"), user);
     }
     if let Some(r) = r.strip_prefix("on ") {
         let (line, r) = super::split_once_byte(r, b' ').unwrap_or((r, ""));
-        ev.set("cisco.ios.line", line);
+        ev.set(key!("cisco.ios.line"), line);
         if let Some(ip) = r.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
             // Not always an address: `(console)` on some releases.
-            if set_ip(ev, "source.ip", ip).is_none() {
-                ev.set("source.address", ip);
+            if set_ip(ev, key!("source.ip"), ip).is_none() {
+                ev.set(key!("source.address"), ip);
             }
         }
     }
@@ -427,31 +431,31 @@ fn config(b: &str, ev: &mut Event) -> Option<()> {
 
 /// `User:admin  logged command:no logging host 10.0.0.1`
 fn logged_command(b: &str, ev: &mut Event) -> Option<()> {
-    ev.set("event.action", "command-logged");
-    ev.set("event.category", "configuration");
-    ev.set("event.type", "change");
+    ev.set(key!("event.action"), "command-logged");
+    ev.set(key!("event.category"), "configuration");
+    ev.set(key!("event.type"), "change");
     let r = b.strip_prefix("User:")?;
     let (user, r) = super::split_once_byte(r, b' ')?;
     if !user.is_empty() {
-        ev.set("user.name", user);
+        ev.set(key!("user.name"), user);
     }
     // Some releases write `location :vty0 ` before `logged command:`.
     let (_, cmd) = r.split_once("logged command:")?;
-    ev.set("process.command_line", cmd.trim());
+    ev.set(key!("process.command_line"), cmd.trim());
     Some(())
 }
 
 /// `[Line protocol on ]Interface Gi0/1, changed state to down`
 fn updown(b: &str, ev: &mut Event) -> Option<()> {
-    ev.set("event.action", "state-change");
+    ev.set(key!("event.action"), "state-change");
     let r = b.strip_prefix("Line protocol on ").unwrap_or(b);
     let r = r.strip_prefix("Interface ")?;
     let (iface, state) = r.split_once(", changed state to ")?;
     if iface.is_empty() || iface.contains(' ') {
         return None;
     }
-    ev.set("interface.name", iface);
-    ev.set("cisco.ios.state", state.trim_end_matches(['.', ' ']));
+    ev.set(key!("interface.name"), iface);
+    ev.set(key!("cisco.ios.state"), state.trim_end_matches(['.', ' ']));
     Some(())
 }
 
@@ -469,45 +473,48 @@ fn acl_ep(s: &str) -> Option<(&str, Option<&str>)> {
 /// list forms.
 fn acl(b: &str, ev: &mut Event, extended: bool) -> Option<()> {
     ev.logsource = LogSource::new(Some("cisco"), Some("firewall"), &[]);
-    ev.set("event.category", "network");
+    ev.set(key!("event.category"), "network");
     let r = b.strip_prefix("list ")?;
     let (list, r) = super::split_once_byte(r, b' ')?;
-    ev.set("rule.name", list);
+    ev.set(key!("rule.name"), list);
     let (verdict, r) = super::split_once_byte(r, b' ')?;
     match verdict {
         "denied" => {
-            ev.set("event.action", "denied");
-            ev.set("event.type", "denied");
-            ev.set("event.outcome", "failure");
+            ev.set(key!("event.action"), "denied");
+            ev.set(key!("event.type"), "denied");
+            ev.set(key!("event.outcome"), "failure");
         }
         "permitted" => {
-            ev.set("event.action", "permitted");
-            ev.set("event.type", "allowed");
-            ev.set("event.outcome", "success");
+            ev.set(key!("event.action"), "permitted");
+            ev.set(key!("event.type"), "allowed");
+            ev.set(key!("event.outcome"), "success");
         }
         _ => return None,
     }
     let mut words = super::split_byte(r, b' ').filter(|w| !w.is_empty());
     if extended {
         let proto = words.next()?;
-        ev.set("network.transport", super::transport_name(proto).as_ref());
+        ev.set(
+            key!("network.transport"),
+            super::transport_name(proto).as_ref(),
+        );
     }
     let (ip, port) = acl_ep(words.next()?)?;
-    set_ip(ev, "source.ip", ip)?;
+    set_ip(ev, key!("source.ip"), ip)?;
     if let Some(p) = port {
-        set_port(ev, "source.port", p)?;
+        set_port(ev, key!("source.port"), p)?;
     }
     let mut w = words.next()?;
     // `(GigabitEthernet0/1 0011.2233.4455)` with `log-input`.
     if let Some(iface) = w.strip_prefix('(') {
         let iface = iface.trim_end_matches([')', ',']);
         if !iface.is_empty() {
-            ev.set("observer.ingress.interface.name", iface);
+            ev.set(key!("observer.ingress.interface.name"), iface);
         }
         if !w.ends_with(')') && !w.ends_with("),") {
             let mac = words.next()?;
             if let Some(m) = dotted_mac(mac.trim_end_matches([')', ','])) {
-                ev.set("source.mac", m);
+                ev.set(key!("source.mac"), m);
             }
         }
         w = words.next()?;
@@ -517,24 +524,30 @@ fn acl(b: &str, ev: &mut Event, extended: bool) -> Option<()> {
             return None;
         }
         let (ip, port) = acl_ep(words.next()?)?;
-        set_ip(ev, "destination.ip", ip)?;
+        set_ip(ev, key!("destination.ip"), ip)?;
         if let Some(p) = port {
-            set_port(ev, "destination.port", p)?;
+            set_port(ev, key!("destination.port"), p)?;
         }
         w = words.next()?;
         // ICMP `(8/0),`.
         if let Some(tc) = w.strip_prefix('(') {
             let tc = tc.trim_end_matches([')', ',']);
             let (t, c) = super::split_once_byte(tc, b'/')?;
-            ev.set("cisco.ios.icmp_type", i64::from(t.parse::<u8>().ok()?));
-            ev.set("cisco.ios.icmp_code", i64::from(c.parse::<u8>().ok()?));
+            ev.set(
+                key!("cisco.ios.icmp_type"),
+                i64::from(t.parse::<u8>().ok()?),
+            );
+            ev.set(
+                key!("cisco.ios.icmp_code"),
+                i64::from(c.parse::<u8>().ok()?),
+            );
             w = words.next()?;
         }
     }
     if w.len() > 18 || !w.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    ev.set("network.packets", w.parse::<i64>().ok()?);
+    ev.set(key!("network.packets"), w.parse::<i64>().ok()?);
     Some(())
 }
 
@@ -570,17 +583,17 @@ fn ssh_userauth(b: &str, ev: &mut Event) -> Option<()> {
     } else {
         authentication(ev, "ssh-login", false);
         ev.fields.remove("event.outcome");
-        ev.set("user.name", user);
+        ev.set(key!("user.name"), user);
         return None;
     };
     authentication(ev, "ssh-login", success);
-    ev.set("network.protocol", "ssh");
+    ev.set(key!("network.protocol"), "ssh");
     if !user.is_empty() {
-        ev.set("user.name", user);
+        ev.set(key!("user.name"), user);
     }
     let r = r.strip_prefix(" authentication for SSH2 Session from ")?;
     let ip = super::split_byte(r, b' ').next()?;
-    set_ip(ev, "source.ip", ip)?;
+    set_ip(ev, key!("source.ip"), ip)?;
     Some(())
 }
 
@@ -594,31 +607,31 @@ fn port_auth(facility: &str, mnemonic: &str, b: &str, ev: &mut Event) -> Option<
         }
         _ => {
             ev.logsource = LogSource::new(Some("cisco"), None, &["aaa"]);
-            ev.set("event.category", "authentication");
-            ev.set("event.action", mnemonic.to_ascii_lowercase());
+            ev.set(key!("event.category"), "authentication");
+            ev.set(key!("event.action"), mnemonic.to_ascii_lowercase());
         }
     }
     if facility != "AUTHMGR" {
-        ev.set("cisco.ios.auth_method", facility.to_ascii_lowercase());
+        ev.set(key!("cisco.ios.auth_method"), facility.to_ascii_lowercase());
     }
     if let Some((_, r)) = b.split_once("client (") {
         let (mac, _) = super::split_once_byte(r, b')')?;
         match dotted_mac(mac) {
-            Some(m) => ev.set("source.mac", m),
-            None if mac != "unknown" && !mac.is_empty() => ev.set("user.name", mac),
+            Some(m) => ev.set(key!("source.mac"), m),
+            None if mac != "unknown" && !mac.is_empty() => ev.set(key!("user.name"), mac),
             None => {}
         }
     }
     if let Some((_, r)) = b.split_once(" on Interface ") {
         let iface = super::split_byte(r, b' ').next().unwrap_or("");
         if !iface.is_empty() {
-            ev.set("interface.name", iface);
+            ev.set(key!("interface.name"), iface);
         }
     }
     if let Some((_, r)) = b.split_once("AuditSessionID ") {
         let id = super::split_byte(r, b' ').next().unwrap_or("");
         if !id.is_empty() {
-            ev.set("cisco.ios.audit_session_id", id);
+            ev.set(key!("cisco.ios.audit_session_id"), id);
         }
     }
     Some(())
@@ -801,7 +814,7 @@ mod tests {
     #[test]
     fn sequence_as_tag() {
         let mut e = ev();
-        e.set("process.name", "123");
+        e.set(key!("process.name"), "123");
         let t = "*Nov 25 10:00:00.123: %SYS-5-CONFIG_I: Configured from console by admin on vty0 (10.0.0.5)";
         assert_eq!(parse(t, &mut e), Ok(()));
         assert_eq!(s(&e, "process.name"), None);

@@ -131,23 +131,23 @@ fn set_proto(ev: &mut Event, name: &str, id: &str) -> String {
     let proto = name.to_ascii_lowercase();
     match proto.as_str() {
         "" => {}
-        "icmpv6" | "ipv6-icmp" => ev.set("network.transport", "ipv6-icmp"),
-        p => ev.set("network.transport", p),
+        "icmpv6" | "ipv6-icmp" => ev.set(key!("network.transport"), "ipv6-icmp"),
+        p => ev.set(key!("network.transport"), p),
     }
     if let Some(n) = int(id) {
-        ev.set("network.iana_number", id);
-        ev.set("pf.protocol_id", FieldValue::Int(n));
+        ev.set(key!("network.iana_number"), id);
+        ev.set(key!("pf.protocol_id"), FieldValue::Int(n));
     }
     proto
 }
 
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     ev.logsource = LogSource::new(Some("pfsense"), Some("firewall"), &[]);
-    ev.set("observer.vendor", "Netgate");
-    ev.set("observer.product", "pfsense");
-    ev.set("observer.type", "firewall");
-    ev.set("event.kind", "event");
-    ev.set("event.category", "network");
+    ev.set(key!("observer.vendor"), "Netgate");
+    ev.set(key!("observer.product"), "pfsense");
+    ev.set(key!("observer.type"), "firewall");
+    ev.set(key!("event.kind"), "event");
+    ev.set(key!("event.category"), "network");
     let f = Fields::new(text);
 
     f.set_int(ev, 0, "pf.rule_number", "a rule number")?;
@@ -170,18 +170,18 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
             ))
         }
     };
-    ev.set("event.action", action);
-    ev.set("event.type", ty);
-    ev.set("event.outcome", outcome);
+    ev.set(key!("event.action"), action);
+    ev.set(key!("event.type"), ty);
+    ev.set(key!("event.outcome"), outcome);
     let dir = f.get(7);
     match dir {
         "in" => {
-            ev.set("network.direction", "inbound");
-            ev.set("observer.ingress.interface.name", iface);
+            ev.set(key!("network.direction"), "inbound");
+            ev.set(key!("observer.ingress.interface.name"), iface);
         }
         "out" => {
-            ev.set("network.direction", "outbound");
-            ev.set("observer.egress.interface.name", iface);
+            ev.set(key!("network.direction"), "outbound");
+            ev.set(key!("observer.egress.interface.name"), iface);
         }
         _ => return Err(ParseError::expected(P, "in or out", f.offset(7))),
     }
@@ -189,7 +189,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     // Where the protocol fields start.
     let (proto, next) = match f.get(8) {
         "4" => {
-            ev.set("network.type", "ipv4");
+            ev.set(key!("network.type"), "ipv4");
             f.set_str(ev, 9, "pf.tos");
             f.set_str(ev, 10, "pf.ecn");
             f.set_int(ev, 11, "pf.ttl", "a number in TTL")?;
@@ -198,20 +198,20 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
             f.set_str(ev, 14, "pf.flags");
             let proto = set_proto(ev, f.get(16), f.get(15));
             if let Some(n) = f.set_int(ev, 17, "pf.length", "a number in LENGTH")? {
-                ev.set("network.bytes", n);
+                ev.set(key!("network.bytes"), n);
             }
             f.set_ip(ev, 18, "source.ip", "a source IP address")?;
             f.set_ip(ev, 19, "destination.ip", "a destination IP address")?;
             (proto, 20)
         }
         "6" => {
-            ev.set("network.type", "ipv6");
+            ev.set(key!("network.type"), "ipv6");
             f.set_str(ev, 9, "pf.class");
             f.set_str(ev, 10, "pf.flow_label");
             f.set_int(ev, 11, "pf.hop_limit", "a number in HOP LIMIT")?;
             let proto = set_proto(ev, f.get(12), f.get(13));
             if let Some(n) = f.set_int(ev, 14, "pf.length", "a number in LENGTH")? {
-                ev.set("network.bytes", n);
+                ev.set(key!("network.bytes"), n);
             }
             f.set_ip(ev, 15, "source.ip", "a source IP address")?;
             f.set_ip(ev, 16, "destination.ip", "a destination IP address")?;

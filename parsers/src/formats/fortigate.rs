@@ -19,6 +19,7 @@
 use std::borrow::Cow;
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use vedette_model::fields::FieldName;
 use vedette_model::{Event, LogSource};
 
 use crate::ParseError;
@@ -263,7 +264,7 @@ impl Raw {
 // ---------------------------------------------------------------------------
 
 /// Sets `key` to `v` when it is an IP address; whether it did.
-pub(super) fn set_ip(ev: &mut Event, key: &str, v: &str) -> bool {
+pub(super) fn set_ip(ev: &mut Event, key: impl FieldName, v: &str) -> bool {
     let ok = super::is_ip(v);
     if ok {
         ev.set(key, v);
@@ -272,14 +273,14 @@ pub(super) fn set_ip(ev: &mut Event, key: &str, v: &str) -> bool {
 }
 
 /// Sets `key` to `v` as a port number, when it is one.
-pub(super) fn set_port(ev: &mut Event, key: &str, v: &str) {
+pub(super) fn set_port(ev: &mut Event, key: impl FieldName, v: &str) {
     if let Ok(p) = v.parse::<u16>() {
         ev.set(key, i64::from(p));
     }
 }
 
 /// Sets `key` to `v` as a count, when it is a non-negative whole number.
-pub(super) fn set_count(ev: &mut Event, key: &str, v: &str) {
+pub(super) fn set_count(ev: &mut Event, key: impl FieldName, v: &str) {
     if let Some(n) = count(v) {
         ev.set(key, n);
     }
@@ -291,7 +292,7 @@ pub(super) fn count(v: &str) -> Option<i64> {
 }
 
 /// Sets `key` to `v` unless it is empty or a placeholder (`N/A`, `-`).
-pub(super) fn set_text(ev: &mut Event, key: &str, v: &str) {
+pub(super) fn set_text(ev: &mut Event, key: impl FieldName, v: &str) {
     if !v.is_empty() && v != "N/A" && v != "-" {
         ev.set(key, v);
     }
@@ -317,16 +318,16 @@ pub(super) fn transport(proto: u8) -> Option<&'static str> {
 /// number.
 pub(super) fn set_proto_number(ev: &mut Event, v: &str) {
     if let Ok(n) = v.parse::<u8>() {
-        ev.set("network.iana_number", i64::from(n));
+        ev.set(key!("network.iana_number"), i64::from(n));
         if let Some(t) = transport(n) {
-            ev.set("network.transport", t);
+            ev.set(key!("network.transport"), t);
         }
     }
 }
 
 /// Sets `key` to a MAC address in ECS form (`00-1A-2B-3C-4D-5E`) when `v`
 /// is one (six hex pairs separated by `:` or `-`).
-pub(super) fn set_mac(ev: &mut Event, key: &str, v: &str) {
+pub(super) fn set_mac(ev: &mut Event, key: impl FieldName, v: &str) {
     let b = v.as_bytes();
     if b.len() != 17 {
         return;
@@ -453,17 +454,17 @@ fn epoch(v: &str) -> Option<OffsetDateTime> {
 pub(super) fn set_url(ev: &mut Event, url: Option<&str>, host: Option<&str>) {
     let host = host.filter(|h| !h.is_empty());
     if let Some(h) = host {
-        ev.set("url.domain", h);
+        ev.set(key!("url.domain"), h);
     }
     let Some(url) = url.filter(|u| !u.is_empty()) else {
         return;
     };
-    ev.set("url.original", url);
+    ev.set(key!("url.original"), url);
     let rest = match url.split_once("://") {
         Some((scheme, rest))
             if !scheme.is_empty() && scheme.bytes().all(|c| c.is_ascii_alphanumeric()) =>
         {
-            ev.set("url.scheme", scheme.to_ascii_lowercase());
+            ev.set(key!("url.scheme"), scheme.to_ascii_lowercase());
             let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
             let (authority, path) = rest.split_at(end);
             let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
@@ -472,7 +473,7 @@ pub(super) fn set_url(ev: &mut Event, url: Option<&str>, host: Option<&str>) {
                 None => hostport.split_once(':').map_or(hostport, |(h, _)| h),
             };
             if host.is_none() && !domain.is_empty() {
-                ev.set("url.domain", domain);
+                ev.set(key!("url.domain"), domain);
             }
             path
         }
@@ -484,10 +485,10 @@ pub(super) fn set_url(ev: &mut Event, url: Option<&str>, host: Option<&str>) {
         None => (rest, None),
     };
     if !path.is_empty() {
-        ev.set("url.path", path);
+        ev.set(key!("url.path"), path);
     }
     if let Some(q) = query.filter(|q| !q.is_empty()) {
-        ev.set("url.query", q);
+        ev.set(key!("url.query"), q);
     }
 }
 
@@ -510,12 +511,12 @@ pub(super) fn verdict(action: &str) -> Option<bool> {
 pub(super) fn set_verdict(ev: &mut Event, allowed: Option<bool>) {
     match allowed {
         Some(true) => {
-            ev.set("event.type", "allowed");
-            ev.set("event.outcome", "success");
+            ev.set(key!("event.type"), "allowed");
+            ev.set(key!("event.outcome"), "success");
         }
         Some(false) => {
-            ev.set("event.type", "denied");
-            ev.set("event.outcome", "failure");
+            ev.set(key!("event.type"), "denied");
+            ev.set(key!("event.outcome"), "failure");
         }
         None => {}
     }
@@ -589,63 +590,65 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         raw.set(ev, p.key, &v);
         let s: &str = &v;
         match p.key {
-            "srcip" => f.srcip = set_ip(ev, "source.ip", s),
-            "srcport" => set_port(ev, "source.port", s),
+            "srcip" => f.srcip = set_ip(ev, key!("source.ip"), s),
+            "srcport" => set_port(ev, key!("source.port"), s),
             "dstip" => {
-                set_ip(ev, "destination.ip", s);
+                set_ip(ev, key!("destination.ip"), s);
             }
-            "dstport" => set_port(ev, "destination.port", s),
-            "srcintf" => set_text(ev, "observer.ingress.interface.name", s),
-            "dstintf" => set_text(ev, "observer.egress.interface.name", s),
+            "dstport" => set_port(ev, key!("destination.port"), s),
+            "srcintf" => set_text(ev, key!("observer.ingress.interface.name"), s),
+            "dstintf" => set_text(ev, key!("observer.egress.interface.name"), s),
             "transip" => {
-                set_ip(ev, "source.nat.ip", s);
+                set_ip(ev, key!("source.nat.ip"), s);
             }
-            "transport" => set_port(ev, "source.nat.port", s),
+            "transport" => set_port(ev, key!("source.nat.port"), s),
             "tranip" => {
-                set_ip(ev, "destination.nat.ip", s);
+                set_ip(ev, key!("destination.nat.ip"), s);
             }
-            "tranport" => set_port(ev, "destination.nat.port", s),
-            "srcmac" => set_mac(ev, "source.mac", s),
-            "dstmac" => set_mac(ev, "destination.mac", s),
-            "srccountry" if s != "Reserved" => set_text(ev, "source.geo.country_name", s),
-            "dstcountry" if s != "Reserved" => set_text(ev, "destination.geo.country_name", s),
+            "tranport" => set_port(ev, key!("destination.nat.port"), s),
+            "srcmac" => set_mac(ev, key!("source.mac"), s),
+            "dstmac" => set_mac(ev, key!("destination.mac"), s),
+            "srccountry" if s != "Reserved" => set_text(ev, key!("source.geo.country_name"), s),
+            "dstcountry" if s != "Reserved" => {
+                set_text(ev, key!("destination.geo.country_name"), s)
+            }
             "proto" => set_proto_number(ev, s),
             "sentbyte" => {
                 f.sent = count(s);
-                set_count(ev, "source.bytes", s);
+                set_count(ev, key!("source.bytes"), s);
             }
             "rcvdbyte" => {
                 f.rcvd = count(s);
-                set_count(ev, "destination.bytes", s);
+                set_count(ev, key!("destination.bytes"), s);
             }
-            "sentpkt" => set_count(ev, "source.packets", s),
-            "rcvdpkt" => set_count(ev, "destination.packets", s),
+            "sentpkt" => set_count(ev, key!("source.packets"), s),
+            "rcvdpkt" => set_count(ev, key!("destination.packets"), s),
             "duration" => {
                 if let Some(n) = count(s).and_then(|n| n.checked_mul(1_000_000_000)) {
-                    ev.set("event.duration", n);
+                    ev.set(key!("event.duration"), n);
                 }
             }
             "service" if !s.contains('/') && !s.is_empty() => {
-                ev.set("network.protocol", s.to_ascii_lowercase());
+                ev.set(key!("network.protocol"), s.to_ascii_lowercase());
             }
-            "app" => set_text(ev, "network.application", &s.to_ascii_lowercase()),
-            "virus" => set_text(ev, "threat.software.name", s),
+            "app" => set_text(ev, key!("network.application"), &s.to_ascii_lowercase()),
+            "virus" => set_text(ev, key!("threat.software.name"), s),
             "remip" => f.remip = Some(v),
             "direction" => match s {
-                "incoming" => ev.set("network.direction", "inbound"),
-                "outgoing" => ev.set("network.direction", "outbound"),
+                "incoming" => ev.set(key!("network.direction"), "inbound"),
+                "outgoing" => ev.set(key!("network.direction"), "outbound"),
                 _ => {}
             },
             "user" | "dstuser" if !ev.fields.contains_key("user.name") => {
-                set_text(ev, "user.name", s)
+                set_text(ev, key!("user.name"), s)
             }
-            "group" => set_text(ev, "group.name", s),
-            "filename" => set_text(ev, "file.name", s),
-            "level" => set_text(ev, "log.level", s),
-            "logid" => set_text(ev, "event.code", s),
-            "devname" => set_text(ev, "observer.name", s),
-            "devid" => set_text(ev, "observer.serial_number", s),
-            "sessionid" => set_text(ev, "network.session_id", s),
+            "group" => set_text(ev, key!("group.name"), s),
+            "filename" => set_text(ev, key!("file.name"), s),
+            "level" => set_text(ev, key!("log.level"), s),
+            "logid" => set_text(ev, key!("event.code"), s),
+            "devname" => set_text(ev, key!("observer.name"), s),
+            "devid" => set_text(ev, key!("observer.serial_number"), s),
+            "sessionid" => set_text(ev, key!("network.session_id"), s),
             "type" => f.kind = Some(v),
             "subtype" => f.subtype = Some(v),
             "action" => f.action = Some(v),
@@ -673,9 +676,9 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
 }
 
 fn finish(ev: &mut Event, f: &Fg<'_>) {
-    ev.set("observer.vendor", "Fortinet");
-    ev.set("observer.product", "FortiGate");
-    ev.set("observer.type", "firewall");
+    ev.set(key!("observer.vendor"), "Fortinet");
+    ev.set(key!("observer.product"), "FortiGate");
+    ev.set(key!("observer.type"), "firewall");
 
     let kind = f.kind.as_deref().unwrap_or("");
     let subtype = f.subtype.as_deref().unwrap_or("");
@@ -689,7 +692,7 @@ fn finish(ev: &mut Event, f: &Fg<'_>) {
         },
     );
     if let Some(a) = action {
-        ev.set("event.action", a);
+        ev.set(key!("event.action"), a);
     }
     let login = action.is_some_and(|a| {
         let a = a.to_ascii_lowercase();
@@ -713,8 +716,8 @@ fn finish(ev: &mut Event, f: &Fg<'_>) {
         "event" => ("host", "event", false),
         _ => ("network", "event", false),
     };
-    ev.set("event.category", category);
-    ev.set("event.kind", event_kind);
+    ev.set(key!("event.category"), category);
+    ev.set(key!("event.kind"), event_kind);
     ev.logsource = LogSource::new(Some("fortigate"), firewall.then_some("firewall"), &[]);
 
     match kind {
@@ -726,41 +729,41 @@ fn finish(ev: &mut Event, f: &Fg<'_>) {
                 .and_then(auth_outcome)
                 .or_else(|| action.and_then(auth_outcome));
             if let Some(o) = outcome {
-                ev.set("event.outcome", o);
+                ev.set(key!("event.outcome"), o);
             }
         }
     }
 
     if subtype == "ips" && (f.attack.is_some() || f.attackid.is_some()) {
         if let Some(id) = f.attackid.as_deref() {
-            set_text(ev, "rule.id", id);
+            set_text(ev, key!("rule.id"), id);
         }
         if let Some(name) = f.attack.as_deref() {
-            set_text(ev, "rule.name", name);
+            set_text(ev, key!("rule.name"), name);
         }
     } else {
         if let Some(id) = f.policyid.as_deref() {
-            set_text(ev, "rule.id", id);
+            set_text(ev, key!("rule.id"), id);
         }
         if let Some(name) = f.policyname.as_deref() {
-            set_text(ev, "rule.name", name);
+            set_text(ev, key!("rule.name"), name);
         }
     }
     if let Some(d) = f.logdesc.as_deref() {
-        set_text(ev, "rule.description", d);
+        set_text(ev, key!("rule.description"), d);
     }
     if let Some(r) = f.msg.as_deref().or(f.reason.as_deref()) {
-        set_text(ev, "event.reason", r);
+        set_text(ev, key!("event.reason"), r);
     }
     set_url(ev, f.url.as_deref(), f.hostname.as_deref());
     if let (Some(s), Some(r)) = (f.sent, f.rcvd) {
         if let Some(total) = s.checked_add(r) {
-            ev.set("network.bytes", total);
+            ev.set(key!("network.bytes"), total);
         }
     }
     // A VPN peer (`remip`) is the source when there is no `srcip`.
     if let Some(ip) = f.remip.as_deref().filter(|_| !f.srcip) {
-        set_ip(ev, "source.ip", ip);
+        set_ip(ev, key!("source.ip"), ip);
     }
     // `ui="ssh(203.0.113.9)"`, `ui="GUI(10.0.0.5)"`: where an administrator
     // came from, when the record has no srcip.
@@ -770,7 +773,7 @@ fn finish(ev: &mut Event, f: &Fg<'_>) {
             .and_then(|(_, r)| r.strip_suffix(')'))
             .filter(|_| !f.srcip);
         if let Some(ip) = inner {
-            set_ip(ev, "source.ip", ip);
+            set_ip(ev, key!("source.ip"), ip);
         }
     }
 

@@ -98,7 +98,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         ev.set(key, value(&v));
     });
     if let Some(m) = message {
-        ev.set("message", m);
+        ev.set(key!("message"), m);
     }
     if let Some((_, t)) = time {
         ev.timestamp = t;

@@ -261,56 +261,58 @@ fn apply(ev: &mut Event, vendor: &mut Vendor, key: &str, v: &str) {
     vendor.set(ev, key, v);
     match key {
         "source-address" => {
-            set_ip(ev, "source.ip", v);
+            set_ip(ev, key!("source.ip"), v);
         }
-        "source-port" => set_port(ev, "source.port", v),
+        "source-port" => set_port(ev, key!("source.port"), v),
         "destination-address" => {
-            set_ip(ev, "destination.ip", v);
+            set_ip(ev, key!("destination.ip"), v);
         }
-        "destination-port" => set_port(ev, "destination.port", v),
+        "destination-port" => set_port(ev, key!("destination.port"), v),
         "nat-source-address" => {
-            set_ip(ev, "source.nat.ip", v);
+            set_ip(ev, key!("source.nat.ip"), v);
         }
-        "nat-source-port" => set_port(ev, "source.nat.port", v),
+        "nat-source-port" => set_port(ev, key!("source.nat.port"), v),
         "nat-destination-address" => {
-            set_ip(ev, "destination.nat.ip", v);
+            set_ip(ev, key!("destination.nat.ip"), v);
         }
-        "nat-destination-port" => set_port(ev, "destination.nat.port", v),
+        "nat-destination-port" => set_port(ev, key!("destination.nat.port"), v),
         "protocol-id" => set_proto_number(ev, v),
-        "policy-name" => ev.set("rule.name", v),
-        "source-zone-name" => ev.set("observer.ingress.zone", v),
-        "destination-zone-name" => ev.set("observer.egress.zone", v),
-        "session-id-32" | "session-id" => ev.set("juniper.srx.session_id", v),
-        "reason" => ev.set("event.reason", v),
-        "packets-from-client" => set_count(ev, "source.packets", v),
-        "bytes-from-client" => set_count(ev, "source.bytes", v),
-        "packets-from-server" => set_count(ev, "destination.packets", v),
-        "bytes-from-server" => set_count(ev, "destination.bytes", v),
+        "policy-name" => ev.set(key!("rule.name"), v),
+        "source-zone-name" => ev.set(key!("observer.ingress.zone"), v),
+        "destination-zone-name" => ev.set(key!("observer.egress.zone"), v),
+        "session-id-32" | "session-id" => ev.set(key!("juniper.srx.session_id"), v),
+        "reason" => ev.set(key!("event.reason"), v),
+        "packets-from-client" => set_count(ev, key!("source.packets"), v),
+        "bytes-from-client" => set_count(ev, key!("source.bytes"), v),
+        "packets-from-server" => set_count(ev, key!("destination.packets"), v),
+        "bytes-from-server" => set_count(ev, key!("destination.bytes"), v),
         "elapsed-time" => {
             if let Some(ns) = count(v).and_then(|s| s.checked_mul(1_000_000_000)) {
-                ev.set("event.duration", ns);
+                ev.set(key!("event.duration"), ns);
             }
         }
-        "application" if v != "UNKNOWN" => ev.set("network.application", v.to_ascii_lowercase()),
+        "application" if v != "UNKNOWN" => {
+            ev.set(key!("network.application"), v.to_ascii_lowercase())
+        }
         "username" => {
-            set_text(ev, "user.name", v);
-            set_text(ev, "source.user.name", v);
+            set_text(ev, key!("user.name"), v);
+            set_text(ev, key!("source.user.name"), v);
         }
-        "packet-incoming-interface" => ev.set("observer.ingress.interface.name", v),
+        "packet-incoming-interface" => ev.set(key!("observer.ingress.interface.name"), v),
         // IDP and UTM parameters.
-        "source-zone" => ev.set("observer.ingress.zone", v),
-        "destination-zone" => ev.set("observer.egress.zone", v),
-        "source-interface-name" => ev.set("observer.ingress.interface.name", v),
-        "destination-interface-name" => ev.set("observer.egress.interface.name", v),
-        "protocol-name" => ev.set("network.transport", v.to_ascii_lowercase()),
+        "source-zone" => ev.set(key!("observer.ingress.zone"), v),
+        "destination-zone" => ev.set(key!("observer.egress.zone"), v),
+        "source-interface-name" => ev.set(key!("observer.ingress.interface.name"), v),
+        "destination-interface-name" => ev.set(key!("observer.egress.interface.name"), v),
+        "protocol-name" => ev.set(key!("network.transport"), v.to_ascii_lowercase()),
         "application-name" if v != "UNKNOWN" => {
-            ev.set("network.application", v.to_ascii_lowercase())
+            ev.set(key!("network.application"), v.to_ascii_lowercase())
         }
-        "url" => ev.set("url.domain", v),
-        "obj" => ev.set("url.path", v),
-        "category" => ev.set("rule.category", v),
-        "filename" => ev.set("file.path", v),
-        "threat-severity" => ev.set("event.severity_name", v.to_ascii_lowercase()),
+        "url" => ev.set(key!("url.domain"), v),
+        "obj" => ev.set(key!("url.path"), v),
+        "category" => ev.set(key!("rule.category"), v),
+        "filename" => ev.set(key!("file.path"), v),
+        "threat-severity" => ev.set(key!("event.severity_name"), v.to_ascii_lowercase()),
         _ => {}
     }
 }
@@ -331,12 +333,12 @@ fn totals(ev: &mut Event) {
 
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     ev.logsource = LogSource::new(Some("junos"), Some("firewall"), &[]);
-    ev.set("observer.vendor", "Juniper");
-    ev.set("observer.product", "SRX");
-    ev.set("observer.type", "firewall");
-    ev.set("event.kind", "event");
-    ev.set("event.category", "network");
-    ev.set("event.dataset", "juniper.srx");
+    ev.set(key!("observer.vendor"), "Juniper");
+    ev.set(key!("observer.product"), "SRX");
+    ev.set(key!("observer.type"), "firewall");
+    ev.set(key!("event.kind"), "event");
+    ev.set(key!("event.category"), "network");
+    ev.set(key!("event.dataset"), "juniper.srx");
 
     let t = strip_tag(text);
     let base = text.len() - t.len();
@@ -351,7 +353,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     {
         let end = t.find([' ', ':', '[']).unwrap_or(t.len());
         let id = t.get(..end).unwrap_or("");
-        ev.set("event.code", id);
+        ev.set(key!("event.code"), id);
         msg = msgid_kind(id);
         let rest = t.get(end..).unwrap_or("");
         let rest_at = base + end;
@@ -427,11 +429,11 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     }
 
     if let Some(sec) = security {
-        ev.set("event.action", sec.action);
-        ev.set("event.category", sec.category);
-        ev.set("event.kind", sec.kind);
+        ev.set(key!("event.action"), sec.action);
+        ev.set(key!("event.category"), sec.category);
+        ev.set(key!("event.kind"), sec.kind);
         if let Some(o) = sec.outcome {
-            ev.set("event.outcome", o);
+            ev.set(key!("event.outcome"), o);
         }
         // What was detected names the event, not the policy it was in
         // (the parameters are kept as `juniper.srx.<param>`).
@@ -439,7 +441,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
             .iter()
             .find_map(|k| ev.get_str(k).map(Text::from));
         if let Some(n) = named {
-            ev.set("rule.name", n);
+            ev.set(key!("rule.name"), n);
         }
         if !have_sd && brief.is_none() && result.is_ok() {
             result = Err(ParseError::expected(P, "structured data", t.len() + base));
@@ -454,12 +456,12 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
             Kind::AppUpdate => ("app-update", "info", "success"),
         };
         if apptrack {
-            ev.set("event.action", format!("apptrack-{action}"));
+            ev.set(key!("event.action"), format!("apptrack-{action}"));
         } else {
-            ev.set("event.action", action);
+            ev.set(key!("event.action"), action);
         }
-        ev.set("event.type", ty);
-        ev.set("event.outcome", outcome);
+        ev.set(key!("event.type"), ty);
+        ev.set(key!("event.outcome"), outcome);
     }
     totals(ev);
     result
@@ -851,7 +853,7 @@ mod tests {
     #[test]
     fn rfc5424_fields_win() {
         let mut ev = event();
-        ev.set("log.syslog.msgid", "RT_FLOW_SESSION_DENY");
+        ev.set(key!("log.syslog.msgid"), "RT_FLOW_SESSION_DENY");
         ev.set(
             "log.syslog.structured_data.junos@2636.1.1.1.2.40.source-address",
             "10.0.0.7",
@@ -866,7 +868,7 @@ mod tests {
     fn idp_and_utm_messages() {
         // RT_IDP from an RFC 5424 record (elastic/integrations' test log).
         let mut ev = event();
-        ev.set("log.syslog.msgid", "IDP_ATTACK_LOG_EVENT");
+        ev.set(key!("log.syslog.msgid"), "IDP_ATTACK_LOG_EVENT");
         for (k, v) in [
             ("source-address", "1.128.3.4"),
             ("source-port", "12345"),

@@ -274,36 +274,36 @@ fn set_user(ev: &mut Event, v: &str) {
     if v.is_empty() {
         return;
     }
-    ev.set("User", v);
+    ev.set(key!("User"), v);
     match v.split_once('\\') {
         Some((domain, name)) if !name.is_empty() => {
-            ev.set("user.name", name);
+            ev.set(key!("user.name"), name);
             if !domain.is_empty() {
-                ev.set("user.domain", domain);
+                ev.set(key!("user.domain"), domain);
             }
         }
-        _ => ev.set("user.name", v),
+        _ => ev.set(key!("user.name"), v),
     }
 }
 
 /// An object: a URL, else a file path.
 fn set_object(ev: &mut Event, v: &str) {
     if v.starts_with("http://") || v.starts_with("https://") {
-        ev.set("url.original", v);
+        ev.set(key!("url.original"), v);
     } else {
-        ev.set("file.path", v);
-        ev.set("Filename", v);
+        ev.set(key!("file.path"), v);
+        ev.set(key!("Filename"), v);
         let name = v.rsplit(['\\', '/']).next().unwrap_or(v);
         if !name.is_empty() {
-            ev.set("file.name", name);
+            ev.set(key!("file.name"), name);
         }
     }
 }
 
 fn set_threat(ev: &mut Event, v: &str) {
-    ev.set("threat.software.name", v);
-    ev.set("rule.name", v);
-    ev.set("Signature", v);
+    ev.set(key!("threat.software.name"), v);
+    ev.set(key!("rule.name"), v);
+    ev.set(key!("Signature"), v);
 }
 
 /// A hash of `len` hex digits.
@@ -326,27 +326,27 @@ fn md5_in(json: &str) -> Option<&str> {
 fn apply(ev: &mut Event, k: Ksc, msg: Option<&str>) {
     let et = k.event_type.clone().unwrap_or_default();
     let threat = is_threat(&et);
-    ev.set("event.module", "kaspersky");
-    ev.set("observer.vendor", "Kaspersky");
-    ev.set("observer.type", "antivirus");
+    ev.set(key!("event.module"), "kaspersky");
+    ev.set(key!("observer.vendor"), "Kaspersky");
+    ev.set(key!("observer.type"), "antivirus");
     ev.logsource = LogSource::new(Some("kaspersky"), threat.then_some("antivirus"), &[]);
     if let Some(p) = &k.product {
-        ev.set("observer.product", p.as_str());
+        ev.set(key!("observer.product"), p.as_str());
     }
     if let Some(v) = &k.version {
-        ev.set("observer.version", v.as_str());
+        ev.set(key!("observer.version"), v.as_str());
     }
     if !et.is_empty() {
-        ev.set("event.code", et.as_str());
-        ev.set("kaspersky.event_type", et.as_str());
+        ev.set(key!("event.code"), et.as_str());
+        ev.set(key!("kaspersky.event_type"), et.as_str());
         let (a, outcome) = action(&et);
-        ev.set("event.action", a);
+        ev.set(key!("event.action"), a);
         if let Some(o) = outcome {
-            ev.set("event.outcome", o);
+            ev.set(key!("event.outcome"), o);
         }
     }
     if threat {
-        ev.set("event.kind", "alert");
+        ev.set(key!("event.kind"), "alert");
         ev.set(
             "event.category",
             if et == "GNRL_EV_ATTACK_DETECTED" {
@@ -356,11 +356,11 @@ fn apply(ev: &mut Event, k: Ksc, msg: Option<&str>) {
             },
         );
     } else {
-        ev.set("event.kind", "event");
+        ev.set(key!("event.kind"), "event");
     }
     if let Some(n) = &k.type_name {
-        ev.set("event.reason", n.as_str());
-        ev.set("kaspersky.event_type_name", n.as_str());
+        ev.set(key!("event.reason"), n.as_str());
+        ev.set(key!("kaspersky.event_type_name"), n.as_str());
     }
     for (key, v) in [
         ("kaspersky.task", &k.task),
@@ -372,31 +372,31 @@ fn apply(ev: &mut Event, k: Ksc, msg: Option<&str>) {
         }
     }
     if let Some(h) = &k.host {
-        ev.set("host.name", h.as_str());
+        ev.set(key!("host.name"), h.as_str());
     }
     if let Some(ip) = k.ip.as_deref().and_then(|i| i.parse::<IpAddr>().ok()) {
-        ev.set("host.ip", ip.to_string());
+        ev.set(key!("host.ip"), ip.to_string());
     }
 
     let p = |i: usize| k.p.get(i - 1).and_then(Option::as_deref);
     if et == "GNRL_EV_ATTACK_DETECTED" {
         if let Some(name) = p(1) {
-            ev.set("rule.name", name);
-            ev.set("threat.technique.name", name);
+            ev.set(key!("rule.name"), name);
+            ev.set(key!("threat.technique.name"), name);
         }
         if let Some(proto) = p(2) {
-            ev.set("network.protocol", proto.to_ascii_lowercase());
+            ev.set(key!("network.protocol"), proto.to_ascii_lowercase());
         }
         // The attacker's IPv4 address as a host-order integer.
         if let Some(n) = p(3).and_then(|v| v.parse::<u32>().ok()) {
-            ev.set("source.ip", Ipv4Addr::from(n).to_string());
+            ev.set(key!("source.ip"), Ipv4Addr::from(n).to_string());
         }
         if let Some(port) = p(4).and_then(|v| v.parse::<u16>().ok()) {
-            ev.set("source.port", i64::from(port));
+            ev.set(key!("source.port"), i64::from(port));
         }
     } else if threat || et == "GNRL_EV_APPLICATION_LAUNCH_DENIED" {
         if let Some(h) = p(1).filter(|h| hex(h, 64)) {
-            ev.set("file.hash.sha256", h.to_ascii_lowercase());
+            ev.set(key!("file.hash.sha256"), h.to_ascii_lowercase());
         }
         if let Some(o) = p(2) {
             set_object(ev, o);
@@ -408,10 +408,10 @@ fn apply(ev: &mut Event, k: Ksc, msg: Option<&str>) {
             set_user(ev, u);
         }
         if let Some(t) = p(8) {
-            ev.set("kaspersky.threat_type", t);
+            ev.set(key!("kaspersky.threat_type"), t);
         }
         if let Some(md5) = p(9).and_then(md5_in) {
-            ev.set("file.hash.md5", md5.to_ascii_lowercase());
+            ev.set(key!("file.hash.md5"), md5.to_ascii_lowercase());
         }
     }
 
@@ -426,14 +426,14 @@ fn apply(ev: &mut Event, k: Ksc, msg: Option<&str>) {
                 set_object(ev, v)
             }
             "user" if ev.get("user.name").is_none() => set_user(ev, v),
-            "type" => ev.set("kaspersky.threat_type_name", v),
-            "result" => ev.set("kaspersky.result", v),
-            "application" => ev.set("process.name", v),
+            "type" => ev.set(key!("kaspersky.threat_type_name"), v),
+            "result" => ev.set(key!("kaspersky.result"), v),
+            "application" => ev.set(key!("process.name"), v),
             "sha256" if ev.get("file.hash.sha256").is_none() && hex(v, 64) => {
-                ev.set("file.hash.sha256", v.to_ascii_lowercase())
+                ev.set(key!("file.hash.sha256"), v.to_ascii_lowercase())
             }
             "md5" if ev.get("file.hash.md5").is_none() && hex(v, 32) => {
-                ev.set("file.hash.md5", v.to_ascii_lowercase())
+                ev.set(key!("file.hash.md5"), v.to_ascii_lowercase())
             }
             _ => {}
         }

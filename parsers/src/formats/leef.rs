@@ -50,7 +50,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     if text.get(lead..at) != Some("LEEF:") {
         return Err(ParseError::expected(P, "\"LEEF:\"", lead));
     }
-    ev.set("event.kind", "event");
+    ev.set(key!("event.kind"), "event");
     let mut version2 = false;
     for (i, (key, what)) in HEADER.iter().enumerate() {
         let end = match memchr::memchr(b'|', b.get(at..).unwrap_or(&[])) {
@@ -77,7 +77,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
             if d.is_empty() {
                 rest = after;
             } else if let Some(c) = delimiter(d) {
-                ev.set("leef.delimiter", d);
+                ev.set(key!("leef.delimiter"), d);
                 delim = c.to_string();
                 rest = after;
             }
@@ -114,16 +114,16 @@ fn header(ev: &mut Event, i: usize, key: &str, value: &str) {
     }
     ev.set(key, value);
     match i {
-        1 => ev.set("observer.vendor", value),
+        1 => ev.set(key!("observer.vendor"), value),
         2 => {
-            ev.set("observer.product", value);
+            ev.set(key!("observer.product"), value);
             ev.logsource = LogSource {
-                product: Some(product_name(value)),
+                product: Some(product_name(value).into()),
                 ..LogSource::default()
             };
         }
-        3 => ev.set("observer.version", value),
-        4 => ev.set("event.code", value),
+        3 => ev.set(key!("observer.version"), value),
+        4 => ev.set(key!("event.code"), value),
         _ => {}
     }
 }
@@ -185,22 +185,22 @@ fn standard(ev: &mut Event, key: &str, v: &str) {
         return;
     }
     match key {
-        "src" => set_ip(ev, "source.ip", v),
-        "dst" => set_ip(ev, "destination.ip", v),
-        "srcPort" => set_port(ev, "source.port", v),
-        "dstPort" => set_port(ev, "destination.port", v),
-        "srcPostNAT" => set_ip(ev, "source.nat.ip", v),
-        "dstPostNAT" => set_ip(ev, "destination.nat.ip", v),
-        "srcPostNATPort" => set_port(ev, "source.nat.port", v),
-        "dstPostNATPort" => set_port(ev, "destination.nat.port", v),
+        "src" => set_ip(ev, key!("source.ip"), v),
+        "dst" => set_ip(ev, key!("destination.ip"), v),
+        "srcPort" => set_port(ev, key!("source.port"), v),
+        "dstPort" => set_port(ev, key!("destination.port"), v),
+        "srcPostNAT" => set_ip(ev, key!("source.nat.ip"), v),
+        "dstPostNAT" => set_ip(ev, key!("destination.nat.ip"), v),
+        "srcPostNATPort" => set_port(ev, key!("source.nat.port"), v),
+        "dstPostNATPort" => set_port(ev, key!("destination.nat.port"), v),
         "proto" => set_transport(ev, v),
-        "usrName" => ev.set("user.name", v),
-        "accountName" if ev.get("user.name").is_none() => ev.set("user.name", v),
-        "domain" => ev.set("user.domain", v),
+        "usrName" => ev.set(key!("user.name"), v),
+        "accountName" if ev.get("user.name").is_none() => ev.set(key!("user.name"), v),
+        "domain" => ev.set(key!("user.domain"), v),
         "sev" => {
             if let Ok(n) = v.parse::<i64>() {
                 if (0..=10).contains(&n) {
-                    ev.set("event.severity", n);
+                    ev.set(key!("event.severity"), n);
                 }
             }
         }
@@ -210,18 +210,18 @@ fn standard(ev: &mut Event, key: &str, v: &str) {
         "srcPackets" => set_int(ev, "source.packets", v),
         "dstPackets" => set_int(ev, "destination.packets", v),
         "totalPackets" => set_int(ev, "network.packets", v),
-        "srcMAC" => set_mac(ev, "source.mac", v),
-        "dstMAC" => set_mac(ev, "destination.mac", v),
-        "url" => ev.set("url.original", v),
-        "action" => ev.set("event.action", v),
+        "srcMAC" => set_mac(ev, key!("source.mac"), v),
+        "dstMAC" => set_mac(ev, key!("destination.mac"), v),
+        "url" => ev.set(key!("url.original"), v),
+        "action" => ev.set(key!("event.action"), v),
         "outcome" | "result" => set_outcome(ev, v),
-        "msg" => ev.set("message", v),
-        "reason" => ev.set("event.reason", v),
-        "identHostName" => ev.set("host.hostname", v),
+        "msg" => ev.set(key!("message"), v),
+        "reason" => ev.set(key!("event.reason"), v),
+        "identHostName" => ev.set(key!("host.hostname"), v),
         "policy" | "ruleName" | "RuleName" => rule_label(ev, "rule", v),
         "ruleId" | "ruleID" | "policyId" => rule_label(ev, "ruleid", v),
         "isLoginEvent" if v.eq_ignore_ascii_case("true") => {
-            ev.set("event.category", "authentication");
+            ev.set(key!("event.category"), "authentication");
         }
         _ => {}
     }

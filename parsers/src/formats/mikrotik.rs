@@ -301,9 +301,9 @@ fn parse_kind(
     ev: &mut Event,
 ) -> Result<(), ParseError> {
     ev.logsource = LogSource::new(Some("mikrotik"), None, &[]);
-    ev.set("observer.vendor", "MikroTik");
-    ev.set("observer.product", "RouterOS");
-    ev.set("event.kind", "event");
+    ev.set(key!("observer.vendor"), "MikroTik");
+    ev.set(key!("observer.product"), "RouterOS");
+    ev.set(key!("event.kind"), "event");
     // A header without a host name: the topics became `host.name`.
     if topics.is_none() {
         if let Some(h) = ev.get_str("host.name").filter(|h| is_topics(h)) {
@@ -315,7 +315,7 @@ fn parse_kind(
     if let Some(t) = topics.take() {
         set_topics(ev, t);
     }
-    ev.set("message", msg);
+    ev.set(key!("message"), msg);
     let at = text.len() - msg.len();
     let ok = match k {
         Some(Kind::Firewall(prefix, chain, rest)) => firewall(prefix, chain, rest, ev),
@@ -332,11 +332,11 @@ fn parse_kind(
             Some(())
         }
         Some(Kind::Config(object, verb, who)) => {
-            ev.set("event.action", "config-change");
-            ev.set("event.category", "configuration");
-            ev.set("event.type", "change");
-            ev.set("mikrotik.object", object);
-            ev.set("mikrotik.change", verb);
+            ev.set(key!("event.action"), "config-change");
+            ev.set(key!("event.category"), "configuration");
+            ev.set(key!("event.type"), "change");
+            ev.set(key!("mikrotik.object"), object);
+            ev.set(key!("mikrotik.change"), verb);
             set_who(ev, who);
             Some(())
         }
@@ -346,12 +346,12 @@ fn parse_kind(
 }
 
 fn set_topics(ev: &mut Event, topics: &str) {
-    ev.set("mikrotik.topics", topics);
+    ev.set(key!("mikrotik.topics"), topics);
     if let Some((_, level)) = SEVERITY_TOPICS
         .iter()
         .find(|(s, _)| super::split_byte(topics, b',').any(|t| t == *s))
     {
-        ev.set("log.level", *level);
+        ev.set(key!("log.level"), *level);
     }
 }
 
@@ -360,18 +360,18 @@ fn set_who(ev: &mut Event, who: &str) {
     let who = who.rsplit_once("):").map_or(who, |(_, u)| u);
     match super::rsplit_once_byte(who, b'@') {
         Some((u, ip)) if super::is_ip(ip) => {
-            ev.set("source.ip", ip);
+            ev.set(key!("source.ip"), ip);
             if !u.is_empty() {
-                ev.set("user.name", u);
+                ev.set(key!("user.name"), u);
             }
         }
-        _ => ev.set("user.name", who),
+        _ => ev.set(key!("user.name"), who),
     }
 }
 
 fn set_account(ev: &mut Event, a: &Account<'_>) {
-    ev.set("event.category", "authentication");
-    ev.set("event.action", a.action);
+    ev.set(key!("event.category"), "authentication");
+    ev.set(key!("event.action"), a.action);
     ev.set(
         "event.type",
         match (a.action, a.success) {
@@ -384,9 +384,9 @@ fn set_account(ev: &mut Event, a: &Account<'_>) {
         "event.outcome",
         if a.success { "success" } else { "failure" },
     );
-    ev.set("user.name", a.user);
-    ev.set("source.ip", a.ip);
-    ev.set("mikrotik.via", a.via);
+    ev.set(key!("user.name"), a.user);
+    ev.set(key!("source.ip"), a.ip);
+    ev.set(key!("mikrotik.via"), a.via);
     let proto = match a.via {
         "web" => Some("http"),
         "ssh" | "telnet" | "winbox" | "api" | "ftp" => Some(a.via),
@@ -394,7 +394,7 @@ fn set_account(ev: &mut Event, a: &Account<'_>) {
         _ => None,
     };
     if let Some(p) = proto {
-        ev.set("network.protocol", p);
+        ev.set(key!("network.protocol"), p);
     }
 }
 
@@ -481,29 +481,29 @@ fn iface(s: &str) -> Option<&str> {
 
 fn firewall(prefix: Option<&str>, chain: &str, rest: &str, ev: &mut Event) -> Option<()> {
     ev.logsource = LogSource::new(Some("mikrotik"), Some("firewall"), &[]);
-    ev.set("observer.type", "firewall");
-    ev.set("event.category", "network");
+    ev.set(key!("observer.type"), "firewall");
+    ev.set(key!("event.category"), "network");
     if let Some(p) = prefix {
-        ev.set("rule.name", p);
+        ev.set(key!("rule.name"), p);
     }
     if !chain.is_empty() {
-        ev.set("mikrotik.chain", chain);
+        ev.set(key!("mikrotik.chain"), chain);
     }
     let mut toks = tokens(rest).map(|t| t.trim_end_matches(',')).peekable();
     let mut addresses = false;
     while let Some(t) = toks.next() {
         if let Some(i) = t.strip_prefix("in:") {
             if let Some(i) = iface(i) {
-                ev.set("observer.ingress.interface.name", i);
+                ev.set(key!("observer.ingress.interface.name"), i);
             }
         } else if let Some(o) = t.strip_prefix("out:") {
             if let Some(o) = iface(o) {
-                ev.set("observer.egress.interface.name", o);
+                ev.set(key!("observer.egress.interface.name"), o);
             }
         } else if let Some(c) = t.strip_prefix("connection-state:") {
-            ev.set("mikrotik.connection_state", c);
+            ev.set(key!("mikrotik.connection_state"), c);
         } else if t == "src-mac" {
-            super::fortigate::set_mac(ev, "source.mac", toks.next()?);
+            super::fortigate::set_mac(ev, key!("source.mac"), toks.next()?);
         } else if t == "proto" {
             let p = toks.next()?;
             let (name, detail) = match super::split_once_byte(p, b' ') {
@@ -511,7 +511,7 @@ fn firewall(prefix: Option<&str>, chain: &str, rest: &str, ev: &mut Event) -> Op
                 None => (p, None),
             };
             let name = super::transport_name(name);
-            ev.set("network.transport", name.as_ref());
+            ev.set(key!("network.transport"), name.as_ref());
             // `proto TCP (SYN)` or `proto ICMP (type 8, code 0)`: the
             // parenthesized part is a token of its own when spaced.
             let detail = match detail {
@@ -531,7 +531,7 @@ fn firewall(prefix: Option<&str>, chain: &str, rest: &str, ev: &mut Event) -> Op
             if n.len() > 9 || !n.bytes().all(|c| c.is_ascii_digit()) {
                 return None;
             }
-            ev.set("mikrotik.length", n.parse::<i64>().ok()?);
+            ev.set(key!("mikrotik.length"), n.parse::<i64>().ok()?);
         } else if !addresses && t.contains("->") {
             let (s, d) = arrow(t)?;
             set_ep(ev, "source.ip", "source.port", s)?;
@@ -549,16 +549,16 @@ fn proto_detail(ev: &mut Event, proto: &str, d: &str) {
                 .strip_prefix("type ")
                 .and_then(|v| v.parse::<u8>().ok())
             {
-                ev.set("mikrotik.icmp_type", i64::from(v));
+                ev.set(key!("mikrotik.icmp_type"), i64::from(v));
             } else if let Some(v) = part
                 .strip_prefix("code ")
                 .and_then(|v| v.parse::<u8>().ok())
             {
-                ev.set("mikrotik.icmp_code", i64::from(v));
+                ev.set(key!("mikrotik.icmp_code"), i64::from(v));
             }
         }
     } else if !d.is_empty() && d.len() <= 64 {
-        ev.set("mikrotik.tcp_flags", d);
+        ev.set(key!("mikrotik.tcp_flags"), d);
     }
 }
 
@@ -693,8 +693,8 @@ mod tests {
     #[test]
     fn chain_as_tag_and_topics_as_host() {
         let mut e = ev();
-        e.set("process.name", "input");
-        e.set("host.name", "firewall,info");
+        e.set(key!("process.name"), "input");
+        e.set(key!("host.name"), "firewall,info");
         let t = "in:ether1 out:(unknown 0), proto UDP, 10.0.0.1:520->10.0.0.255:520, len 452";
         assert!(detect(t));
         assert_eq!(parse(t, &mut e), Ok(()));

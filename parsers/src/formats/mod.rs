@@ -166,7 +166,7 @@ const _: () = assert!(FORMATS.len() <= 32, "Gates keeps one bit per format");
 /// as `event.module`.
 pub(crate) fn begin(ev: &mut Event, f: &Format) {
     ev.fields.reserve(f.fields.saturating_sub(ev.fields.len()));
-    ev.set("event.module", f.name);
+    ev.set(key!("event.module"), f.name);
 }
 
 /// Every format, most specific first.

@@ -133,8 +133,8 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     let first = first_tag(body, 0).unwrap_or(body.len());
     let message = body.get(..first).unwrap_or("").trim();
     if !message.is_empty() {
-        ev.set("modsec.message", message);
-        ev.set("event.reason", message);
+        ev.set(key!("modsec.message"), message);
+        ev.set(key!("event.reason"), message);
     }
     let mut tags: Vec<String> = Vec::new();
     let mut pos = first;
@@ -167,13 +167,13 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     }
     if !tags.is_empty() {
         let joined = tags.join(", ");
-        ev.set("modsec.tags", cap(&joined));
+        ev.set(key!("modsec.tags"), cap(&joined));
     }
     if let Some(rest) = body.get(pos..) {
         nginx_trailer(rest, ev);
     }
     if ev.get("rule.id").is_some() {
-        ev.set("event.kind", "alert");
+        ev.set(key!("event.kind"), "alert");
     }
     result
 }
@@ -185,11 +185,11 @@ fn common(ev: &mut Event) {
     // the same request, which holds only part of it), and an invented
     // `waf` category matches no rule. The product lets rules target it.
     ev.logsource = LogSource::new(Some("modsecurity"), None, &[]);
-    ev.set("observer.vendor", "OWASP");
-    ev.set("observer.product", "ModSecurity");
-    ev.set("observer.type", "waf");
-    ev.set("event.kind", "event");
-    ev.set("event.category", "intrusion_detection");
+    ev.set(key!("observer.vendor"), "OWASP");
+    ev.set(key!("observer.product"), "ModSecurity");
+    ev.set(key!("observer.type"), "waf");
+    ev.set(key!("event.kind"), "event");
+    ev.set(key!("event.category"), "intrusion_detection");
 }
 
 /// The verdict that opens the message: `Access denied with code 403
@@ -198,7 +198,7 @@ fn verdict(body: &str, ev: &mut Event) {
     let (action, kind, outcome) = if let Some(r) = body.strip_prefix("Access denied with code ") {
         let code: String = r.chars().take_while(char::is_ascii_digit).collect();
         if let Ok(c) = code.parse::<i64>() {
-            ev.set("http.response.status_code", c);
+            ev.set(key!("http.response.status_code"), c);
         }
         ("denied", "denied", Some("failure"))
     } else if body.starts_with("Access denied") {
@@ -210,15 +210,15 @@ fn verdict(body: &str, ev: &mut Event) {
     } else {
         return;
     };
-    ev.set("event.action", action);
-    ev.set("event.type", kind);
+    ev.set(key!("event.action"), action);
+    ev.set(key!("event.type"), kind);
     if let Some(o) = outcome {
-        ev.set("event.outcome", o);
+        ev.set(key!("event.outcome"), o);
     }
     let head = body.get(..body.len().min(200)).unwrap_or("");
     if let Some((_, r)) = head.split_once("(phase ") {
         if let Some(Ok(n)) = r.split_once(')').map(|(n, _)| n.parse::<i64>()) {
-            ev.set("modsec.phase", n);
+            ev.set(key!("modsec.phase"), n);
         }
     }
 }
@@ -226,14 +226,14 @@ fn verdict(body: &str, ev: &mut Event) {
 /// Maps one tag to ECS.
 fn field(ev: &mut Event, name: &str, v: &str) {
     match name {
-        "id" => ev.set("rule.id", v),
-        "msg" => ev.set("rule.name", v),
-        "ver" => ev.set("rule.ruleset", v),
-        "rev" => ev.set("rule.version", v),
+        "id" => ev.set(key!("rule.id"), v),
+        "msg" => ev.set(key!("rule.name"), v),
+        "ver" => ev.set(key!("rule.ruleset"), v),
+        "rev" => ev.set(key!("rule.version"), v),
         "severity" => {
             if let Some((n, level)) = severity(v) {
-                ev.set("event.severity", n);
-                ev.set("log.level", level);
+                ev.set(key!("event.severity"), n);
+                ev.set(key!("log.level"), level);
             }
         }
         "uri" => {
@@ -242,13 +242,13 @@ fn field(ev: &mut Event, name: &str, v: &str) {
         }
         "hostname" => {
             if super::is_ip(v) {
-                ev.set("destination.ip", v);
+                ev.set(key!("destination.ip"), v);
             } else {
-                ev.set("destination.domain", v);
+                ev.set(key!("destination.domain"), v);
             }
-            ev.set("url.domain", v);
+            ev.set(key!("url.domain"), v);
         }
-        "unique_id" => ev.set("http.request.id", v),
+        "unique_id" => ev.set(key!("http.request.id"), v),
         _ => {}
     }
 }
@@ -366,13 +366,13 @@ fn nginx_trailer(rest: &str, ev: &mut Event) {
         ev.set(&format!("modsec.nginx.{key}"), value);
         match key {
             "client" => {
-                set_ip(ev, "source.ip", value);
+                set_ip(ev, key!("source.ip"), value);
             }
             "server" if ev.get("destination.domain").is_none() => {
-                ev.set("destination.domain", value)
+                ev.set(key!("destination.domain"), value)
             }
-            "host" => ev.set("url.domain", value),
-            "referrer" => ev.set("http.request.referrer", value),
+            "host" => ev.set(key!("url.domain"), value),
+            "referrer" => ev.set(key!("http.request.referrer"), value),
             "request" => request(value, ev),
             _ => {}
         }
@@ -388,13 +388,13 @@ fn request(v: &str, ev: &mut Event) {
     if method.is_empty() || !method.bytes().all(|c| c.is_ascii_uppercase()) {
         return;
     }
-    ev.set("http.request.method", method);
+    ev.set(key!("http.request.method"), method);
     let (target, version) = match rest.rsplit_once(" HTTP/") {
         Some((t, ver)) => (t, Some(ver)),
         None => (rest, None),
     };
     if let Some(ver) = version {
-        ev.set("http.version", ver);
+        ev.set(key!("http.version"), ver);
     }
     // The request line holds the query string, which `[uri ...]` lacks.
     let host = ev.get_str("url.domain").map(str::to_string);
@@ -423,7 +423,7 @@ fn prefix(p: &str, ev: &mut Event) {
         if let Some((pid, rest2)) = r.split_once('#') {
             if !pid.is_empty() && pid.bytes().all(|c| c.is_ascii_digit()) {
                 if let Ok(n) = pid.parse::<i64>() {
-                    ev.set("process.pid", n);
+                    ev.set(key!("process.pid"), n);
                 }
                 let rest2 = rest2.split_once(": ").map_or("", |(_, x)| x).trim_start();
                 r = match rest2.strip_prefix('*') {
@@ -446,16 +446,16 @@ fn group(g: &str, ev: &mut Event) {
     } else if let Some(p) = g.strip_prefix("pid ") {
         let (pid, tid) = p.split_once(":tid ").unwrap_or((p, ""));
         if let Ok(n) = pid.parse::<i64>() {
-            ev.set("process.pid", n);
+            ev.set(key!("process.pid"), n);
         }
         if let Ok(n) = tid.parse::<i64>() {
-            ev.set("process.thread.id", n);
+            ev.set(key!("process.thread.id"), n);
         }
     } else if !g.contains(' ') && !g.is_empty() {
         // `[:error]`, `[security2:error]`, `[error]`.
         let level = g.rsplit_once(':').map_or(g, |(_, l)| l);
         if !level.is_empty() {
-            ev.set("modsec.error_log.level", level);
+            ev.set(key!("modsec.error_log.level"), level);
         }
     }
 }
@@ -465,13 +465,13 @@ fn client(c: &str, ev: &mut Event) {
     if ev.get("source.ip").is_some() {
         return;
     }
-    if set_ip(ev, "source.ip", c) {
+    if set_ip(ev, key!("source.ip"), c) {
         return;
     }
     if let Some((ip, port)) = c.rsplit_once(':') {
         let ip = ip.trim_start_matches('[').trim_end_matches(']');
-        if set_ip(ev, "source.ip", ip) {
-            set_port(ev, "source.port", port);
+        if set_ip(ev, key!("source.ip"), ip) {
+            set_port(ev, key!("source.port"), port);
         }
     }
 }
@@ -688,7 +688,7 @@ fn audit_value(path: &str, v: &JsonScalar<'_>, ev: &mut Event, a: &mut Audit) ->
         "host_port" | "local_port" => port(ev, "destination.port"),
         "unique_id" | "transaction_id" => match scalar_text(v) {
             Some(id) if !id.is_empty() => {
-                ev.set("http.request.id", id);
+                ev.set(key!("http.request.id"), id);
                 true
             }
             _ => false,
@@ -699,7 +699,7 @@ fn audit_value(path: &str, v: &JsonScalar<'_>, ev: &mut Event, a: &mut Audit) ->
         }
         "request.method" => match v {
             JsonScalar::Str(m) if !m.is_empty() => {
-                ev.set("http.request.method", cap(m));
+                ev.set(key!("http.request.method"), cap(m));
                 true
             }
             _ => false,
@@ -722,7 +722,7 @@ fn audit_value(path: &str, v: &JsonScalar<'_>, ev: &mut Event, a: &mut Audit) ->
         }
         "response.http_code" | "response.status" => match scalar_int(v) {
             Some(c) if (0..1000).contains(&c) => {
-                ev.set("http.response.status_code", c);
+                ev.set(key!("http.response.status_code"), c);
                 a.status = Some(c);
                 true
             }
@@ -761,9 +761,9 @@ fn header(name: &str, v: &JsonScalar<'_>, ev: &mut Event, a: &mut Audit) {
     if name.eq_ignore_ascii_case("host") {
         a.host = Some(s.to_string());
     } else if name.eq_ignore_ascii_case("user-agent") {
-        ev.set("user_agent.original", s);
+        ev.set(key!("user_agent.original"), s);
     } else if name.eq_ignore_ascii_case("referer") {
-        ev.set("http.request.referrer", s);
+        ev.set(key!("http.request.referrer"), s);
     }
 }
 
@@ -842,28 +842,28 @@ fn finish(a: Audit, ev: &mut Event) {
     let host = a.host.as_deref().map(host_name).filter(|h| !h.is_empty());
     if let Some(h) = host {
         if !super::is_ip(h) {
-            ev.set("destination.domain", h);
+            ev.set(key!("destination.domain"), h);
         }
     }
     if let Some(v) = a.version.as_deref() {
-        ev.set("http.version", v);
+        ev.set(key!("http.version"), v);
     }
     match (a.uri.as_deref(), a.request_line.as_deref()) {
         (Some(uri), _) => set_url(ev, Some(uri), host),
         (None, Some(line)) => {
             if let Some(h) = host {
-                ev.set("url.domain", h);
+                ev.set(key!("url.domain"), h);
             }
             request(line, ev);
         }
         (None, None) => {
             if let Some(h) = host {
-                ev.set("url.domain", h);
+                ev.set(key!("url.domain"), h);
             }
         }
     }
     if a.truncated {
-        ev.set("modsec.audit_truncated", true);
+        ev.set(key!("modsec.audit_truncated"), true);
     }
 
     let messages: Vec<&Msg> = a
@@ -873,14 +873,14 @@ fn finish(a: Audit, ev: &mut Event) {
         .collect();
     if let Some(first) = messages.first() {
         if let Some(id) = &first.id {
-            ev.set("rule.id", id.as_str());
+            ev.set(key!("rule.id"), id.as_str());
         }
         if let Some(t) = &first.text {
-            ev.set("rule.name", t.as_str());
-            ev.set("event.reason", t.as_str());
+            ev.set(key!("rule.name"), t.as_str());
+            ev.set(key!("event.reason"), t.as_str());
         }
         if let Some(v) = &first.ver {
-            ev.set("rule.ruleset", v.as_str());
+            ev.set(key!("rule.ruleset"), v.as_str());
         }
     }
     let mut ids: Vec<&str> = Vec::new();
@@ -917,27 +917,27 @@ fn finish(a: Audit, ev: &mut Event) {
         }
     }
     if let Some((n, level)) = worst {
-        ev.set("event.severity", n);
-        ev.set("log.level", level);
+        ev.set(key!("event.severity"), n);
+        ev.set(key!("log.level"), level);
     }
 
     let error_status = a.status.is_some_and(|c| c >= 400);
     let detected = !messages.is_empty();
     if detected && (error_status || a.intercepted) {
-        ev.set("event.action", "denied");
-        ev.set("event.type", "denied");
-        ev.set("event.outcome", "failure");
+        ev.set(key!("event.action"), "denied");
+        ev.set(key!("event.type"), "denied");
+        ev.set(key!("event.outcome"), "failure");
     } else {
-        ev.set("event.action", "detected");
-        ev.set("event.type", "info");
+        ev.set(key!("event.action"), "detected");
+        ev.set(key!("event.type"), "info");
         match a.status {
-            Some(c) if c >= 400 => ev.set("event.outcome", "failure"),
-            Some(_) => ev.set("event.outcome", "success"),
+            Some(c) if c >= 400 => ev.set(key!("event.outcome"), "failure"),
+            Some(_) => ev.set(key!("event.outcome"), "success"),
             None => {}
         }
     }
     if detected {
-        ev.set("event.kind", "alert");
+        ev.set(key!("event.kind"), "alert");
     }
 }
 
@@ -1020,7 +1020,7 @@ fn audit_serial(text: &str, id: &str, ev: &mut Event) -> Result<(), ParseError> 
                 let proto = words.next().unwrap_or("");
                 match words.next().map(str::parse::<i64>) {
                     Some(Ok(c)) if proto.starts_with("HTTP/") && (100..1000).contains(&c) => {
-                        ev.set("http.response.status_code", c);
+                        ev.set(key!("http.response.status_code"), c);
                         a.status = Some(c);
                     }
                     _ if line.is_empty() => {}
@@ -1045,7 +1045,7 @@ fn audit_serial(text: &str, id: &str, ev: &mut Event) -> Result<(), ParseError> 
                     }
                     "Action" => {
                         a.intercepted = value.starts_with("Intercepted");
-                        ev.set("modsec.audit.audit_data.action", cap(value));
+                        ev.set(key!("modsec.audit.audit_data.action"), cap(value));
                     }
                     _ => {
                         let key = name.to_ascii_lowercase().replace('-', "_");
@@ -1102,10 +1102,10 @@ fn audit_serial(text: &str, id: &str, ev: &mut Event) -> Result<(), ParseError> 
         ev.set(key, body);
     }
     if rules > 0 {
-        ev.set("modsec.audit.matched_rules_count", rules);
+        ev.set(key!("modsec.audit.matched_rules_count"), rules);
     }
-    ev.set("modsec.audit.transaction_id", id);
-    ev.set("modsec.audit.parts", parts);
+    ev.set(key!("modsec.audit.transaction_id"), id);
+    ev.set(key!("modsec.audit.parts"), parts);
     finish(a, ev);
     if !ended {
         fail(
@@ -1135,16 +1135,16 @@ fn serial_header(line: &str, ev: &mut Event, a: &mut Audit) -> bool {
         words.next(),
     );
     if let Some(id) = id.filter(|i| !i.is_empty() && *i != "-") {
-        ev.set("http.request.id", cap(id));
+        ev.set(key!("http.request.id"), cap(id));
     }
     let mut ok = audit_time(time).is_some();
-    ok &= cip.is_some_and(|v| set_ip(ev, "source.ip", v));
+    ok &= cip.is_some_and(|v| set_ip(ev, key!("source.ip"), v));
     // libmodsecurity (v3) may write the server's name where v2 writes its
     // address (`... 59672 webmail.example.org 443`).
     ok &= sip.is_some_and(|v| {
-        set_ip(ev, "destination.ip", v)
+        set_ip(ev, key!("destination.ip"), v)
             || (is_host_name(v) && {
-                ev.set("destination.domain", cap(v));
+                ev.set(key!("destination.domain"), cap(v));
                 true
             })
     });

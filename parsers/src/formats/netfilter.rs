@@ -112,10 +112,10 @@ fn set_mac(ev: &mut Event, v: &str) {
     }
     if n == 14 {
         if let Some(d) = ecs_mac(&octets[..6]) {
-            ev.set("destination.mac", d);
+            ev.set(key!("destination.mac"), d);
         }
         if let Some(s) = ecs_mac(&octets[6..12]) {
-            ev.set("source.mac", s);
+            ev.set(key!("source.mac"), s);
         }
     }
 }
@@ -132,16 +132,16 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         return Err(ParseError::expected(P, "IN=", 0));
     };
     ev.logsource = LogSource::new(Some("linux"), Some("firewall"), &[]);
-    ev.set("observer.vendor", "Linux");
-    ev.set("observer.product", "netfilter");
-    ev.set("observer.type", "firewall");
-    ev.set("event.kind", "event");
-    ev.set("event.category", "network");
-    ev.set("event.type", "connection");
+    ev.set(key!("observer.vendor"), "Linux");
+    ev.set(key!("observer.product"), "netfilter");
+    ev.set(key!("observer.type"), "firewall");
+    ev.set(key!("event.kind"), "event");
+    ev.set(key!("event.category"), "network");
+    ev.set(key!("event.type"), "connection");
 
     let pre = prefix(text.get(..start).unwrap_or(""));
     if !pre.is_empty() {
-        ev.set("rule.name", pre);
+        ev.set(key!("rule.name"), pre);
         let has = |w: &&str| super::contains_ignore_case(pre, w);
         let (action, ty, outcome) = if ["block", "drop", "deny", "reject"].iter().any(has) {
             ("denied", "denied", "failure")
@@ -151,9 +151,9 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
             ("", "", "")
         };
         if !action.is_empty() {
-            ev.set("event.action", action);
-            ev.set("event.type", ty);
-            ev.set("event.outcome", outcome);
+            ev.set(key!("event.action"), action);
+            ev.set(key!("event.type"), ty);
+            ev.set(key!("event.outcome"), outcome);
         }
     }
 
@@ -208,7 +208,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
                 if super::is_ip(v) {
                     ev.set(ip, v);
                     let ipv6 = v.contains(':');
-                    ev.set("network.type", if ipv6 { "ipv6" } else { "ipv4" });
+                    ev.set(key!("network.type"), if ipv6 { "ipv6" } else { "ipv4" });
                 } else {
                     bad.get_or_insert((what, at + 4));
                 }
@@ -216,48 +216,48 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
             "LEN" if !after_proto => need_int(ev, "iptables.length", "a number in LEN"),
             "TTL" | "HOPLIMIT" => need_int(ev, "iptables.ttl", "a number in TTL"),
             "ID" if !after_proto => need_int(ev, "iptables.id", "a number in ID"),
-            "TOS" | "TC" => ev.set("iptables.tos", v),
-            "PREC" => ev.set("iptables.precedence", v),
-            "FLOWLBL" => ev.set("iptables.flow_label", v),
+            "TOS" | "TC" => ev.set(key!("iptables.tos"), v),
+            "PREC" => ev.set(key!("iptables.precedence"), v),
+            "FLOWLBL" => ev.set(key!("iptables.flow_label"), v),
             "PROTO" => {
                 after_proto = true;
-                ev.set("network.transport", super::transport_name(v).as_ref());
+                ev.set(key!("network.transport"), super::transport_name(v).as_ref());
             }
             "SPT" => need_int(ev, "source.port", "a number in SPT"),
             "DPT" => need_int(ev, "destination.port", "a number in DPT"),
             "WINDOW" => need_int(ev, "iptables.tcp.window", "a number in WINDOW"),
-            "RES" => ev.set("iptables.tcp.reserved_bits", v),
+            "RES" => ev.set(key!("iptables.tcp.reserved_bits"), v),
             "URGP" => need_int(ev, "iptables.tcp.urgent_pointer", "a number in URGP"),
-            "SEQ" => ev.set("iptables.sequence", v),
-            "ACK" => ev.set("iptables.tcp.ack", v),
+            "SEQ" => ev.set(key!("iptables.sequence"), v),
+            "ACK" => ev.set(key!("iptables.tcp.ack"), v),
             "LEN" => need_int(ev, "iptables.udp.length", "a number in LEN"),
             "TYPE" => need_int(ev, "iptables.icmp.type", "a number in TYPE"),
             "CODE" => need_int(ev, "iptables.icmp.code", "a number in CODE"),
-            "ID" => ev.set("iptables.icmp.id", v),
-            "MARK" => ev.set("iptables.mark", v),
-            "UID" => ev.set("user.id", v),
-            "GID" => ev.set("group.id", v),
-            "PHYSIN" => ev.set("iptables.physical_in", v),
-            "PHYSOUT" => ev.set("iptables.physical_out", v),
+            "ID" => ev.set(key!("iptables.icmp.id"), v),
+            "MARK" => ev.set(key!("iptables.mark"), v),
+            "UID" => ev.set(key!("user.id"), v),
+            "GID" => ev.set(key!("group.id"), v),
+            "PHYSIN" => ev.set(key!("iptables.physical_in"), v),
+            "PHYSOUT" => ev.set(key!("iptables.physical_out"), v),
             _ => {}
         }
     }
     if !in_if.is_empty() {
-        ev.set("observer.ingress.interface.name", in_if);
+        ev.set(key!("observer.ingress.interface.name"), in_if);
     }
     if !out_if.is_empty() {
-        ev.set("observer.egress.interface.name", out_if);
+        ev.set(key!("observer.egress.interface.name"), out_if);
     }
     match (in_if.is_empty(), out_if.is_empty()) {
-        (false, true) => ev.set("network.direction", "inbound"),
-        (true, false) => ev.set("network.direction", "outbound"),
+        (false, true) => ev.set(key!("network.direction"), "inbound"),
+        (true, false) => ev.set(key!("network.direction"), "outbound"),
         _ => {}
     }
     if !tcp_flags.is_empty() {
-        ev.set("iptables.tcp.flags", tcp_flags);
+        ev.set(key!("iptables.tcp.flags"), tcp_flags);
     }
     if !ip_flags.is_empty() {
-        ev.set("iptables.fragment_flags", ip_flags);
+        ev.set(key!("iptables.fragment_flags"), ip_flags);
     }
     match bad {
         Some((what, at)) => Err(ParseError::expected(P, what, at)),

@@ -440,7 +440,7 @@ fn set_addr(ev: &mut Event, key: &str, v: &str) {
 /// Maps one column to ECS.
 fn column<'a>(ev: &mut Event, seen: &mut Seen<'a>, name: &str, v: Cow<'a, str>) {
     match name {
-        "serial_number" => ev.set("observer.serial_number", v.as_ref()),
+        "serial_number" => ev.set(key!("observer.serial_number"), v.as_ref()),
         "threat_content_type" => seen.subtype = v,
         "generated_time" => {
             // The record's times carry no zone: they are the firewall's
@@ -460,37 +460,37 @@ fn column<'a>(ev: &mut Event, seen: &mut Seen<'a>, name: &str, v: Cow<'a, str>) 
         "destination_address" => set_addr(ev, "destination.ip", &v),
         "nat_source_ip" => set_addr(ev, "source.nat.ip", &v),
         "nat_destination_ip" => set_addr(ev, "destination.nat.ip", &v),
-        "source_port" => set_port(ev, "source.port", &v),
-        "destination_port" => set_port(ev, "destination.port", &v),
-        "nat_source_port" if v != "0" => set_port(ev, "source.nat.port", &v),
-        "nat_destination_port" if v != "0" => set_port(ev, "destination.nat.port", &v),
-        "rule_name" => ev.set("rule.name", v.as_ref()),
-        "rule_uuid" => ev.set("rule.uuid", v.as_ref()),
+        "source_port" => set_port(ev, key!("source.port"), &v),
+        "destination_port" => set_port(ev, key!("destination.port"), &v),
+        "nat_source_port" if v != "0" => set_port(ev, key!("source.nat.port"), &v),
+        "nat_destination_port" if v != "0" => set_port(ev, key!("destination.nat.port"), &v),
+        "rule_name" => ev.set(key!("rule.name"), v.as_ref()),
+        "rule_uuid" => ev.set(key!("rule.uuid"), v.as_ref()),
         "source_user" => {
-            ev.set("user.name", v.as_ref());
-            ev.set("source.user.name", v.as_ref());
+            ev.set(key!("user.name"), v.as_ref());
+            ev.set(key!("source.user.name"), v.as_ref());
         }
-        "destination_user" => ev.set("destination.user.name", v.as_ref()),
-        "application" => ev.set("network.application", v.to_ascii_lowercase()),
-        "source_zone" => ev.set("observer.ingress.zone", v.as_ref()),
-        "destination_zone" => ev.set("observer.egress.zone", v.as_ref()),
-        "inbound_interface" => ev.set("observer.ingress.interface.name", v.as_ref()),
-        "outbound_interface" => ev.set("observer.egress.interface.name", v.as_ref()),
-        "protocol" => ev.set("network.transport", v.to_ascii_lowercase()),
+        "destination_user" => ev.set(key!("destination.user.name"), v.as_ref()),
+        "application" => ev.set(key!("network.application"), v.to_ascii_lowercase()),
+        "source_zone" => ev.set(key!("observer.ingress.zone"), v.as_ref()),
+        "destination_zone" => ev.set(key!("observer.egress.zone"), v.as_ref()),
+        "inbound_interface" => ev.set(key!("observer.ingress.interface.name"), v.as_ref()),
+        "outbound_interface" => ev.set(key!("observer.egress.interface.name"), v.as_ref()),
+        "protocol" => ev.set(key!("network.transport"), v.to_ascii_lowercase()),
         "action" => seen.action = Some(v),
-        "bytes" => set_count(ev, "network.bytes", &v),
-        "bytes_sent" => set_count(ev, "source.bytes", &v),
-        "bytes_received" => set_count(ev, "destination.bytes", &v),
-        "packets" => set_count(ev, "network.packets", &v),
-        "packets_sent" => set_count(ev, "source.packets", &v),
-        "packets_received" => set_count(ev, "destination.packets", &v),
+        "bytes" => set_count(ev, key!("network.bytes"), &v),
+        "bytes_sent" => set_count(ev, key!("source.bytes"), &v),
+        "bytes_received" => set_count(ev, key!("destination.bytes"), &v),
+        "packets" => set_count(ev, key!("network.packets"), &v),
+        "packets_sent" => set_count(ev, key!("source.packets"), &v),
+        "packets_received" => set_count(ev, key!("destination.packets"), &v),
         "elapsed_time" => {
             if let Some(ns) = count(&v).and_then(|s| s.checked_mul(1_000_000_000)) {
-                ev.set("event.duration", ns);
+                ev.set(key!("event.duration"), ns);
             }
         }
-        "session_end_reason" => set_text(ev, "event.reason", &v),
-        "device_name" => ev.set("observer.name", v.as_ref()),
+        "session_end_reason" => set_text(ev, key!("event.reason"), &v),
+        "device_name" => ev.set(key!("observer.name"), v.as_ref()),
         "url_filename" => seen.url_filename = Some(v),
         "threat_id" => {
             // `Eicar Test File(39040)`, or `(9999)` for URL filtering.
@@ -498,37 +498,37 @@ fn column<'a>(ev: &mut Event, seen: &mut Seen<'a>, name: &str, v: Cow<'a, str>) 
                 Some((n, id)) => (n.trim_end(), id.strip_suffix(')').unwrap_or(id)),
                 None => (v.as_ref(), ""),
             };
-            set_text(ev, "panos.threat.name", name);
-            set_text(ev, "panos.threat_id", id);
+            set_text(ev, key!("panos.threat.name"), name);
+            set_text(ev, key!("panos.threat_id"), id);
         }
         "severity" => {
-            ev.set("log.level", v.as_ref());
+            ev.set(key!("log.level"), v.as_ref());
             if let Some(n) = severity(&v) {
-                ev.set("event.severity", n);
+                ev.set(key!("event.severity"), n);
             }
         }
-        "user_agent" => ev.set("user_agent.original", v.as_ref()),
-        "referer" => ev.set("http.request.referrer", v.as_ref()),
-        "http_method" => ev.set("http.request.method", v.to_ascii_uppercase()),
+        "user_agent" => ev.set(key!("user_agent.original"), v.as_ref()),
+        "referer" => ev.set(key!("http.request.referrer"), v.as_ref()),
+        "http_method" => ev.set(key!("http.request.method"), v.to_ascii_uppercase()),
         "event_id" => seen.event_id = Some(v),
         "description" => {
-            ev.set("message", v.as_ref());
+            ev.set(key!("message"), v.as_ref());
             seen.description = Some(v);
         }
         "host" => {
-            set_ip(ev, "source.ip", &v);
+            set_ip(ev, key!("source.ip"), &v);
         }
-        "command" => ev.set("event.action", v.as_ref()),
-        "admin" => ev.set("user.name", v.as_ref()),
+        "command" => ev.set(key!("event.action"), v.as_ref()),
+        "admin" => ev.set(key!("user.name"), v.as_ref()),
         "result" => seen.result = Some(v),
         _ => {}
     }
 }
 
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
-    ev.set("observer.vendor", "Palo Alto Networks");
-    ev.set("observer.product", "PAN-OS");
-    ev.set("observer.type", "firewall");
+    ev.set(key!("observer.vendor"), "Palo Alto Networks");
+    ev.set(key!("observer.product"), "PAN-OS");
+    ev.set(key!("observer.type"), "firewall");
     ev.logsource = LogSource::new(Some("panos"), Some("firewall"), &[]);
 
     let mut csv = Csv::new(text);
@@ -580,14 +580,17 @@ fn finish(ev: &mut Event, ty: Type, seen: &Seen<'_>) {
         Type::System => "panos.system",
         Type::Config => "panos.config",
     };
-    ev.set("event.dataset", dataset);
+    ev.set(key!("event.dataset"), dataset);
     match ty {
         Type::Traffic | Type::Threat => {
             if let Some(a) = seen.action.as_deref() {
-                ev.set("event.action", a);
+                ev.set(key!("event.action"), a);
                 let ok = allowed(a);
-                ev.set("event.type", if ok { "allowed" } else { "denied" });
-                ev.set("event.outcome", if ok { "success" } else { "failure" });
+                ev.set(key!("event.type"), if ok { "allowed" } else { "denied" });
+                ev.set(
+                    key!("event.outcome"),
+                    if ok { "success" } else { "failure" },
+                );
             }
             let (category, kind) = match (ty, subtype) {
                 (Type::Traffic, _) => ("network", "event"),
@@ -598,25 +601,25 @@ fn finish(ev: &mut Event, ty: Type, seen: &Seen<'_>) {
                 }
                 _ => ("network", "event"),
             };
-            ev.set("event.category", category);
-            ev.set("event.kind", kind);
+            ev.set(key!("event.category"), category);
+            ev.set(key!("event.kind"), kind);
             if let Some(u) = seen.url_filename.as_deref() {
                 if subtype == "url" {
-                    ev.set("url.original", u);
+                    ev.set(key!("url.original"), u);
                 } else {
-                    ev.set("file.name", u);
+                    ev.set(key!("file.name"), u);
                 }
             }
         }
         Type::System => {
             ev.logsource.category = None;
-            ev.set("event.kind", "event");
+            ev.set(key!("event.kind"), "event");
             let id = seen.event_id.as_deref().unwrap_or("");
             if !id.is_empty() {
-                ev.set("event.action", id);
+                ev.set(key!("event.action"), id);
             }
             if id.contains("auth") || subtype == "auth" {
-                ev.set("event.category", "authentication");
+                ev.set(key!("event.category"), "authentication");
                 // `failed authentication for user 'admin'. ...`
                 let user = seen
                     .description
@@ -626,24 +629,24 @@ fn finish(ev: &mut Event, ty: Type, seen: &Seen<'_>) {
                     .map(|(u, _)| u)
                     .filter(|u| !u.is_empty());
                 if let Some(u) = user {
-                    ev.set("user.name", u);
+                    ev.set(key!("user.name"), u);
                 }
                 if id.contains("fail") {
-                    ev.set("event.outcome", "failure");
+                    ev.set(key!("event.outcome"), "failure");
                 } else if id.contains("succ") {
-                    ev.set("event.outcome", "success");
+                    ev.set(key!("event.outcome"), "success");
                 }
             } else {
-                ev.set("event.category", "host");
+                ev.set(key!("event.category"), "host");
             }
         }
         Type::Config => {
             ev.logsource.category = None;
-            ev.set("event.kind", "event");
-            ev.set("event.category", "configuration");
+            ev.set(key!("event.kind"), "event");
+            ev.set(key!("event.category"), "configuration");
             match seen.result.as_deref() {
-                Some("Succeeded") => ev.set("event.outcome", "success"),
-                Some("Failed") => ev.set("event.outcome", "failure"),
+                Some("Succeeded") => ev.set(key!("event.outcome"), "success"),
+                Some("Failed") => ev.set(key!("event.outcome"), "failure"),
                 _ => {}
             }
         }

@@ -127,52 +127,52 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         raw.set(ev, p.key, &v);
         let s: &str = &v;
         match p.key {
-            "id" => set_text(ev, "observer.name", s),
-            "sn" => set_text(ev, "observer.serial_number", s),
+            "id" => set_text(ev, key!("observer.name"), s),
+            "sn" => set_text(ev, key!("observer.serial_number"), s),
             "fw" => {
-                set_ip(ev, "observer.ip", s);
+                set_ip(ev, key!("observer.ip"), s);
             }
             "pri" => {
                 if let Some(l) = level(s) {
-                    ev.set("log.level", l);
+                    ev.set(key!("log.level"), l);
                 }
             }
-            "m" => set_text(ev, "event.code", s),
+            "m" => set_text(ev, key!("event.code"), s),
             "src" => set_endpoint(ev, s, "source", "observer.ingress.interface.name"),
             "dst" => set_endpoint(ev, s, "destination", "observer.egress.interface.name"),
             "natSrc" => set_endpoint(ev, s, "source.nat", "observer.ingress.interface.name"),
             "natDst" => set_endpoint(ev, s, "destination.nat", "observer.egress.interface.name"),
-            "srcMac" => set_mac(ev, "source.mac", s),
-            "dstMac" => set_mac(ev, "destination.mac", s),
-            "srcZone" => set_text(ev, "observer.ingress.zone", s),
-            "dstZone" => set_text(ev, "observer.egress.zone", s),
+            "srcMac" => set_mac(ev, key!("source.mac"), s),
+            "dstMac" => set_mac(ev, key!("destination.mac"), s),
+            "srcZone" => set_text(ev, key!("observer.ingress.zone"), s),
+            "dstZone" => set_text(ev, key!("observer.egress.zone"), s),
             "proto" => {
                 // `tcp/https`, `udp/dns`, `icmp`, `tcp/8080`, or a number.
                 let (transport, service) = s.split_once('/').unwrap_or((s, ""));
                 if transport.bytes().all(|c| c.is_ascii_digit()) {
                     set_proto_number(ev, transport);
                 } else if !transport.is_empty() {
-                    ev.set("network.transport", transport.to_ascii_lowercase());
+                    ev.set(key!("network.transport"), transport.to_ascii_lowercase());
                 }
                 if !service.is_empty() && !service.bytes().all(|c| c.is_ascii_digit()) {
-                    ev.set("network.protocol", service.to_ascii_lowercase());
+                    ev.set(key!("network.protocol"), service.to_ascii_lowercase());
                 }
             }
             "sent" => {
                 f.sent = count(s);
-                set_count(ev, "source.bytes", s);
+                set_count(ev, key!("source.bytes"), s);
             }
             "rcvd" => {
                 f.rcvd = count(s);
-                set_count(ev, "destination.bytes", s);
+                set_count(ev, key!("destination.bytes"), s);
             }
-            "spkt" => set_count(ev, "source.packets", s),
-            "rpkt" => set_count(ev, "destination.packets", s),
-            "usr" | "user" => set_text(ev, "user.name", s),
-            "rule" => set_text(ev, "rule.name", s),
-            "sid" => set_text(ev, "rule.id", s),
-            "appName" => set_text(ev, "network.application", &s.to_ascii_lowercase()),
-            "result" => set_count(ev, "http.response.status_code", s),
+            "spkt" => set_count(ev, key!("source.packets"), s),
+            "rpkt" => set_count(ev, key!("destination.packets"), s),
+            "usr" | "user" => set_text(ev, key!("user.name"), s),
+            "rule" => set_text(ev, key!("rule.name"), s),
+            "sid" => set_text(ev, key!("rule.id"), s),
+            "appName" => set_text(ev, key!("network.application"), &s.to_ascii_lowercase()),
+            "result" => set_count(ev, key!("http.response.status_code"), s),
             "op" => {
                 let method = match s {
                     "1" => "GET",
@@ -180,7 +180,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
                     "3" => "HEAD",
                     _ => "",
                 };
-                set_text(ev, "http.request.method", method);
+                set_text(ev, key!("http.request.method"), method);
             }
             "ipscat" => f.ips = true,
             "time" => f.time = Some(v),
@@ -216,10 +216,10 @@ fn slug(msg: &str) -> Option<String> {
 }
 
 fn finish(ev: &mut Event, f: &Sw<'_>) {
-    ev.set("observer.vendor", "SonicWall");
-    ev.set("observer.product", "SonicOS");
-    ev.set("observer.type", "firewall");
-    ev.set("event.dataset", "sonicwall.firewall");
+    ev.set(key!("observer.vendor"), "SonicWall");
+    ev.set(key!("observer.product"), "SonicOS");
+    ev.set(key!("observer.type"), "firewall");
+    ev.set(key!("event.dataset"), "sonicwall.firewall");
 
     let msg = f.msg.as_deref().unwrap_or("");
     let lower = msg.to_ascii_lowercase();
@@ -228,7 +228,7 @@ fn finish(ev: &mut Event, f: &Sw<'_>) {
         .as_deref()
         .filter(|a| !a.is_empty() && !a.eq_ignore_ascii_case("NA"));
     if !msg.is_empty() {
-        ev.set("event.reason", msg);
+        ev.set(key!("event.reason"), msg);
     }
     let login =
         lower.contains("login") || lower.contains("logout") || lower.contains("authenticat");
@@ -257,16 +257,16 @@ fn finish(ev: &mut Event, f: &Sw<'_>) {
         .or(attempted)
         .or_else(|| slug(msg));
     if let Some(a) = action {
-        ev.set("event.action", a);
+        ev.set(key!("event.action"), a);
     }
     // "IPS Prevention Alert: WEB-ATTACKS Apache Struts ...": the signature.
     if category == "intrusion_detection" && !ev.fields.contains_key("rule.name") {
         if let Some((_, name)) = msg.split_once(": ").filter(|(_, n)| !n.is_empty()) {
-            ev.set("rule.name", name);
+            ev.set(key!("rule.name"), name);
         }
     }
-    ev.set("event.category", category);
-    ev.set("event.kind", kind);
+    ev.set(key!("event.category"), category);
+    ev.set(key!("event.kind"), kind);
     ev.logsource = LogSource::new(Some("sonicwall"), Some("firewall"), &[]);
 
     if category == "authentication" {
@@ -276,7 +276,7 @@ fn finish(ev: &mut Event, f: &Sw<'_>) {
             .into_iter()
             .find(|w| lower.contains(w));
         if let Some(o) = word.and_then(auth_outcome) {
-            ev.set("event.outcome", o);
+            ev.set(key!("event.outcome"), o);
         }
     } else {
         let from_msg = if lower.contains("dropped")
@@ -305,7 +305,7 @@ fn finish(ev: &mut Event, f: &Sw<'_>) {
     }
     if let (Some(s), Some(r)) = (f.sent, f.rcvd) {
         if let Some(total) = s.checked_add(r) {
-            ev.set("network.bytes", total);
+            ev.set(key!("network.bytes"), total);
         }
     }
 

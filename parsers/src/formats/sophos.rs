@@ -87,69 +87,71 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         let s: &str = &v;
         match p.key {
             "src_ip" => {
-                set_ip(ev, "source.ip", s);
+                set_ip(ev, key!("source.ip"), s);
             }
             "dst_ip" => {
-                set_ip(ev, "destination.ip", s);
+                set_ip(ev, key!("destination.ip"), s);
             }
-            "src_port" => set_port(ev, "source.port", s),
-            "dst_port" => set_port(ev, "destination.port", s),
+            "src_port" => set_port(ev, key!("source.port"), s),
+            "dst_port" => set_port(ev, key!("destination.port"), s),
             "tran_src_ip" | "src_trans_ip" => {
-                set_ip(ev, "source.nat.ip", s);
+                set_ip(ev, key!("source.nat.ip"), s);
             }
-            "tran_src_port" | "src_trans_port" if s != "0" => set_port(ev, "source.nat.port", s),
+            "tran_src_port" | "src_trans_port" if s != "0" => {
+                set_port(ev, key!("source.nat.port"), s)
+            }
             "tran_dst_ip" | "dst_trans_ip" => {
-                set_ip(ev, "destination.nat.ip", s);
+                set_ip(ev, key!("destination.nat.ip"), s);
             }
             "tran_dst_port" | "dst_trans_port" if s != "0" => {
-                set_port(ev, "destination.nat.port", s)
+                set_port(ev, key!("destination.nat.port"), s)
             }
-            "src_mac" => set_mac(ev, "source.mac", s),
-            "dst_mac" => set_mac(ev, "destination.mac", s),
+            "src_mac" => set_mac(ev, key!("source.mac"), s),
+            "dst_mac" => set_mac(ev, key!("destination.mac"), s),
             "in_interface" | "in_display_interface" => {
-                set_text(ev, "observer.ingress.interface.name", s)
+                set_text(ev, key!("observer.ingress.interface.name"), s)
             }
             "out_interface" | "out_display_interface" => {
-                set_text(ev, "observer.egress.interface.name", s)
+                set_text(ev, key!("observer.egress.interface.name"), s)
             }
-            "srczone" | "src_zone" => set_text(ev, "observer.ingress.zone", s),
-            "dstzone" | "dst_zone" => set_text(ev, "observer.egress.zone", s),
+            "srczone" | "src_zone" => set_text(ev, key!("observer.ingress.zone"), s),
+            "dstzone" | "dst_zone" => set_text(ev, key!("observer.egress.zone"), s),
             "protocol" => {
                 if s.bytes().all(|c| c.is_ascii_digit()) {
                     set_proto_number(ev, s);
                 } else if !s.is_empty() {
-                    ev.set("network.transport", s.to_ascii_lowercase());
+                    ev.set(key!("network.transport"), s.to_ascii_lowercase());
                 }
             }
             "sent_bytes" | "bytes_sent" => {
                 f.sent = super::fortigate::count(s);
-                set_count(ev, "source.bytes", s);
+                set_count(ev, key!("source.bytes"), s);
             }
             "recv_bytes" | "bytes_received" => {
                 f.rcvd = super::fortigate::count(s);
-                set_count(ev, "destination.bytes", s);
+                set_count(ev, key!("destination.bytes"), s);
             }
-            "sent_pkts" | "packets_sent" => set_count(ev, "source.packets", s),
-            "recv_pkts" | "packets_received" => set_count(ev, "destination.packets", s),
+            "sent_pkts" | "packets_sent" => set_count(ev, key!("source.packets"), s),
+            "recv_pkts" | "packets_received" => set_count(ev, key!("destination.packets"), s),
             "duration" => {
                 if let Some(n) =
                     super::fortigate::count(s).and_then(|n| n.checked_mul(1_000_000_000))
                 {
-                    ev.set("event.duration", n);
+                    ev.set(key!("event.duration"), n);
                 }
             }
-            "user_name" => set_text(ev, "user.name", s),
-            "user_gp" | "user_group" => set_text(ev, "group.name", s),
+            "user_name" => set_text(ev, key!("user.name"), s),
+            "user_gp" | "user_group" => set_text(ev, key!("group.name"), s),
             "application" | "app_name" => {
-                set_text(ev, "network.application", &s.to_ascii_lowercase())
+                set_text(ev, key!("network.application"), &s.to_ascii_lowercase())
             }
-            "priority" | "severity" => set_text(ev, "log.level", s),
-            "log_id" => set_text(ev, "event.code", s),
-            "device_name" if s != "SFW" => set_text(ev, "observer.name", s),
-            "device_id" | "device_serial_id" => set_text(ev, "observer.serial_number", s),
-            "con_id" | "connid" => set_text(ev, "network.session_id", s),
-            "file_name" | "filename" => set_text(ev, "file.name", s),
-            "virus" | "malware" => set_text(ev, "threat.software.name", s),
+            "priority" | "severity" => set_text(ev, key!("log.level"), s),
+            "log_id" => set_text(ev, key!("event.code"), s),
+            "device_name" if s != "SFW" => set_text(ev, key!("observer.name"), s),
+            "device_id" | "device_serial_id" => set_text(ev, key!("observer.serial_number"), s),
+            "con_id" | "connid" => set_text(ev, key!("network.session_id"), s),
+            "file_name" | "filename" => set_text(ev, key!("file.name"), s),
+            "virus" | "malware" => set_text(ev, key!("threat.software.name"), s),
             "log_type" => f.log_type = Some(v),
             "log_component" => f.component = Some(v),
             "log_subtype" => f.subtype = Some(v),
@@ -173,10 +175,10 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
 }
 
 fn finish(ev: &mut Event, f: &Xg<'_>) {
-    ev.set("observer.vendor", "Sophos");
-    ev.set("observer.product", "XG Firewall");
-    ev.set("observer.type", "firewall");
-    ev.set("event.dataset", "sophos.xg");
+    ev.set(key!("observer.vendor"), "Sophos");
+    ev.set(key!("observer.product"), "XG Firewall");
+    ev.set(key!("observer.type"), "firewall");
+    ev.set(key!("event.dataset"), "sophos.xg");
 
     let log_type = f.log_type.as_deref().unwrap_or("");
     let component = f.component.as_deref().unwrap_or("");
@@ -198,8 +200,8 @@ fn finish(ev: &mut Event, f: &Xg<'_>) {
         "Event" => ("host", "event"),
         _ => ("network", "event"),
     };
-    ev.set("event.category", category);
-    ev.set("event.kind", kind);
+    ev.set(key!("event.category"), category);
+    ev.set(key!("event.kind"), kind);
     ev.logsource = LogSource::new(Some("sophos_xg"), Some("firewall"), &[]);
 
     // `status` says Allow/Deny for traffic, Successful/Failed for logins;
@@ -218,13 +220,13 @@ fn finish(ev: &mut Event, f: &Xg<'_>) {
     };
     let action = status.or(Some(subtype).filter(|s| !s.is_empty()));
     match (attempted, action) {
-        (Some(a), _) => ev.set("event.action", a),
-        (None, Some(a)) => ev.set("event.action", a.to_ascii_lowercase()),
+        (Some(a), _) => ev.set(key!("event.action"), a),
+        (None, Some(a)) => ev.set(key!("event.action"), a.to_ascii_lowercase()),
         (None, None) => {}
     }
     if category == "authentication" {
         if let Some(o) = status.and_then(auth_outcome) {
-            ev.set("event.outcome", o);
+            ev.set(key!("event.outcome"), o);
         }
     } else {
         set_verdict(ev, status.and_then(verdict).or_else(|| verdict(subtype)));
@@ -232,26 +234,26 @@ fn finish(ev: &mut Event, f: &Xg<'_>) {
 
     if log_type == "IPS" && (f.signature_id.is_some() || f.signature_msg.is_some()) {
         if let Some(id) = f.signature_id.as_deref() {
-            set_text(ev, "rule.id", id);
+            set_text(ev, key!("rule.id"), id);
         }
         if let Some(name) = f.signature_msg.as_deref() {
-            set_text(ev, "rule.name", name);
+            set_text(ev, key!("rule.name"), name);
         }
     } else {
         if let Some(id) = f.rule_id.as_deref() {
-            set_text(ev, "rule.id", id);
+            set_text(ev, key!("rule.id"), id);
         }
         if let Some(name) = f.rule_name.as_deref() {
-            set_text(ev, "rule.name", name);
+            set_text(ev, key!("rule.name"), name);
         }
     }
     if let Some(m) = f.message.as_deref() {
-        set_text(ev, "event.reason", m);
+        set_text(ev, key!("event.reason"), m);
     }
     set_url(ev, f.url.as_deref(), f.domain.as_deref());
     if let (Some(s), Some(r)) = (f.sent, f.rcvd) {
         if let Some(total) = s.checked_add(r) {
-            ev.set("network.bytes", total);
+            ev.set(key!("network.bytes"), total);
         }
     }
 

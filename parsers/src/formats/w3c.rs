@@ -187,28 +187,28 @@ pub(crate) fn apply_directive(
     ev: &mut Event,
 ) -> Result<(), ParseError> {
     set_common(ev, None);
-    ev.set("event.type", "info");
+    ev.set(key!("event.type"), "info");
     let action = DIRECTIVES
         .iter()
         .find(|(n, _)| *n == d.name)
         .map_or("w3c-directive", |(_, a)| a);
-    ev.set("event.action", action);
-    ev.set("w3c.directive", d.name);
+    ev.set(key!("event.action"), action);
+    ev.set(key!("w3c.directive"), d.name);
     if !d.value.is_empty() {
-        ev.set("w3c.value", cap(d.value));
+        ev.set(key!("w3c.value"), cap(d.value));
     }
     let value_at = super::web::offset(text, d.value);
     match d.name {
         "Software" => {
             if d.value.contains("Internet Information Services") {
-                ev.set("observer.vendor", "Microsoft");
-                ev.set("observer.product", "IIS");
+                ev.set(key!("observer.vendor"), "Microsoft");
+                ev.set(key!("observer.product"), "IIS");
                 if let Some(v) =
                     d.value.rsplit(' ').next().filter(|v| {
                         v.bytes().all(|c| c.is_ascii_digit() || c == b'.') && !v.is_empty()
                     })
                 {
-                    ev.set("observer.version", v);
+                    ev.set(key!("observer.version"), v);
                 }
             }
             Ok(())
@@ -241,7 +241,7 @@ pub(crate) fn apply_directive(
                     value_at,
                 ));
             }
-            ev.set("w3c.fields", names.len() as i64);
+            ev.set(key!("w3c.fields"), names.len() as i64);
             state.fields = Some(names.into_iter().map(Field::from_name).collect());
             Ok(())
         }
@@ -346,8 +346,8 @@ pub(crate) fn line(
     ev: &mut Event,
 ) -> Result<(), ParseError> {
     set_common(ev, None);
-    ev.set("observer.vendor", "Microsoft");
-    ev.set("observer.product", "IIS");
+    ev.set(key!("observer.vendor"), "Microsoft");
+    ev.set(key!("observer.product"), "IIS");
     let values: Vec<&str> = text.split(' ').take(MAX_FIELDS + 1).collect();
     if values.len() != fields.len() {
         let at = if values.len() > fields.len() {
@@ -398,7 +398,7 @@ pub(crate) fn line(
         Some(s) => set_target(ev, s, query),
         None => {
             if let Some(q) = query {
-                ev.set("url.query", q);
+                ev.set(key!("url.query"), q);
             }
         }
     }
@@ -413,36 +413,36 @@ fn set(ev: &mut Event, f: &Field, v: &str) -> Result<(), &'static str> {
     let int = |v: &str| digits(v).ok_or(f.name());
     match f {
         Field::Date | Field::Time | Field::UriStem | Field::UriQuery => {}
-        Field::SiteName => ev.set("iis.site_name", v),
+        Field::SiteName => ev.set(key!("iis.site_name"), v),
         Field::ComputerName => {
-            ev.set("iis.server_name", v);
+            ev.set(key!("iis.server_name"), v);
             if ev.get("host.name").is_none() {
-                ev.set("host.name", v);
+                ev.set(key!("host.name"), v);
             }
         }
         Field::ServerIp => set_host(ev, "destination.ip", "destination.domain", v),
-        Field::Method => ev.set("http.request.method", v),
+        Field::Method => ev.set(key!("http.request.method"), v),
         Field::ServerPort => match v.parse::<u16>() {
-            Ok(p) if digits(v).is_some() => ev.set("destination.port", i64::from(p)),
+            Ok(p) if digits(v).is_some() => ev.set(key!("destination.port"), i64::from(p)),
             _ => return Err(f.name()),
         },
-        Field::Username => ev.set("user.name", v),
+        Field::Username => ev.set(key!("user.name"), v),
         Field::ClientIp => set_host(ev, "source.ip", "source.domain", v),
-        Field::Version => ev.set("http.version", v.strip_prefix("HTTP/").unwrap_or(v)),
-        Field::UserAgent => ev.set("user_agent.original", header_value(v)),
-        Field::Cookie => ev.set("iis.cookie", header_value(cap(v))),
-        Field::Referer => ev.set("http.request.referrer", v),
-        Field::Host => ev.set("url.domain", v),
+        Field::Version => ev.set(key!("http.version"), v.strip_prefix("HTTP/").unwrap_or(v)),
+        Field::UserAgent => ev.set(key!("user_agent.original"), header_value(v)),
+        Field::Cookie => ev.set(key!("iis.cookie"), header_value(cap(v))),
+        Field::Referer => ev.set(key!("http.request.referrer"), v),
+        Field::Host => ev.set(key!("url.domain"), v),
         Field::Status => match status_code(v) {
             Some(s) => set_status(ev, s),
             None => return Err(f.name()),
         },
-        Field::SubStatus => ev.set("iis.sub_status", int(v)?),
-        Field::Win32Status => ev.set("iis.win32_status", int(v)?),
-        Field::ScBytes => ev.set("http.response.bytes", int(v)?),
-        Field::CsBytes => ev.set("http.request.bytes", int(v)?),
+        Field::SubStatus => ev.set(key!("iis.sub_status"), int(v)?),
+        Field::Win32Status => ev.set(key!("iis.win32_status"), int(v)?),
+        Field::ScBytes => ev.set(key!("http.response.bytes"), int(v)?),
+        Field::CsBytes => ev.set(key!("http.request.bytes"), int(v)?),
         Field::TimeTaken => match int(v)?.checked_mul(1_000_000) {
-            Some(ns) => ev.set("event.duration", ns),
+            Some(ns) => ev.set(key!("event.duration"), ns),
             None => return Err(f.name()),
         },
         Field::XForwardedFor => {
@@ -451,9 +451,9 @@ fn set(ev: &mut Event, f: &Field, v: &str) -> Result<(), &'static str> {
             let first = v.split(',').next().unwrap_or("").trim();
             let first = first.to_string();
             if let Ok(ip) = first.parse::<IpAddr>() {
-                ev.set("client.ip", ip.to_string());
+                ev.set(key!("client.ip"), ip.to_string());
             }
-            ev.set("iis.x_forwarded_for", v);
+            ev.set(key!("iis.x_forwarded_for"), v);
         }
         Field::Other(name) => {
             let key = format!("iis.field.{name}");

@@ -131,8 +131,8 @@ fn parse_kind(text: &str, k: Option<Kind>, ev: &mut Event) -> Result<(), ParseEr
         }
         Some(Kind::Iis) => {
             set_common(ev, None);
-            ev.set("observer.vendor", "Microsoft");
-            ev.set("observer.product", "IIS");
+            ev.set(key!("observer.vendor"), "Microsoft");
+            ev.set(key!("observer.product"), "IIS");
             iis(text, ev)
         }
         None => Err(ParseError::expected(P, "an access log line", 0)),
@@ -141,12 +141,12 @@ fn parse_kind(text: &str, k: Option<Kind>, ev: &mut Event) -> Result<(), ParseEr
 
 pub(super) fn set_common(ev: &mut Event, product: Option<&str>) {
     ev.logsource = LogSource::new(product, Some("webserver"), &[]);
-    ev.set("event.kind", "event");
-    ev.set("event.category", "web");
-    ev.set("event.type", "access");
-    ev.set("observer.type", "web");
+    ev.set(key!("event.kind"), "event");
+    ev.set(key!("event.category"), "web");
+    ev.set(key!("event.type"), "access");
+    ev.set(key!("observer.type"), "web");
     if let Some(p) = product {
-        ev.set("observer.product", p);
+        ev.set(key!("observer.product"), p);
     }
 }
 
@@ -224,7 +224,7 @@ pub(super) fn set_host(ev: &mut Event, ip_key: &str, domain_key: &str, host: &st
 }
 
 pub(super) fn set_status(ev: &mut Event, status: i64) {
-    ev.set("http.response.status_code", status);
+    ev.set(key!("http.response.status_code"), status);
     ev.set(
         "event.outcome",
         if status < 400 { "success" } else { "failure" },
@@ -251,18 +251,18 @@ fn clf(text: &str, sp: usize, ev: &mut Event) -> Result<(), ParseError> {
         };
         set_host(ev, "destination.ip", "destination.domain", name);
         if let Some(port) = port {
-            ev.set("destination.port", i64::from(port));
+            ev.set(key!("destination.port"), i64::from(port));
         }
     }
     let host = tokens.next().unwrap_or_default();
     set_host(ev, "source.ip", "source.domain", host);
     let ident = tokens.next().unwrap_or_default();
     if !absent(ident) {
-        ev.set("http.access.ident", ident);
+        ev.set(key!("http.access.ident"), ident);
     }
     let user = tokens.next().unwrap_or_default();
     if !absent(user) && user != "\"\"" {
-        ev.set("user.name", user);
+        ev.set(key!("user.name"), user);
     }
 
     let stamp = text
@@ -300,7 +300,7 @@ fn clf(text: &str, sp: usize, ev: &mut Event) -> Result<(), ParseError> {
     let (bytes, rest) = rest.split_once(' ').unwrap_or((rest, ""));
     if bytes != "-" {
         match digits(bytes) {
-            Some(n) => ev.set("http.response.body.bytes", n),
+            Some(n) => ev.set(key!("http.response.body.bytes"), n),
             None => return Err(ParseError::expected(P, "BYTES", offset(text, bytes))),
         }
     }
@@ -324,7 +324,7 @@ fn clf(text: &str, sp: usize, ev: &mut Event) -> Result<(), ParseError> {
     }
     let extra = rest.trim();
     if !extra.is_empty() {
-        ev.set("http.access.extra", extra);
+        ev.set(key!("http.access.extra"), extra);
     }
     Ok(())
 }
@@ -470,14 +470,14 @@ fn set_request(ev: &mut Event, req: &str) {
     });
     let Some((method, target, version)) = parts else {
         if !absent(req) {
-            ev.set("http.request.line", req);
+            ev.set(key!("http.request.line"), req);
         }
         return;
     };
-    ev.set("http.request.method", method);
+    ev.set(key!("http.request.method"), method);
     set_target(ev, target, None);
     if !version.is_empty() {
-        ev.set("http.version", version);
+        ev.set(key!("http.version"), version);
     }
 }
 
@@ -486,20 +486,20 @@ fn set_request(ev: &mut Event, req: &str) {
 pub(super) fn set_target(ev: &mut Event, target: &str, query: Option<&str>) {
     match query {
         Some(q) => {
-            ev.set("url.original", format!("{target}?{q}"));
-            ev.set("url.path", target);
-            ev.set("url.query", q);
+            ev.set(key!("url.original"), format!("{target}?{q}"));
+            ev.set(key!("url.path"), target);
+            ev.set(key!("url.query"), q);
         }
         None => {
-            ev.set("url.original", target);
+            ev.set(key!("url.original"), target);
             if target.starts_with('/') {
                 let (path, query) = match target.split_once('?') {
                     Some((p, q)) => (p, Some(q)),
                     None => (target, None),
                 };
-                ev.set("url.path", path);
+                ev.set(key!("url.path"), path);
                 if let Some(q) = query {
-                    ev.set("url.query", q);
+                    ev.set(key!("url.query"), q);
                 }
             }
         }
@@ -527,7 +527,7 @@ fn iis(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         None => return Err(ParseError::expected(P, "TIMESTAMP", 0)),
     }
     set_host(ev, "destination.ip", "destination.domain", f[2]);
-    ev.set("http.request.method", f[3]);
+    ev.set(key!("http.request.method"), f[3]);
     if n < IIS_FIELDS {
         return Err(ParseError::expected(
             P,
@@ -548,37 +548,37 @@ fn iis(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     if !absent(f[4]) {
         set_target(ev, f[4], query);
     } else if let Some(q) = query {
-        ev.set("url.query", q);
+        ev.set(key!("url.query"), q);
     }
     match f[6].parse::<u16>() {
-        Ok(p) if digits(f[6]).is_some() => ev.set("destination.port", i64::from(p)),
+        Ok(p) if digits(f[6]).is_some() => ev.set(key!("destination.port"), i64::from(p)),
         _ => return Err(field(6, "s-port")),
     }
     if !absent(f[7]) {
-        ev.set("user.name", f[7]);
+        ev.set(key!("user.name"), f[7]);
     }
     set_host(ev, "source.ip", "source.domain", f[8]);
     if !absent(f[9]) {
         // W3C writes the spaces of a header value as `+`.
-        ev.set("user_agent.original", f[9].replace('+', " "));
+        ev.set(key!("user_agent.original"), f[9].replace('+', " "));
     }
     if !absent(f[10]) {
-        ev.set("http.request.referrer", f[10]);
+        ev.set(key!("http.request.referrer"), f[10]);
     }
     match status_code(f[11]) {
         Some(s) => set_status(ev, s),
         None => return Err(field(11, "sc-status")),
     }
     match digits(f[12]) {
-        Some(s) => ev.set("iis.sub_status", s),
+        Some(s) => ev.set(key!("iis.sub_status"), s),
         None => return Err(field(12, "sc-substatus")),
     }
     match digits(f[13]) {
-        Some(s) => ev.set("iis.win32_status", s),
+        Some(s) => ev.set(key!("iis.win32_status"), s),
         None => return Err(field(13, "sc-win32-status")),
     }
     match digits(f[14]).and_then(|ms| ms.checked_mul(1_000_000)) {
-        Some(ns) => ev.set("event.duration", ns),
+        Some(ns) => ev.set(key!("event.duration"), ns),
         None => return Err(field(14, "time-taken")),
     }
     Ok(())
@@ -615,7 +615,7 @@ mod tests {
             b"",
         );
         if let Some(p) = process {
-            ev.set("process.name", p);
+            ev.set(key!("process.name"), p);
         }
         ev
     }
