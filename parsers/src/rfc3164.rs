@@ -102,8 +102,11 @@ pub(crate) fn parse<'a>(
     let r = r.get(len..).unwrap_or("").trim_start_matches(' ');
     cur.advance_to(r);
 
+    // No host name has a comma: a record without one (PAN-OS's CSV right
+    // after the time, `Oct 30 09:46:12 1,2012/10/30 ...`) starts its
+    // message there.
     let r = match r.split_once(' ') {
-        Some((tok, rest)) if !looks_like_tag(tok) => {
+        Some((tok, rest)) if !looks_like_tag(tok) && !tok.contains(',') => {
             ev.set(key!("host.name"), tok);
             rest.trim_start_matches(' ')
         }

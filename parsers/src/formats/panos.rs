@@ -1,5 +1,6 @@
 //! Palo Alto Networks PAN-OS logs in the default syslog format: CSV records
-//! of type TRAFFIC, THREAT and SYSTEM (and CONFIG, parsed minimally), such
+//! of type TRAFFIC, THREAT, SYSTEM and GLOBALPROTECT (VPN logins and
+//! connections; and CONFIG, parsed minimally), such
 //! as
 //!
 //! ```text
@@ -214,6 +215,53 @@ const CONFIG: &[&str] = &[
     "configuration_path",
 ];
 
+/// GLOBALPROTECT columns after [`HEAD`] (PAN-OS 10.x). The endpoint's
+/// serial number is named apart from the firewall's.
+const GLOBALPROTECT: &[&str] = &[
+    "virtual_system",
+    "event_id",
+    "stage",
+    "authentication_method",
+    "tunnel_type",
+    "source_user",
+    "source_region",
+    "machine_name",
+    "public_ip",
+    "public_ipv6",
+    "private_ip",
+    "private_ipv6",
+    "host_id",
+    "endpoint_serial_number",
+    "client_version",
+    "client_os",
+    "client_os_version",
+    "repeat_count",
+    "reason",
+    "error",
+    "description",
+    "status",
+    "location",
+    "login_duration",
+    "connect_method",
+    "error_code",
+    "portal",
+    "sequence_number",
+    "action_flags",
+    "high_resolution_timestamp",
+    "selection_type",
+    "response_time",
+    "priority",
+    "attempted_gateways",
+    "gateway",
+    "device_group_hierarchy_level_1",
+    "device_group_hierarchy_level_2",
+    "device_group_hierarchy_level_3",
+    "device_group_hierarchy_level_4",
+    "virtual_system_name",
+    "device_name",
+    "virtual_system_id",
+];
+
 /// The log types parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Type {
@@ -221,6 +269,7 @@ enum Type {
     Threat,
     System,
     Config,
+    GlobalProtect,
 }
 
 impl Type {
@@ -230,6 +279,7 @@ impl Type {
             "THREAT" => Type::Threat,
             "SYSTEM" => Type::System,
             "CONFIG" => Type::Config,
+            "GLOBALPROTECT" => Type::GlobalProtect,
             _ => return None,
         })
     }
@@ -254,6 +304,7 @@ impl Type {
             }
             Type::System => SYSTEM.get(i).copied(),
             Type::Config => CONFIG.get(i).copied(),
+            Type::GlobalProtect => GLOBALPROTECT.get(i).copied(),
         }
     }
 }
@@ -290,9 +341,15 @@ fn detect(text: &str) -> bool {
         return false;
     }
     let rest = b.get(s + serial + 1..).unwrap_or(&[]);
-    [&b"TRAFFIC,"[..], b"THREAT,", b"SYSTEM,", b"CONFIG,"]
-        .iter()
-        .any(|ty| rest.starts_with(ty))
+    [
+        &b"TRAFFIC,"[..],
+        b"THREAT,",
+        b"SYSTEM,",
+        b"CONFIG,",
+        b"GLOBALPROTECT,",
+    ]
+    .iter()
+    .any(|ty| rest.starts_with(ty))
 }
 
 /// `s` cut to at most [`MAX_VALUE`] bytes, at a character boundary.
@@ -416,6 +473,7 @@ struct Seen<'a> {
     event_id: Option<Cow<'a, str>>,
     result: Option<Cow<'a, str>>,
     description: Option<Cow<'a, str>>,
+    stage: Option<Cow<'a, str>>,
 }
 
 /// The ECS `event.severity` of a PAN-OS severity.
@@ -520,7 +578,14 @@ fn column<'a>(ev: &mut Event, seen: &mut Seen<'a>, name: &str, v: Cow<'a, str>) 
         }
         "command" => ev.set(key!("event.action"), v.as_ref()),
         "admin" => ev.set(key!("user.name"), v.as_ref()),
-        "result" => seen.result = Some(v),
+        "result" | "status" => seen.result = Some(v),
+        // GlobalProtect: the client's address on the Internet, and the
+        // one it was given in the tunnel.
+        "public_ip" | "public_ipv6" => set_addr(ev, "source.ip", &v),
+        "private_ip" | "private_ipv6" => set_addr(ev, "source.nat.ip", &v),
+        "machine_name" => ev.set(key!("host.hostname"), v.as_ref()),
+        "error" => set_text(ev, key!("event.reason"), &v),
+        "stage" => seen.stage = Some(v),
         _ => {}
     }
 }
@@ -538,7 +603,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         None => {
             return Err(ParseError::expected(
                 P,
-                "TRAFFIC, THREAT, SYSTEM or CONFIG",
+                "TRAFFIC, THREAT, SYSTEM, CONFIG or GLOBALPROTECT",
                 0,
             ))
         }
@@ -579,6 +644,7 @@ fn finish(ev: &mut Event, ty: Type, seen: &Seen<'_>) {
         Type::Threat => "panos.threat",
         Type::System => "panos.system",
         Type::Config => "panos.config",
+        Type::GlobalProtect => "panos.globalprotect",
     };
     ev.set(key!("event.dataset"), dataset);
     match ty {
@@ -640,6 +706,28 @@ fn finish(ev: &mut Event, ty: Type, seen: &Seen<'_>) {
                 ev.set(key!("event.category"), "host");
             }
         }
+        Type::GlobalProtect => {
+            ev.logsource.category = None;
+            ev.set(key!("event.kind"), "event");
+            // `portal-auth`, `gateway-auth`, `portal-prelogin`, ... are
+            // logins; `gateway-connected`, `gateway-logout`, ... sessions.
+            let id = seen.event_id.as_deref().unwrap_or("");
+            let login = id.contains("auth")
+                || id.contains("login")
+                || seen.stage.as_deref() == Some("login");
+            ev.set(
+                key!("event.category"),
+                if login { "authentication" } else { "session" },
+            );
+            if !id.is_empty() {
+                ev.set(key!("event.action"), id);
+            }
+            match seen.result.as_deref() {
+                Some("success") => ev.set(key!("event.outcome"), "success"),
+                Some("failure") => ev.set(key!("event.outcome"), "failure"),
+                _ => {}
+            }
+        }
         Type::Config => {
             ev.logsource.category = None;
             ev.set(key!("event.kind"), "event");
@@ -673,6 +761,40 @@ mod tests {
 
     fn csv(s: &str) -> Vec<String> {
         Csv::new(s).map(Cow::into_owned).collect()
+    }
+
+    #[test]
+    fn globalprotect_logins() {
+        // The documented PAN-OS 10.x GLOBALPROTECT layout.
+        let text = "1,2026/11/25 10:00:05,012345678901,GLOBALPROTECT,0,2561,2026/11/25 10:00:04,vsys1,gateway-auth,login,LDAP,,alice,VN,LAPTOP-42,203.0.113.50,,10.200.0.7,,6f1c2a1e-1111-2222-3333-444455556666,SER123,6.2.1,Windows,\"Microsoft Windows 11 Pro , 64-bit\",1,,,,success,HQ,0,user-logon,0,GP-Gateway,7312345678901234567,0x8000000000000000,2026-11-25T10:00:04.123+07:00,,0,,,gw-hanoi,,,,,,fw-hq,0";
+        assert!(detect(text));
+        let mut ev = event();
+        assert_eq!(parse(text, &mut ev), Ok(()));
+        assert_eq!(ev.get_str("event.dataset"), Some("panos.globalprotect"));
+        assert_eq!(ev.get_str("event.category"), Some("authentication"));
+        assert_eq!(ev.get_str("event.action"), Some("gateway-auth"));
+        assert_eq!(ev.get_str("event.outcome"), Some("success"));
+        assert_eq!(ev.get_str("user.name"), Some("alice"));
+        assert_eq!(ev.get_str("source.ip"), Some("203.0.113.50"));
+        assert_eq!(ev.get_str("source.nat.ip"), Some("10.200.0.7"));
+        assert_eq!(ev.get_str("host.hostname"), Some("LAPTOP-42"));
+        assert_eq!(ev.get_str("observer.serial_number"), Some("012345678901"));
+        assert_eq!(ev.get_str("panos.endpoint_serial_number"), Some("SER123"));
+        assert_eq!(ev.get_str("panos.portal"), Some("GP-Gateway"));
+        assert_eq!(ev.get_str("observer.name"), Some("fw-hq"));
+        assert_eq!(ev.logsource.category, None);
+        // A failed login, with its error.
+        let failed = text.replace(",success,HQ,", ",failure,HQ,").replace(
+            ",1,,,,",
+            ",1,,Authentication failed: Invalid username or password,,",
+        );
+        let mut ev = event();
+        assert_eq!(parse(&failed, &mut ev), Ok(()));
+        assert_eq!(ev.get_str("event.outcome"), Some("failure"));
+        assert_eq!(
+            ev.get_str("event.reason"),
+            Some("Authentication failed: Invalid username or password")
+        );
     }
 
     #[test]
