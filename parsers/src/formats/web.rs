@@ -175,13 +175,77 @@ fn clf_start(text: &str) -> Option<usize> {
     let window = b.get(..DETECT_WINDOW).unwrap_or(b);
     let sp = OPEN_FINDER.find(window)?;
     let head = window.get(..sp)?;
-    let spaces = head.iter().filter(|&&c| c == b' ').count();
+    let list = memchr::memchr(b',', head).is_some();
+    let spaces = if list {
+        separators(head).count()
+    } else {
+        head.iter().filter(|&&c| c == b' ').count()
+    };
     if !(2..=3).contains(&spaces) || head.windows(2).any(|w| w == b"  ") {
         return None;
+    }
+    // A list in the client's place holds addresses only.
+    if list {
+        let text = std::str::from_utf8(head).ok()?;
+        if let Some(list) = head_tokens(text).find(|t| t.contains(", ")) {
+            if !list
+                .split(", ")
+                .all(|a| super::is_ip(a) || a == "unknown" || a == "-")
+            {
+                return None;
+            }
+        }
     }
     let after = b.get(sp + 2..)?;
     let close = after.get(CLF_TIME.len()..CLF_TIME.len() + 3)?;
     (shape(after, CLF_TIME) && close == b"] \"").then_some(sp)
+}
+
+/// The spaces that separate the tokens before an NCSA line's time: not
+/// those after a comma, which belong to a list of addresses in the first
+/// token (nginx logging `$http_x_forwarded_for`: `10.0.0.2, 10.0.0.1 - -
+/// [...]`).
+fn separators(head: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr_iter(b' ', head).filter(|&i| i == 0 || head[i - 1] != b',')
+}
+
+/// The tokens before an NCSA line's time (see [`separators`]): split at
+/// every space, or when `list`, not at those after a comma.
+#[derive(Clone)]
+struct HeadTokens<'a> {
+    rest: Option<&'a str>,
+    list: bool,
+}
+
+fn head_tokens(head: &str) -> HeadTokens<'_> {
+    HeadTokens {
+        rest: Some(head),
+        list: memchr::memchr(b',', head.as_bytes()).is_some(),
+    }
+}
+
+impl<'a> Iterator for HeadTokens<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let r = self.rest?;
+        let b = r.as_bytes();
+        let cut = if self.list {
+            separators(b).next()
+        } else {
+            memchr::memchr(b' ', b)
+        };
+        match cut {
+            Some(i) => {
+                self.rest = r.get(i + 1..);
+                r.get(..i)
+            }
+            None => {
+                self.rest = None;
+                Some(r)
+            }
+        }
+    }
 }
 
 /// Whether `text` starts like an IIS W3C line in the default field order:
@@ -239,8 +303,8 @@ pub(super) fn absent(v: &str) -> bool {
 /// An NCSA common / combined line; `sp` is from [`clf_start`].
 fn clf(text: &str, sp: usize, ev: &mut Event) -> Result<(), ParseError> {
     let head = text.get(..sp).unwrap_or_default();
-    let mut tokens = head.split(' ');
-    if head.bytes().filter(|&c| c == b' ').count() == 3 {
+    let mut tokens = head_tokens(head);
+    if tokens.clone().nth(3).is_some() {
         let vhost = tokens.next().unwrap_or_default();
         let (name, port) = match vhost.rsplit_once(':') {
             Some((h, p)) if !h.is_empty() && !h.contains(':') => match p.parse::<u16>() {
@@ -255,7 +319,15 @@ fn clf(text: &str, sp: usize, ev: &mut Event) -> Result<(), ParseError> {
         }
     }
     let host = tokens.next().unwrap_or_default();
-    set_host(ev, "source.ip", "source.domain", host);
+    match memchr::memchr(b',', host.as_bytes()).and_then(|i| host.get(..i)) {
+        // A list of addresses (`X-Forwarded-For`): the first is the client
+        // as the first proxy saw it; the list is kept.
+        Some(first) => {
+            ev.set(key!("http.access.remote_ip_list"), host);
+            set_host(ev, "source.ip", "source.domain", first);
+        }
+        None => set_host(ev, "source.ip", "source.domain", host),
+    }
     let ident = tokens.next().unwrap_or_default();
     if !absent(ident) {
         ev.set(key!("http.access.ident"), ident);
@@ -662,6 +734,32 @@ mod tests {
         assert_eq!(ev.get_str("event.category"), Some("web"));
         assert_eq!(ev.get("http.access.extra"), None);
         assert_eq!(ev.logsource, LogSource::new(None, Some("webserver"), &[]));
+    }
+
+    #[test]
+    fn a_list_of_forwarded_addresses_first() {
+        let (ev, r) = run(
+            r#"203.0.113.9, 10.0.0.1, 127.0.0.1 - - [07/Dec/2026:11:05:07 +0100] "GET /ocelot HTTP/1.1" 200 571 "-" "curl/8.5.0""#,
+        );
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.get_str("source.ip"), Some("203.0.113.9"));
+        assert_eq!(
+            ev.get_str("http.access.remote_ip_list"),
+            Some("203.0.113.9, 10.0.0.1, 127.0.0.1")
+        );
+        assert_eq!(int(&ev, "http.response.status_code"), Some(200));
+        // With a virtual host first.
+        let (ev, r) = run(
+            r#"www.example.org:443 203.0.113.9, 10.0.0.1 - bob [07/Dec/2026:11:05:07 +0100] "GET / HTTP/1.1" 200 5"#,
+        );
+        assert_eq!(r, Ok(()));
+        assert_eq!(ev.get_str("destination.domain"), Some("www.example.org"));
+        assert_eq!(ev.get_str("source.ip"), Some("203.0.113.9"));
+        assert_eq!(ev.get_str("user.name"), Some("bob"));
+        // Words with commas are no list of addresses in a sentence.
+        assert!(!detect(
+            "one, two, three four five [07/Dec/2026:11:05:07 +0100] \"x"
+        ));
     }
 
     #[test]
