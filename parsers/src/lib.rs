@@ -308,7 +308,9 @@ impl Parser {
                     && !matches!(forced, Some(Forced::Format(f)) if f.name() != "juniper") =>
             {
                 if let Some(id) = ev.get_str("log.syslog.msgid").map(Text::from) {
-                    if let Some(Err(e)) = self.device_format(forced, &id, 0, &mut ev) {
+                    // Where the MSGID is in the record, for error offsets.
+                    let base = original.find(&*id).unwrap_or(0);
+                    if let Some(Err(e)) = self.device_format(forced, &id, base, &mut ev) {
                         if result.is_ok() {
                             result = Err(e);
                         }
