@@ -713,6 +713,25 @@ mod tests {
     }
 
     #[test]
+    fn a_relayed_rfc5424_record_keeps_its_own_header() {
+        let ev = parse(
+            "<14>Jun 16 06:54:17 relay-1 1 2015-06-16T03:54:16.446-07:00 test-fw-1 RT_FLOW - \
+             RT_FLOW_SESSION_CREATE [junos@2636.1.1.1.2.39 source-address=\"10.34.1.170\" \
+             source-port=\"52650\" destination-address=\"10.43.2.83\" destination-port=\"80\"]",
+        );
+        assert_eq!(ev.error, None);
+        assert_eq!(ev.timestamp, datetime!(2015-06-16 10:54:16.446 UTC));
+        assert_eq!(ev.get_str("host.name"), Some("test-fw-1"));
+        assert_eq!(ev.get_str("log.syslog.relay"), Some("relay-1"));
+        assert_eq!(ev.get_str("event.module"), Some("juniper"));
+        assert_eq!(ev.get_str("source.ip"), Some("10.34.1.170"));
+        // A BSD message that merely starts with a digit stays one.
+        let ev = parse("<14>Jun 16 06:54:17 host 1 apple a day");
+        assert_eq!(ev.get_str("host.name"), Some("host"));
+        assert_eq!(ev.get_str("message"), Some("1 apple a day"));
+    }
+
+    #[test]
     fn pri_without_timestamp_keeps_content() {
         let ev = parse("<13>Use the BFG!");
         assert_eq!(

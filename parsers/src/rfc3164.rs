@@ -114,6 +114,18 @@ pub(crate) fn parse<'a>(
     };
     cur.advance_to(r);
 
+    // A relay that put its own BSD header before a whole RFC 5424 record
+    // (`Jun 16 06:54:17 relay 1 2015-06-16T03:54:16.446-07:00 fw RT_FLOW -
+    // ...`): the record's own header says when and where it happened (its
+    // time replaces the relay's, whatever that was).
+    if r.as_bytes()
+        .first()
+        .is_some_and(|b| (b'1'..=b'9').contains(b))
+        && crate::rfc5424::headerless(r) == Some(true)
+    {
+        return relayed_5424(ev, cur, parsed, default_offset);
+    }
+
     // A Cisco mnemonic (`%ASA-6-302013:`, `%SYS-5-CONFIG_I:`) is part of the
     // message, not a program name.
     let tagged = if r.starts_with('%') {
@@ -137,6 +149,22 @@ pub(crate) fn parse<'a>(
         }
     }
     deferred.map_or(Ok(()), Err)
+}
+
+/// An RFC 5424 record after a relay's BSD header, from its VERSION; the
+/// relay's name is kept apart (no ECS field says "relay").
+#[cold]
+#[inline(never)]
+fn relayed_5424<'a>(
+    ev: &mut Event,
+    cur: &mut Cursor<'a>,
+    parsed: &mut Parsed<'a>,
+    default_offset: UtcOffset,
+) -> Result<(), ParseError> {
+    if let Some(host) = ev.fields.remove("host.name") {
+        ev.set(key!("log.syslog.relay"), host);
+    }
+    crate::rfc5424::parse(ev, cur, parsed, default_offset)
 }
 
 /// Whether the token after the timestamp is the TAG rather than HOSTNAME.
