@@ -268,24 +268,24 @@ impl Fields {
 
     /// Sets `key` to `value`, allocating the name only when it is new.
     pub fn set(&mut self, key: &str, value: FieldValue) {
-        let hash = self.hash(key);
-        match self.find(hash, key) {
-            Found::At(i) => self.entries[i].value = value,
-            Found::Vacant(at) => {
-                self.push(at, hash, Name::new(key), value);
-            }
-        }
+        self.set_hashed(self.hash(key), key, || Name::new(key), value);
     }
 
     /// Sets the field named by `key` to `value`: as [`Fields::set`],
     /// without hashing or copying the name's bytes.
     #[inline]
     pub fn set_key(&mut self, key: &Key, value: FieldValue) {
-        let hash = key.hash();
-        match self.find(hash, &key.name) {
+        self.set_hashed(key.hash(), &key.name, || key.name.clone(), value);
+    }
+
+    /// Sets `key`, whose hash is `hash`, to `value`; `name` makes the
+    /// stored name when the field is new.
+    #[inline(always)]
+    fn set_hashed(&mut self, hash: u64, key: &str, name: impl FnOnce() -> Name, value: FieldValue) {
+        match self.find(hash, key) {
             Found::At(i) => self.entries[i].value = value,
             Found::Vacant(at) => {
-                self.push(at, hash, key.name.clone(), value);
+                self.push(at, hash, name(), value);
             }
         }
     }

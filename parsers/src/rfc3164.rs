@@ -118,11 +118,7 @@ pub(crate) fn parse<'a>(
     // (`Jun 16 06:54:17 relay 1 2015-06-16T03:54:16.446-07:00 fw RT_FLOW -
     // ...`): the record's own header says when and where it happened (its
     // time replaces the relay's, whatever that was).
-    if r.as_bytes()
-        .first()
-        .is_some_and(|b| (b'1'..=b'9').contains(b))
-        && crate::rfc5424::headerless(r) == Some(true)
-    {
+    if crate::rfc5424::headerless(r) == Some(true) {
         return relayed_5424(ev, cur, parsed, default_offset);
     }
 

@@ -60,6 +60,15 @@ pub(crate) fn parse<'a>(
 /// element or nil SD after MSGID, so a BSD record with an RFC 3339 time
 /// (`2024-... host sshd[12]: ...`) is not taken for one.
 pub(crate) fn headerless(s: &str) -> Option<bool> {
+    // Both start with a digit 1-9 (VERSION, or a year): most texts are
+    // ruled out by their first byte.
+    if !s
+        .as_bytes()
+        .first()
+        .is_some_and(|b| (b'1'..=b'9').contains(b))
+    {
+        return None;
+    }
     let stamp_then_space = |t: &str| {
         let st = parse_iso(t)?;
         (t.as_bytes().get(st.len) == Some(&b' ')).then_some(st.len + 1)

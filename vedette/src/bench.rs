@@ -328,27 +328,21 @@ pub fn run(a: BenchArgs) -> Result<()> {
     let peak_hwm = status_kib(pid, "VmHWM:").unwrap_or(peak_rss);
     let end_anon = status_kib(pid, "RssAnon:").unwrap_or(0);
     let end_file = status_kib(pid, "RssFile:").unwrap_or(0);
-    // Where the pipeline thread spent its time, and CPU per thread of the child.
-    let stages: serde_json::Map<String, serde_json::Value> = http_get(http, "/metrics", &token)
-        .map(|(_, body)| {
-            body.lines()
-                .filter_map(|l| l.strip_prefix("vedette_pipeline_seconds_total{stage=\""))
-                .filter_map(|l| l.split_once("\"} "))
-                .map(|(k, v)| (k.to_string(), v.parse::<f64>().unwrap_or(0.0).into()))
-                .collect()
-        })
+    let metrics = http_get(http, "/metrics", &token)
+        .map(|(_, body)| body)
         .unwrap_or_default();
+    // Where the pipeline thread spent its time, and CPU per thread of the child.
+    let stages: serde_json::Map<String, serde_json::Value> = metrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("vedette_pipeline_seconds_total{stage=\""))
+        .filter_map(|l| l.split_once("\"} "))
+        .map(|(k, v)| (k.to_string(), v.parse::<f64>().unwrap_or(0.0).into()))
+        .collect();
     // Correlation windows held in memory: with the bench's many distinct
     // source addresses each grouped rule opens a group per address, up to
     // [detection] max_correlation_groups; the bulk of the peak memory.
-    let (open_groups, evicted) = http_get(http, "/metrics", &token)
-        .map(|(_, body)| {
-            (
-                metric(&body, "vedette_correlation_open_groups"),
-                metric(&body, "vedette_correlation_groups_evicted_total"),
-            )
-        })
-        .unwrap_or_default();
+    let open_groups = metric(&metrics, "vedette_correlation_open_groups");
+    let evicted = metric(&metrics, "vedette_correlation_groups_evicted_total");
     let threads = thread_cpu(pid);
     let cpu_total = process_cpu(pid);
 

@@ -300,9 +300,8 @@ impl<'a> Words<'a> {
         let r = self.rest;
         let close =
             memchr::memchr2(b')', b'(', r.as_bytes()).filter(|&i| r.as_bytes()[i] == b')')?;
-        let base = self.all.as_ptr() as usize;
-        let start = after.as_ptr() as usize - base;
-        let end = r.as_ptr() as usize - base + close;
+        let start = super::web::offset(self.all, after);
+        let end = super::web::offset(self.all, r) + close;
         self.rest = r.get(close + 1..)?;
         Some((e, Some(self.all.get(start..end)?)))
     }

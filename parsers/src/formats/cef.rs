@@ -463,26 +463,10 @@ pub(super) fn set_transport(ev: &mut Event, v: &str) {
     ev.set(key!("network.transport"), name.as_ref());
 }
 
-/// `source.mac` / `destination.mac` in the ECS form `AA-BB-CC-DD-EE-FF`.
+/// `source.mac` / `destination.mac` in the ECS form `AA-BB-CC-DD-EE-FF`
+/// (CEF and LEEF values may carry spaces around them).
 pub(super) fn set_mac(ev: &mut Event, key: impl FieldName, v: &str) {
-    let b = v.trim().as_bytes();
-    if b.len() != 17 {
-        return;
-    }
-    let mut out = String::with_capacity(17);
-    for (i, &c) in b.iter().enumerate() {
-        if i % 3 == 2 {
-            if c != b':' && c != b'-' {
-                return;
-            }
-            out.push('-');
-        } else if c.is_ascii_hexdigit() {
-            out.push(char::from(c.to_ascii_uppercase()));
-        } else {
-            return;
-        }
-    }
-    ev.set(key, out);
+    super::fortigate::set_mac(ev, key, v.trim());
 }
 
 fn set_hash(ev: &mut Event, v: &str) {

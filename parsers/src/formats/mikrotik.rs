@@ -40,7 +40,7 @@ pub(crate) const FORMAT: super::Format = super::Format {
 /// a one-word prefix), or after a longer prefix, before the first `: in:`
 /// in its first 132 bytes; with topics (`system,info,account`: lowercase, the
 /// first word) any message may be a configuration change. Reads up to the
-/// second space, no further.
+/// second space, and past it only to search the head for `: in:`.
 fn gate(p: &super::Probe<'_>) -> bool {
     let lower = p.first.is_ascii_lowercase();
     if !lower && !p.colon() {
@@ -160,7 +160,7 @@ fn firewall_head(s: &str) -> Option<(Option<&str>, &str, &str)> {
     }
     // A log prefix with spaces in it (`drop !LAN input: in:pppoe ...`):
     // the chain is the word before the first `: in:`.
-    let at = CHAIN_IN.find(head(s))?;
+    let at = CHAIN_IN.find(head(s.as_bytes()))?;
     let (before, rest) = (s.get(..at)?, s.get(at + 2..)?);
     let (prefix, chain) = super::rsplit_once_byte(before, b' ')?;
     let prefix = prefix.trim_end_matches([' ', ':']);
@@ -174,8 +174,7 @@ static CHAIN_IN: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
 
 /// The first bytes of a text, as far as a log prefix (64) and a chain (64)
 /// with their separators reach.
-fn head<T: AsRef<[u8]> + ?Sized>(t: &T) -> &[u8] {
-    let b = t.as_ref();
+fn head(b: &[u8]) -> &[u8] {
     b.get(..132).unwrap_or(b)
 }
 

@@ -97,13 +97,18 @@ fn detect(text: &str) -> bool {
 /// Which access log a line is: NCSA (its ` [` before the time), or IIS.
 #[derive(Clone, Copy)]
 enum Kind {
-    Ncsa(usize),
+    /// The space before `[` (see [`clf_start`]), and whether a virtual
+    /// host comes first (four tokens before the time, not three).
+    Ncsa {
+        sp: usize,
+        vhost: bool,
+    },
     Iis,
 }
 
 fn kind(text: &str) -> Option<Kind> {
     match clf_start(text) {
-        Some(sp) => Some(Kind::Ncsa(sp)),
+        Some((sp, vhost)) => Some(Kind::Ncsa { sp, vhost }),
         None => is_iis(text).then_some(Kind::Iis),
     }
 }
@@ -120,14 +125,14 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
 
 fn parse_kind(text: &str, k: Option<Kind>, ev: &mut Event) -> Result<(), ParseError> {
     match k {
-        Some(Kind::Ncsa(sp)) => {
+        Some(Kind::Ncsa { sp, vhost }) => {
             let product = match ev.get_str("process.name") {
                 Some("nginx") => Some("nginx"),
                 Some("apache" | "apache2" | "httpd") => Some("apache"),
                 _ => None,
             };
             set_common(ev, product);
-            clf(text, sp, ev)
+            clf(text, sp, vhost, ev)
         }
         Some(Kind::Iis) => {
             set_common(ev, None);
@@ -163,8 +168,8 @@ pub(super) fn shape(b: &[u8], pat: &[u8]) -> bool {
 
 /// The position of the space before `[` of an NCSA line's timestamp, when
 /// `text` is one: 3 tokens (host, ident, user) or 4 (a virtual host first)
-/// before ` [dd/Mon/yyyy:hh:mm:ss +zzzz] "`.
-fn clf_start(text: &str) -> Option<usize> {
+/// before ` [dd/Mon/yyyy:hh:mm:ss +zzzz] "`; and whether there were 4.
+fn clf_start(text: &str) -> Option<(usize, bool)> {
     let b = text.as_bytes();
     if !b
         .first()
@@ -198,7 +203,7 @@ fn clf_start(text: &str) -> Option<usize> {
     }
     let after = b.get(sp + 2..)?;
     let close = after.get(CLF_TIME.len()..CLF_TIME.len() + 3)?;
-    (shape(after, CLF_TIME) && close == b"] \"").then_some(sp)
+    (shape(after, CLF_TIME) && close == b"] \"").then_some((sp, spaces == 3))
 }
 
 /// The spaces that separate the tokens before an NCSA line's time: not
@@ -211,7 +216,6 @@ fn separators(head: &[u8]) -> impl Iterator<Item = usize> + '_ {
 
 /// The tokens before an NCSA line's time (see [`separators`]): split at
 /// every space, or when `list`, not at those after a comma.
-#[derive(Clone)]
 struct HeadTokens<'a> {
     rest: Option<&'a str>,
     list: bool,
@@ -300,11 +304,11 @@ pub(super) fn absent(v: &str) -> bool {
     v.is_empty() || v == "-"
 }
 
-/// An NCSA common / combined line; `sp` is from [`clf_start`].
-fn clf(text: &str, sp: usize, ev: &mut Event) -> Result<(), ParseError> {
+/// An NCSA common / combined line; `sp` and `vhost` are from [`clf_start`].
+fn clf(text: &str, sp: usize, vhost: bool, ev: &mut Event) -> Result<(), ParseError> {
     let head = text.get(..sp).unwrap_or_default();
     let mut tokens = head_tokens(head);
-    if tokens.clone().nth(3).is_some() {
+    if vhost {
         let vhost = tokens.next().unwrap_or_default();
         let (name, port) = match vhost.rsplit_once(':') {
             Some((h, p)) if !h.is_empty() && !h.contains(':') => match p.parse::<u16>() {

@@ -121,7 +121,7 @@ fn detect(text: &str) -> bool {
     }
     let head = t.as_bytes();
     let head = head.get(..DETECT_WINDOW).unwrap_or(head);
-    let [event_id, winlog, winlogbeat, event, system] = &*DETECT_FINDERS;
+    let [event_id, winlog, winlogbeat, event, system, winlog_object] = &*DETECT_FINDERS;
     // Every key holds `Event` or `winlog`: one pass over the head rules
     // out most JSON that is not Windows.
     let mentions = memchr::memchr2_iter(b'E', b'w', head).any(|i| {
@@ -141,17 +141,13 @@ fn detect(text: &str) -> bool {
     // by a processor, or a pipeline's output) only it tells. One search
     // past the head, for JSON only.
     t.len() > DETECT_WINDOW
-        && WINLOG_OBJECT
+        && winlog_object
             .find(&t.as_bytes()[DETECT_WINDOW - 16..])
             .is_some()
 }
 
-/// Winlogbeat's object, searched for past the head.
-static WINLOG_OBJECT: std::sync::LazyLock<memmem::Finder<'static>> =
-    std::sync::LazyLock::new(|| memmem::Finder::new(b"\"winlog\":{").into_owned());
-
 /// The keys `detect` looks for, built once.
-static DETECT_FINDERS: std::sync::LazyLock<[memmem::Finder<'static>; 5]> =
+static DETECT_FINDERS: std::sync::LazyLock<[memmem::Finder<'static>; 6]> =
     std::sync::LazyLock::new(|| {
         [
             &b"\"EventID\""[..],
@@ -159,6 +155,8 @@ static DETECT_FINDERS: std::sync::LazyLock<[memmem::Finder<'static>; 5]> =
             b"winlogbeat\"",
             b"\"Event\"",
             b"\"System\"",
+            // Winlogbeat's object, searched for past the head.
+            b"\"winlog\":{",
         ]
         .map(|n| memmem::Finder::new(n).into_owned())
     });
