@@ -383,6 +383,11 @@ impl Fields {
         self.entries.iter_mut().map(|e| &mut e.value)
     }
 
+    /// The `i`th field in insertion order.
+    pub fn get_index(&self, i: usize) -> Option<(&Name, &FieldValue)> {
+        self.entries.get(i).map(|e| (&e.name, &e.value))
+    }
+
     /// The fields whose names start with `prefix`, sorted by name.
     pub fn with_prefix(&self, prefix: &str) -> Vec<(&str, &FieldValue)> {
         let mut v: Vec<_> = self

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use memchr::memchr2;
-use nom::bytes::complete::{take_while1, take_while_m_n};
+use nom::bytes::complete::take_while_m_n;
 use nom::character::complete::char;
 use nom::combinator::map_res;
 use nom::sequence::terminated;
@@ -18,6 +18,9 @@ use crate::timestamp::parse_iso;
 use crate::ParseError;
 
 const P: &str = "rfc5424";
+
+/// Where structured-data params go: `<this><SD-ID>.<PARAM-NAME>`.
+pub(crate) const SD_FIELD: &str = "log.syslog.structured_data.";
 
 /// `VERSION SP`: a number without a leading zero, up to three digits.
 pub(crate) fn version(s: &str) -> IResult<&str, u16> {
@@ -164,7 +167,7 @@ fn header_field<'a>(
     what: &'static str,
 ) -> Result<Option<&'a str>, ParseError> {
     let r = cur.rest();
-    let Some((tok, rest)) = r.split_once(' ') else {
+    let Some((tok, rest)) = crate::formats::split_once_byte(r, b' ') else {
         return Err(if r.is_empty() {
             ParseError::expected(P, what, cur.offset())
         } else {
@@ -179,8 +182,14 @@ fn header_field<'a>(
 }
 
 /// SD-NAME: printable, no `=`, SP, `]` or `"`.
-fn sd_name(s: &str) -> IResult<&str, &str> {
-    take_while1(|c: char| c > ' ' && c != '=' && c != ']' && c != '"' && c != '\u{7f}')(s)
+/// A byte loop: every byte that ends a name is ASCII, so it splits at a
+/// character boundary, and bytes of other characters are above SP.
+fn sd_name(s: &str) -> Option<(&str, &str)> {
+    let n = s
+        .bytes()
+        .position(|c| c <= b' ' || matches!(c, b'=' | b']' | b'"' | 0x7f))
+        .unwrap_or(s.len());
+    (n > 0).then(|| (s.get(n..).unwrap_or(""), s.get(..n).unwrap_or("")))
 }
 
 /// One `[SD-ID *(SP PARAM-NAME="PARAM-VALUE")]`, its params stored as
@@ -189,7 +198,14 @@ fn sd_name(s: &str) -> IResult<&str, &str> {
 fn sd_element(ev: &mut Event, cur: &mut Cursor<'_>) -> Result<(), ParseError> {
     let r = cur.rest().strip_prefix('[').unwrap_or_default();
     cur.advance_to(r);
-    let (rest, id) = sd_name(r).map_err(|_| ParseError::expected(P, "SD-ID", cur.offset()))?;
+    let (rest, id) = sd_name(r).ok_or_else(|| ParseError::expected(P, "SD-ID", cur.offset()))?;
+    // Each param's name, `log.syslog.structured_data.<SD-ID>.<PARAM-NAME>`,
+    // written over the same buffer.
+    let mut key = String::with_capacity(SD_FIELD.len() + id.len() + 24);
+    key.push_str(SD_FIELD);
+    key.push_str(id);
+    key.push('.');
+    let key_len = key.len();
     cur.advance_to(rest);
     loop {
         let r = cur.rest();
@@ -207,7 +223,7 @@ fn sd_element(ev: &mut Event, cur: &mut Cursor<'_>) -> Result<(), ParseError> {
             continue;
         }
         let (rest, name) =
-            sd_name(rest).map_err(|_| ParseError::expected(P, "PARAM-NAME", cur.offset()))?;
+            sd_name(rest).ok_or_else(|| ParseError::expected(P, "PARAM-NAME", cur.offset()))?;
         cur.advance_to(rest);
         let Some(rest) = rest.strip_prefix("=\"") else {
             return Err(ParseError::expected(P, "'=\"'", cur.offset()));
@@ -221,8 +237,9 @@ fn sd_element(ev: &mut Event, cur: &mut Cursor<'_>) -> Result<(), ParseError> {
             ));
         };
         cur.advance_to(rest);
-        let key = format!("log.syslog.structured_data.{id}.{name}");
-        match ev.fields.entry(key) {
+        key.truncate(key_len);
+        key.push_str(name);
+        match ev.fields.entry(key.as_str()) {
             Entry::Vacant(e) => {
                 e.insert(FieldValue::Str(value.into()));
             }

@@ -65,7 +65,7 @@ struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     fn new(text: &'a str) -> Self {
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(MAX_FIELDS);
         let mut at = 0;
         for f in super::splitn_byte(text, MAX_FIELDS, b',') {
             items.push((at, f));

@@ -375,20 +375,32 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     }
 
     // Structured data: from the RFC 5424 header, else written in the text.
-    let sd: Vec<(Text, Text)> = ev
-        .fields
-        .with_prefix(SD_PREFIX)
-        .into_iter()
-        .take(MAX_PARAMS)
-        .filter_map(|(k, v)| {
-            let (_, param) = super::rsplit_once_byte(k, b'.')?;
-            Some((Text::from(param), Text::from(v.as_str()?)))
-        })
-        .collect();
-    let have_sd = !sd.is_empty();
-    for (k, v) in &sd {
-        apply(ev, &mut vendor, k, v);
+    // Each param is copied out (into buffers reused for the record) before
+    // it is applied, since applying sets fields; the walk stops at the
+    // fields there were before.
+    let (mut param, mut value) = (String::new(), String::new());
+    let mut params = 0;
+    for i in 0..ev.fields.len() {
+        if params == MAX_PARAMS {
+            break;
+        }
+        let Some((k, v)) = ev.fields.get_index(i) else {
+            break;
+        };
+        let (Some(v), true) = (v.as_str(), k.starts_with(SD_PREFIX)) else {
+            continue;
+        };
+        let Some((_, p)) = super::rsplit_once_byte(k, b'.') else {
+            continue;
+        };
+        param.clear();
+        param.push_str(p);
+        value.clear();
+        value.push_str(v);
+        params += 1;
+        apply(ev, &mut vendor, &param, &value);
     }
+    let have_sd = params > 0;
     if let Some((b, at)) = brief {
         // `[junos@2636.1.1.1.2.40 k="v" ...]`: skip the SD-ID.
         let body_at = b.bytes().position(|c| c == b' ').unwrap_or(b.len());
