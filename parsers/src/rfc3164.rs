@@ -12,7 +12,9 @@ use time::{OffsetDateTime, UtcOffset};
 use vedette_model::Event;
 
 use crate::syslog::{set_procid, strip_bom, Cursor, Parsed};
-use crate::timestamp::{parse_bsd, parse_iso, BsdStamp, IsoStamp};
+use crate::timestamp::{
+    nearest_day, parse_bsd, parse_clock, parse_iso, parse_routeros_date, BsdStamp, IsoStamp,
+};
 use crate::ParseError;
 
 const P: &str = "rfc3164";
@@ -24,19 +26,44 @@ const NO_PRI_EXPECTED: &str = "<PRI>, a BSD timestamp or an RFC 3339 timestamp";
 enum Stamp {
     Iso(IsoStamp),
     Bsd(BsdStamp),
+    /// A time of day alone (RouterOS's `/log print` for today's records).
+    Clock(time::Time),
 }
 
 /// The timestamp at the start of `s` and where it ends, when SP, the end or
 /// Cisco's colon follows it (see [`ends_at`]).
 fn stamp(s: &str) -> Option<(Stamp, usize)> {
     let (t, len) = if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
-        let t = parse_iso(s)?;
-        (Stamp::Iso(t), t.len)
+        match parse_iso(s) {
+            Some(t) => (Stamp::Iso(t), t.len),
+            None => {
+                let (t, len) = parse_clock(s)?;
+                // Only before RouterOS topics: a bare time of day starts
+                // other lines too (W3C logs with `time` first).
+                topics_follow(s.get(len..)?).then_some(())?;
+                (Stamp::Clock(t), len)
+            }
+        }
     } else {
-        let t = parse_bsd(s)?;
+        // RouterOS's console dates (`sep/15 12:42:14`) are rare: tried
+        // only where a BSD time is not found.
+        let t = parse_bsd(s).or_else(|| parse_routeros_date(s))?;
         (Stamp::Bsd(t), t.len)
     };
     Some((t, ends_at(s, len)?))
+}
+
+/// Whether `s` is SP then a RouterOS topic list (`firewall,info`: lowercase
+/// words, digits and `-`, joined by commas) and SP.
+fn topics_follow(s: &str) -> bool {
+    let Some(r) = s.strip_prefix(' ') else {
+        return false;
+    };
+    let w = r.split(' ').next().unwrap_or("");
+    w.len() < r.len()
+        && w.contains(',')
+        && w.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b',' || c == b'-')
 }
 
 /// A timestamp at the start of `s`: the instant (`None` for an impossible
@@ -50,6 +77,7 @@ fn timestamp(
     let t = match t {
         Stamp::Iso(t) => Some(t.resolve(offset)),
         Stamp::Bsd(t) => t.resolve(received, offset),
+        Stamp::Clock(t) => Some(nearest_day(t, received, offset)),
     };
     Some((t, len))
 }

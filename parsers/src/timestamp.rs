@@ -244,8 +244,82 @@ pub(crate) fn parse_bsd(s: &str) -> Option<BsdStamp> {
     })
 }
 
+/// A RouterOS console timestamp (`/log print`, and log files written by
+/// the router): `mmm/dd/yyyy hh:mm:ss`, `mmm/dd hh:mm:ss` (this year),
+/// as a [`BsdStamp`].
+pub(crate) fn parse_routeros_date(s: &str) -> Option<BsdStamp> {
+    let b = s.as_bytes();
+    let month = month(b)?;
+    (b.get(3) == Some(&b'/')).then_some(())?;
+    let day = u8::try_from(digits(b, 4, 2)?)
+        .ok()
+        .filter(|d| (1..=31).contains(d))?;
+    let mut at = 6;
+    let mut year = None;
+    if b.get(at) == Some(&b'/') {
+        year = Some(i32::try_from(digits(b, at + 1, 4)?).ok()?);
+        at += 5;
+    }
+    (b.get(at) == Some(&b' ')).then_some(())?;
+    let (time, len) = clock(b, at + 1)?;
+    Some(BsdStamp {
+        month,
+        day,
+        year,
+        time,
+        len,
+    })
+}
+
+/// A time of day alone at the start of `s` (`hh:mm:ss[.fff]`, as RouterOS
+/// writes for today's records) and its length.
+pub(crate) fn parse_clock(s: &str) -> Option<(Time, usize)> {
+    clock(s.as_bytes(), 0)
+}
+
+/// A time of day on the day that puts it nearest to `received`, not more
+/// than [`FUTURE_TOLERANCE`] ahead of it.
+pub(crate) fn nearest_day(
+    time: Time,
+    received: OffsetDateTime,
+    offset: UtcOffset,
+) -> OffsetDateTime {
+    let local = received.to_offset(offset);
+    let at = PrimitiveDateTime::new(local.date(), time).assume_offset(offset);
+    // A time later today than the receive time (beyond a clock's drift) was
+    // yesterday's.
+    if at - received > time::Duration::hours(1) {
+        at - time::Duration::days(1)
+    } else {
+        at
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn routeros_console_times() {
+        let t = parse_routeros_date("sep/15 12:42:14 system,info x").unwrap();
+        assert_eq!(
+            (t.month, t.day, t.year, t.time, t.len),
+            (Month::September, 15, None, time!(12:42:14), 15)
+        );
+        let t = parse_routeros_date("nov/25/2026 23:58:10 x").unwrap();
+        assert_eq!((t.year, t.len), (Some(2026), 20));
+        assert!(parse_routeros_date("sep 15 12:42:14").is_none());
+        assert!(parse_routeros_date("sep/32 12:42:14").is_none());
+        // Received at 10:00 +07: 09:20 is today's, 23:50 yesterday's.
+        let rx = datetime!(2026-11-25 03:00 UTC);
+        assert_eq!(
+            nearest_day(time!(09:20), rx, offset!(+7)),
+            datetime!(2026-11-25 09:20 +7)
+        );
+        assert_eq!(
+            nearest_day(time!(23:50), rx, offset!(+7)),
+            datetime!(2026-11-24 23:50 +7)
+        );
+    }
+
     use super::*;
     use time::macros::{datetime, offset, time};
 

@@ -45,7 +45,7 @@ static HEADER_FINDER: std::sync::LazyLock<memmem::Finder<'static>> =
 const WINDOW: usize = 96;
 
 /// At most this many `: ` separated parts before the header.
-const MAX_PREFIX_PARTS: usize = 4;
+const MAX_PREFIX_PARTS: usize = 5;
 
 const SEVERITIES: [&str; 8] = [
     "emergency",
@@ -61,32 +61,50 @@ const SEVERITIES: [&str; 8] = [
 /// The `%FACILITY-SEVERITY-MNEMONIC:` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Header<'a> {
+    /// `FAC-SEV-MNEMONIC` as written.
+    code: &'a str,
     facility: &'a str,
     severity: u8,
     mnemonic: &'a str,
 }
 
 /// `%FAC-SEV-MNEMONIC:` at the start of `s`: the header and what follows
-/// the colon.
+/// the colon. The facility may have sub-facilities (`%PIM-SW1-6-...`) and,
+/// as Cisco's Small Business switches write it, lower-case letters; their
+/// severity is a letter (`%SNMP-W-SNMPAUTHFAIL`, see [`letter_severity`]).
 fn tag(s: &str) -> Option<(Header<'_>, &str)> {
     let r = s.strip_prefix('%')?;
-    let n = r
-        .bytes()
-        .take(33)
-        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
-        .count();
-    if n == 0 || n > 32 {
+    let word = |r: &str| {
+        r.bytes()
+            .take(33)
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+            .count()
+    };
+    let mut n = word(r);
+    if n == 0 || n > 32 || !r.as_bytes()[0].is_ascii_uppercase() {
         return None;
     }
+    // Up to two sub-facilities: a `-WORD` that is not `-SEVERITY-`.
+    for _ in 0..2 {
+        let after = r.get(n + 1..)?;
+        if r.as_bytes().get(n) != Some(&b'-') || after.as_bytes().get(1) == Some(&b'-') {
+            break;
+        }
+        let m = word(after);
+        if m == 0 || n + 1 + m > 32 {
+            return None;
+        }
+        n += 1 + m;
+    }
     let facility = r.get(..n)?;
-    if facility == "ASA" || facility == "FTD" || !facility.as_bytes()[0].is_ascii_uppercase() {
+    if facility == "ASA" || facility == "FTD" {
         return None;
     }
     let r = r.get(n..)?.strip_prefix('-')?;
-    let sev = *r.as_bytes().first()?;
-    if !(b'0'..=b'7').contains(&sev) {
-        return None;
-    }
+    let sev = match *r.as_bytes().first()? {
+        c @ b'0'..=b'7' => c - b'0',
+        c => letter_severity(c)?,
+    };
     let r = r.get(1..)?.strip_prefix('-')?;
     let m = r
         .bytes()
@@ -98,14 +116,33 @@ fn tag(s: &str) -> Option<(Header<'_>, &str)> {
     }
     let mnemonic = r.get(..m)?;
     let rest = r.get(m..)?.strip_prefix(':')?;
+    let code = s.get(1..s.len() - rest.len() - 1)?;
     Some((
         Header {
+            code,
             facility,
-            severity: sev - b'0',
+            severity: sev,
             mnemonic,
         },
         rest,
     ))
+}
+
+/// The severity letters of Cisco's Small Business switches (`F`atal,
+/// `A`lert, `C`ritical, `E`rror, `W`arning, `N`otice, `I`nformational,
+/// `D`ebug) as syslog severities.
+fn letter_severity(c: u8) -> Option<u8> {
+    Some(match c {
+        b'F' => 0,
+        b'A' => 1,
+        b'C' => 2,
+        b'E' => 3,
+        b'W' => 4,
+        b'N' => 5,
+        b'I' => 6,
+        b'D' => 7,
+        _ => return None,
+    })
 }
 
 /// What came before the header: `seq: host: time: `.
@@ -117,41 +154,65 @@ struct Prefix<'a> {
 }
 
 /// Reads the parts of a prefix (the text before `: %`); `None` when a part
-/// is neither a sequence number, a timestamp nor a host name.
+/// is neither a sequence number, a timestamp, an uptime nor a host name.
+/// A second number (`123: router: 007439: ...`, a relay's count and the
+/// device's) and an uptime (`2y10w`, `1d02h`, with `service timestamps
+/// log uptime`) are skipped; a host and a time in one part (`host Aug 27
+/// 21:40:50 PDT`) are both read.
 fn prefix(p: &str) -> Option<Prefix<'_>> {
     let mut out = Prefix::default();
     let p = p.trim_start_matches([' ', ':']).trim_end();
     if p.is_empty() {
         return Some(out);
     }
+    let is_host = |part: &str| {
+        part.len() <= 255
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+    };
     for (i, part) in colon_parts(p).enumerate() {
         let part = part.trim();
         if i >= MAX_PREFIX_PARTS || part.is_empty() {
             return None;
         }
-        if out.seq.is_none()
-            && out.host.is_none()
-            && out.time.is_none()
-            && part.len() <= 18
-            && part.bytes().all(|b| b.is_ascii_digit())
-        {
+        let number = part.len() <= 18 && part.bytes().all(|b| b.is_ascii_digit());
+        if number && out.seq.is_none() && out.host.is_none() && out.time.is_none() {
             out.seq = part.parse().ok();
             out.seq?;
+        } else if number && out.time.is_none() {
+            // The device's own sequence number after a relay's.
         } else if out.time.is_none() && looks_like_time(part) {
             out.time = Some(part);
-        } else if out.host.is_none()
-            && out.time.is_none()
-            && part.len() <= 255
-            && part
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
-        {
+        } else if out.time.is_none() && uptime(part) {
+            out.time = Some("*");
+        } else if out.host.is_none() && out.time.is_none() && is_host(part) {
             out.host = Some(part);
+        } else if let Some((host, time)) = super::split_once_byte(part, b' ').filter(|(h, t)| {
+            out.host.is_none() && out.time.is_none() && is_host(h) && looks_like_time(t)
+        }) {
+            out.host = Some(host);
+            out.time = Some(time);
         } else {
             return None;
         }
     }
     Some(out)
+}
+
+/// An uptime stamp: `2y10w`, `3w4d`, `1d02h` (digits, a unit letter, digits,
+/// a unit letter).
+fn uptime(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |b: &[u8]| b.iter().take_while(|c| c.is_ascii_digit()).count();
+    let unit = |c: Option<&u8>| matches!(c, Some(b'y' | b'w' | b'd' | b'h' | b'm'));
+    let a = digits(b);
+    if a == 0 || a > 4 || !unit(b.get(a)) {
+        return false;
+    }
+    let rest = b.get(a + 1..).unwrap_or(&[]);
+    let c = digits(rest);
+    c > 0 && c <= 4 && unit(rest.get(c)) && rest.len() == c + 1
 }
 
 /// `p.split(": ")`, with a byte search instead of a substring searcher
@@ -306,10 +367,7 @@ fn parse_found(
         }
     }
     let body = text.get(at..).unwrap_or("");
-    ev.set(
-        "event.code",
-        format!("{}-{}-{}", h.facility, h.severity, h.mnemonic),
-    );
+    ev.set(key!("event.code"), h.code);
     ev.set(key!("cisco.ios.facility"), h.facility);
     ev.set(key!("cisco.ios.severity"), i64::from(h.severity));
     ev.set(key!("cisco.ios.mnemonic"), h.mnemonic);
@@ -322,9 +380,16 @@ fn parse_found(
         ("SYS", "CONFIG_I" | "CONFIG") => config(body, ev),
         ("PARSER", "CFGLOG_LOGGEDCMD") => logged_command(body, ev),
         ("LINK", "UPDOWN" | "CHANGED") | ("LINEPROTO", "UPDOWN") => updown(body, ev),
-        ("SEC", "IPACCESSLOGP" | "IPACCESSLOGDP" | "IPACCESSLOGNP" | "IPACCESSLOGRP")
-        | ("IPV6_ACL", "ACCESSLOGP" | "ACCESSLOGDP" | "ACCESSLOGNP") => acl(body, ev, true),
-        ("SEC", "IPACCESSLOGS") | ("IPV6_ACL", "ACCESSLOGS") => acl(body, ev, false),
+        (
+            "SEC" | "FMANFP",
+            "IPACCESSLOGP" | "IPACCESSLOGDP" | "IPACCESSLOGNP" | "IPACCESSLOGRP",
+        )
+        | ("IPV6_ACL" | "IPV6", "ACCESSLOGP" | "ACCESSLOGDP" | "ACCESSLOGNP" | "ACCESSLOGSP") => {
+            acl(body, ev, true)
+        }
+        ("SEC" | "FMANFP", "IPACCESSLOGS") | ("IPV6_ACL" | "IPV6", "ACCESSLOGS") => {
+            acl(body, ev, false)
+        }
         ("SSH", "SSH2_USERAUTH") => ssh_userauth(body, ev),
         ("DOT1X" | "MAB" | "AUTHMGR", _) => port_auth(h.facility, h.mnemonic, body, ev),
         _ => Some(()),
@@ -474,7 +539,15 @@ fn acl_ep(s: &str) -> Option<(&str, Option<&str>)> {
 fn acl(b: &str, ev: &mut Event, extended: bool) -> Option<()> {
     ev.logsource = LogSource::new(Some("cisco"), Some("firewall"), &[]);
     ev.set(key!("event.category"), "network");
-    let r = b.strip_prefix("list ")?;
+    // IOS-XE's forwarding manager writes `F0/0: fman_fp_image: list ...`.
+    let r = match b.strip_prefix("list ") {
+        Some(r) => r,
+        None => {
+            let head = b.get(..b.len().min(64)).unwrap_or(b);
+            let at = memmem::find(head.as_bytes(), b" list ")?;
+            b.get(at + 6..)?
+        }
+    };
     let (list, r) = super::split_once_byte(r, b' ')?;
     ev.set(key!("rule.name"), list);
     let (verdict, r) = super::split_once_byte(r, b' ')?;
@@ -499,12 +572,18 @@ fn acl(b: &str, ev: &mut Event, extended: bool) -> Option<()> {
             super::transport_name(proto).as_ref(),
         );
     }
-    let (ip, port) = acl_ep(words.next()?)?;
+    let mut w = words.next()?;
+    // IOS-XE puts the source MAC first: `00-00-5E-00-53-23 198.51.100.10(56279)`.
+    if w.len() == 17 && w.as_bytes()[2] == b'-' {
+        super::fortigate::set_mac(ev, key!("source.mac"), w);
+        w = words.next()?;
+    }
+    let (ip, port) = acl_ep(w)?;
     set_ip(ev, key!("source.ip"), ip)?;
     if let Some(p) = port {
         set_port(ev, key!("source.port"), p)?;
     }
-    let mut w = words.next()?;
+    w = words.next()?;
     // `(GigabitEthernet0/1 0011.2233.4455)` with `log-input`.
     if let Some(iface) = w.strip_prefix('(') {
         let iface = iface.trim_end_matches([')', ',']);
@@ -520,7 +599,10 @@ fn acl(b: &str, ev: &mut Event, extended: bool) -> Option<()> {
         w = words.next()?;
     }
     if extended {
-        if w != "->" {
+        // IOS-XE: `TenGigabitEthernet0/1/1->`, the ingress interface.
+        if let Some(iface) = w.strip_suffix("->").filter(|i| !i.is_empty()) {
+            ev.set(key!("observer.ingress.interface.name"), iface);
+        } else if w != "->" {
             return None;
         }
         let (ip, port) = acl_ep(words.next()?)?;
@@ -672,17 +754,44 @@ mod tests {
     }
 
     #[test]
+    fn prefixes() {
+        // A relay's count, the host, the device's own count and an uptime.
+        let p = prefix("7433: edge1: 007439: 2y10w").unwrap();
+        assert_eq!(
+            (p.seq, p.host, p.time),
+            (Some(7433), Some("edge1"), Some("*"))
+        );
+        // A host and a time in one part.
+        let p = prefix(": sw3 Aug 27 21:40:50 PDT").unwrap();
+        assert_eq!((p.host, p.time), (Some("sw3"), Some("Aug 27 21:40:50 PDT")));
+        assert!(uptime("1d02h") && uptime("3w4d") && !uptime("1d") && !uptime("12345"));
+        assert!(prefix("12: Nov 25 10:00:00: 13").is_none());
+        assert!(prefix("hello world: x").is_none());
+    }
+
+    #[test]
     fn headers() {
         let (h, rest) = tag("%SYS-5-CONFIG_I: x").unwrap();
         assert_eq!(
             h,
             Header {
+                code: "SYS-5-CONFIG_I",
                 facility: "SYS",
                 severity: 5,
                 mnemonic: "CONFIG_I"
             }
         );
         assert_eq!(rest, " x");
+        // Sub-facilities, and the letter severities of Small Business switches.
+        let (h, _) = tag("%PIM-SW1-6-INVALID_RP_JOIN: x").unwrap();
+        assert_eq!((h.facility, h.severity), ("PIM-SW1", 6));
+        let (h, _) = tag("%HAL_config_poe-A-POEFailDetected: x").unwrap();
+        assert_eq!(
+            (h.code, h.severity),
+            ("HAL_config_poe-A-POEFailDetected", 1)
+        );
+        assert!(tag("%SNMP-X-AUTHFAIL: x").is_none());
+        assert!(tag("%A-B-C-D-5-X: x").is_none());
         assert!(tag("%ASA-6-302013: x").is_none());
         assert!(tag("%FTD-6-302013: x").is_none());
         assert!(tag("%SYS-8-CONFIG_I: x").is_none());
@@ -691,7 +800,7 @@ mod tests {
         assert!(tag("%SYS-5-: x").is_none());
         assert!(tag("%-5-X: x").is_none());
         assert!(!detect("hello %SYS-5-CONFIG_I: x"));
-        assert!(!detect("user: a: b: c: d: %SYS-5-CONFIG_I: x"));
+        assert!(!detect("user: a: b: c: d: e: %SYS-5-CONFIG_I: x"));
         assert!(!detect("%ASA-4-106023: Deny"));
         assert!(!detect(""));
         assert!(!detect("%"));

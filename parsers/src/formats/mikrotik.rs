@@ -246,6 +246,9 @@ enum Kind<'a> {
     Account(Account<'a>),
     /// A configuration change: the object, the verb and who.
     Config(&'a str, &'a str, &'a str),
+    /// Any other message after RouterOS topics (`pptp,ppp,info <pptp-x>:
+    /// connected`): kept with its topics and level.
+    Other,
 }
 
 /// What `msg` says. Detection (`need_topics`) takes a configuration
@@ -258,8 +261,10 @@ fn kind<'a>(topics: Option<&str>, msg: &'a str, need_topics: bool) -> Option<Kin
     } else if let Some(a) = account(msg) {
         Some(Kind::Account(a))
     } else if topics.is_some() || !need_topics {
-        let (object, verb, who) = config_change(msg)?;
-        Some(Kind::Config(object, verb, who))
+        match config_change(msg) {
+            Some((object, verb, who)) => Some(Kind::Config(object, verb, who)),
+            None => topics.map(|_| Kind::Other),
+        }
     } else {
         None
     }
@@ -339,6 +344,7 @@ fn parse_kind(
             set_who(ev, who);
             Some(())
         }
+        Some(Kind::Other) => Some(()),
         None => None,
     };
     ok.ok_or_else(|| ParseError::expected(P, "a RouterOS firewall or account message", at))
