@@ -184,10 +184,10 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         106001 | 106006 | 106007 | 106015 => deny_from_to(body, ev),
         106014 | 106023 => deny_src_dst(body, ev),
         106021 => deny_reverse_path(body, ev),
-        106100 => access_list(body, ev),
+        106100 | 106102 => access_list(body, ev),
         110002 => no_egress(body, ev),
         305011 | 305012 => translation(body, ev),
-        313001 | 313004 => icmp_denied(body, ev),
+        313001 | 313004 | 313008 => icmp_denied(body, ev),
         313005 => icmp_no_conn(body, ev),
         419002 => dup_syn(body, ev),
         500004 => invalid_transport(body, ev),
@@ -196,7 +196,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         113019 => vpn_disconnected(body, ev),
         605004 | 605005 => login(h.id, body, ev),
         611101..=611103 => local_auth(h.id, body, ev),
-        722022 | 722023 | 722051 | 716001 | 716002 => vpn_session(h.id, body, ev),
+        722022 | 722023 | 722051 | 716001 | 716002 | 113039 => vpn_session(h.id, body, ev),
         111008 | 111010 => command(body, ev),
         400000..=400050 => ips(body, ev),
         733100 => threat_rate(body, ev),
@@ -494,8 +494,19 @@ fn paren_inner(s: &str) -> &str {
 /// An optional `(mapped/port)` word.
 fn mapped_ep<'a>(w: &mut Words<'a>) -> Option<Ep<'a>> {
     let x = w.peek()?;
-    let inner = x.strip_prefix('(')?.strip_suffix(')')?;
-    let e = ep(inner)?;
+    // `(mapped/port)(LOCAL\user, 123)`: the user that follows without a
+    // space is the next word.
+    let inner = x.strip_prefix('(')?;
+    if let Some(i) = inner.find(")(") {
+        let e = ep(inner.get(..i)?)?;
+        if e.iface.is_some() || !super::is_ip(e.addr) {
+            return None;
+        }
+        let at = super::web::offset(w.rest, inner) + i + 1;
+        w.rest = w.rest.get(at..)?;
+        return Some(e);
+    }
+    let e = ep(inner.strip_suffix(')')?)?;
     if e.iface.is_some() || !super::is_ip(e.addr) {
         return None;
     }
@@ -819,6 +830,12 @@ fn access_list(b: &str, ev: &mut Event) -> Option<()> {
         allowed,
     );
     set_transport(ev, w.next()?);
+    // 106102: `for user NAME` before the addresses.
+    if w.peek() == Some("for") {
+        w.next();
+        w.word("user")?;
+        set_user(ev, w.next()?);
+    }
     let (si, sip, sp) = acl_ep(w.next()?)?;
     set_ingress(ev, Some(si));
     set_addr(ev, &SRC, sip);
@@ -1159,6 +1176,7 @@ fn vpn_session(id: u32, b: &str, ev: &mut Event) -> Option<()> {
         722023 => ("vpn-connection-terminated", "end"),
         722051 => ("vpn-address-assigned", "info"),
         716001 => ("webvpn-session-started", "start"),
+        113039 => ("anyconnect-session-started", "start"),
         _ => ("webvpn-session-terminated", "end"),
     };
     outcome(ev, action, ty, true);
