@@ -152,7 +152,8 @@ pub(crate) fn parse<'a>(
 
     // A Cisco mnemonic (`%ASA-6-302013:`, `%SYS-5-CONFIG_I:`) is part of the
     // message, not a program name.
-    let tagged = if r.starts_with('%') {
+    // Nor is `CEF:` (`CEF: 0|Fortinet|...`, with a space after the colon).
+    let tagged = if r.starts_with('%') || r.starts_with("CEF:") {
         None
     } else {
         tag(r).ok()

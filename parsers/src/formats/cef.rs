@@ -69,6 +69,10 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     if text.get(lead..at) != Some("CEF:") {
         return Err(ParseError::expected(P, "\"CEF:\"", lead));
     }
+    // `CEF: 0|`, as Fortinet's log reference writes it.
+    at += b
+        .get(at..)
+        .map_or(0, |r| r.iter().take_while(|&&c| c == b' ').count());
     ev.set(key!("event.kind"), "event");
     for (i, (key, what)) in HEADER.iter().enumerate() {
         let end = match field_end(b, at) {

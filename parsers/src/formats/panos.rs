@@ -1,6 +1,7 @@
 //! Palo Alto Networks PAN-OS logs in the default syslog format: CSV records
-//! of type TRAFFIC, THREAT, SYSTEM and GLOBALPROTECT (VPN logins and
-//! connections; and CONFIG, parsed minimally), such
+//! of type TRAFFIC, THREAT, SYSTEM, GLOBALPROTECT (VPN logins and
+//! connections), USERID (which user an address belongs to) and CONFIG
+//! (parsed minimally), such
 //! as
 //!
 //! ```text
@@ -262,6 +263,38 @@ const GLOBALPROTECT: &[&str] = &[
     "virtual_system_id",
 ];
 
+/// USERID columns after [`HEAD`]: which user an address belongs to, as
+/// User-ID learnt it (login, logout, tag registration).
+const USERID: &[&str] = &[
+    "virtual_system",
+    "source_address",
+    "source_user",
+    "data_source_name",
+    "event_id",
+    "repeat_count",
+    "timeout_threshold",
+    "source_port",
+    "destination_port",
+    "data_source",
+    "data_source_type",
+    "sequence_number",
+    "action_flags",
+    "device_group_hierarchy_level_1",
+    "device_group_hierarchy_level_2",
+    "device_group_hierarchy_level_3",
+    "device_group_hierarchy_level_4",
+    "virtual_system_name",
+    "device_name",
+    "virtual_system_id",
+    "factor_type",
+    "factor_completion_time",
+    "factor_number",
+    "user_group_flags",
+    "user_by_source",
+    "tag_name",
+    "high_resolution_timestamp",
+];
+
 /// The log types parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Type {
@@ -270,6 +303,7 @@ enum Type {
     System,
     Config,
     GlobalProtect,
+    UserId,
 }
 
 impl Type {
@@ -280,6 +314,7 @@ impl Type {
             "SYSTEM" => Type::System,
             "CONFIG" => Type::Config,
             "GLOBALPROTECT" => Type::GlobalProtect,
+            "USERID" => Type::UserId,
             _ => return None,
         })
     }
@@ -305,6 +340,7 @@ impl Type {
             Type::System => SYSTEM.get(i).copied(),
             Type::Config => CONFIG.get(i).copied(),
             Type::GlobalProtect => GLOBALPROTECT.get(i).copied(),
+            Type::UserId => USERID.get(i).copied(),
         }
     }
 }
@@ -347,6 +383,7 @@ fn detect(text: &str) -> bool {
         b"SYSTEM,",
         b"CONFIG,",
         b"GLOBALPROTECT,",
+        b"USERID,",
     ]
     .iter()
     .any(|ty| rest.starts_with(ty))
@@ -606,7 +643,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         None => {
             return Err(ParseError::expected(
                 P,
-                "TRAFFIC, THREAT, SYSTEM, CONFIG or GLOBALPROTECT",
+                "TRAFFIC, THREAT, SYSTEM, CONFIG, GLOBALPROTECT or USERID",
                 0,
             ))
         }
@@ -648,6 +685,7 @@ fn finish(ev: &mut Event, ty: Type, seen: &Seen<'_>) {
         Type::System => "panos.system",
         Type::Config => "panos.config",
         Type::GlobalProtect => "panos.globalprotect",
+        Type::UserId => "panos.userid",
     };
     ev.set(key!("event.dataset"), dataset);
     match ty {
@@ -730,6 +768,24 @@ fn finish(ev: &mut Event, ty: Type, seen: &Seen<'_>) {
                 Some("failure") => ev.set(key!("event.outcome"), "failure"),
                 _ => {}
             }
+        }
+        Type::UserId => {
+            // `login`, `logout`, `register-tag`, `unregister-tag`: the
+            // address's user as a directory, a VPN or a probe reported it.
+            ev.logsource.category = None;
+            ev.set(key!("event.kind"), "event");
+            ev.set(key!("event.category"), "iam");
+            if !subtype.is_empty() {
+                ev.set(key!("event.action"), subtype);
+            }
+            ev.set(
+                key!("event.type"),
+                match subtype {
+                    "login" => "start",
+                    "logout" => "end",
+                    _ => "info",
+                },
+            );
         }
         Type::Config => {
             ev.logsource.category = None;
