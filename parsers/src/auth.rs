@@ -102,8 +102,13 @@ pub(crate) fn normalize<'a>(program: &str, message: &'a str) -> Option<Auth<'a>>
     if let Some(a) = pam_unix(msg) {
         return Some(a);
     }
-    // Old cron daemons name themselves by path (`/USR/SBIN/CRON`).
+    // Old cron daemons name themselves by path (`/USR/SBIN/CRON`); old
+    // Red Hat PAM modules add themselves (`sshd(pam_unix)`).
     let program = program.rsplit('/').next().unwrap_or(program);
+    if let Some((service, "pam_unix)")) = program.split_once('(') {
+        return pam_body(service, msg);
+    }
+    let program = program.split_once('(').map_or(program, |(p, _)| p);
     if program.eq_ignore_ascii_case("cron") || program == "crond" {
         return cron(msg);
     }
@@ -112,10 +117,24 @@ pub(crate) fn normalize<'a>(program: &str, message: &'a str) -> Option<Auth<'a>>
         "systemd-logind" => logind(msg),
         "sudo" => sudo(msg),
         "su" => su(msg),
+        "unix_chkpwd" => chkpwd(msg),
         "useradd" | "adduser" | "groupadd" | "addgroup" | "userdel" | "deluser" | "usermod"
         | "groupmod" | "gpasswd" | "passwd" | "chpasswd" | "newusers" => shadow(msg),
         _ => None,
     }
+}
+
+/// `unix_chkpwd`, the helper through which a non-root program checks a
+/// password (a screen locker, a web console): `password check failed for
+/// user (alice)`.
+fn chkpwd(msg: &str) -> Option<Auth<'_>> {
+    let user = msg
+        .strip_prefix("password check failed for user (")?
+        .strip_suffix(')')?;
+    Some(Auth {
+        user: nonempty(user),
+        ..Auth::new("password-check", "authentication", Some("failure"))
+    })
 }
 
 /// The message inside rsyslog's `message repeated N times: [ ... ]`.
@@ -391,6 +410,13 @@ fn pam_unix(msg: &str) -> Option<Auth<'_>> {
     let r = msg.strip_prefix("pam_unix(")?;
     let (service_type, r) = r.split_once("): ")?;
     let (service, _) = service_type.split_once(':')?;
+    pam_body(service, r)
+}
+
+/// A pam_unix message after its `pam_unix(service:type): ` prefix (or,
+/// from old Red Hat systems, with the module in the program name:
+/// `sshd(pam_unix)[123]: authentication failure; ...`).
+fn pam_body<'a>(service: &str, r: &'a str) -> Option<Auth<'a>> {
     if let Some(kv) = r.strip_prefix("authentication failure;") {
         let mut a = Auth::new("authentication_failure", "authentication", Some("failure"));
         let (mut logname, mut ruser, mut user) = (None, None, None);

@@ -252,8 +252,10 @@ impl LogSourceMap {
     /// product and the `syslog` service.
     pub fn syslog(&self, program: Option<&str>) -> LogSource {
         let entry = program.and_then(|p| {
-            // `/USR/SBIN/CRON`, `/usr/sbin/sshd`: the program's name.
+            // `/USR/SBIN/CRON`, `/usr/sbin/sshd`, `sshd(pam_unix)`: the
+            // program's name.
             let p = p.rsplit('/').next().unwrap_or(p);
+            let p = p.split_once('(').map_or(p, |(p, _)| p);
             let i = if p.bytes().any(|b| b.is_ascii_uppercase()) {
                 self.by_program.get(&p.to_ascii_lowercase())
             } else {

@@ -122,6 +122,14 @@ pub(crate) fn parse_after_version<'a>(
     if let Some(host) = header_field(cur, "HOSTNAME")? {
         ev.set(key!("host.name"), host);
     }
+    // A relay template that writes a CEF or LEEF record right after the
+    // host name, without APP-NAME, PROCID, MSGID and STRUCTURED-DATA
+    // (`<29>1 2022-03-18T18:08:07Z ksc01 CEF:0|KasperskyLab|...`).
+    let r = cur.rest();
+    if r.starts_with("CEF:") || r.starts_with("LEEF:") {
+        parsed.message = Some(r);
+        return Ok(());
+    }
     if let Some(app) = header_field(cur, "APP-NAME")? {
         ev.set(key!("process.name"), app);
         parsed.program = Some(app);
