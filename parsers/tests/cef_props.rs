@@ -123,9 +123,15 @@ proptest! {
             }
         }
         // Values without the delimiter; `=` inside values is fine in LEEF.
+        // A LEEF 1.0 record of one attribute has no TAB, so a `|key=` in its
+        // value would read as PAN-OS's `|`-separated form: no `|` there.
+        let single = !v2 && attrs.len() == 1;
         let attrs: BTreeMap<String, String> = attrs
             .into_iter()
-            .map(|(k, v)| (k, v.replace(delim, "=")))
+            .map(|(k, v)| {
+                let v = v.replace(delim, "=");
+                (k, if single { v.replace('|', "=") } else { v })
+            })
             .collect();
         let parts: Vec<String> = attrs.iter().map(|(k, v)| format!("{k}={v}")).collect();
         line.push_str(&parts.join(&delim.to_string()));

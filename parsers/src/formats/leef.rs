@@ -5,7 +5,8 @@
 //! is one character or its hex code (`x09`, `0x5E`); without it, TAB.
 //!
 //! A TAB that rsyslog escaped on receipt (`#011`) still separates
-//! attributes. Every attribute is kept under `leef.<key>` and the
+//! attributes; a LEEF 1.0 record without TAB whose attributes are separated
+//! by `|` (PAN-OS's LEEF syslog format) is read with `|`. Every attribute is kept under `leef.<key>` and the
 //! predefined ones (`src`, `dst`, `srcPort`, `usrName`, `sev`, `cat`,
 //! `devTime` with `devTimeFormat`, ...) are mapped to ECS fields.
 
@@ -84,10 +85,29 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         }
     }
     let base = text.len() - rest.len();
-    if delim == "\t" && !rest.contains('\t') && rest.contains("#011") {
-        delim = String::from("#011");
+    if delim == "\t" && !rest.contains('\t') {
+        if rest.contains("#011") {
+            delim = String::from("#011");
+        } else if piped(rest) {
+            // LEEF 1.0 as PAN-OS's and other custom syslog formats write
+            // it: the attributes separated by `|` like the header.
+            delim = String::from("|");
+        }
     }
     attributes(rest, &delim, base, ev)
+}
+
+/// Whether TAB-less attributes are separated by `|`: the first two pieces
+/// between `|` both start with `key=`. (A single TAB-separated attribute
+/// whose value holds `|key=` reads the same; no record was seen to.)
+fn piped(rest: &str) -> bool {
+    let is_attr = |p: &str| {
+        p.split_once('=').is_some_and(|(k, _)| {
+            !k.is_empty() && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        })
+    };
+    let mut pieces = rest.splitn(3, '|');
+    matches!((pieces.next(), pieces.next()), (Some(a), Some(b)) if is_attr(a) && is_attr(b))
 }
 
 /// A LEEF 2.0 delimiter: one character, or `xHH` / `0xHH` (up to 4 hex
@@ -285,6 +305,14 @@ mod tests {
         let (e, r) = run("LEEF:1.0|V|P|1|E|src=1.2.3.4#011dst=5.6.7.8");
         assert_eq!(r, Ok(()));
         assert_eq!(e.get_str("destination.ip"), Some("5.6.7.8"));
+        // PAN-OS: `|` between attributes too; a `|` inside a TAB-separated
+        // value does not make it the delimiter.
+        let (e, r) = run("LEEF:1.0|V|P|1|E|cat=TRAFFIC|src=1.2.3.4|dst=5.6.7.8|usrName=");
+        assert_eq!(r, Ok(()));
+        assert_eq!(e.get_str("destination.ip"), Some("5.6.7.8"));
+        assert_eq!(e.get_str("leef.cat"), Some("TRAFFIC"));
+        let (e, _) = run("LEEF:1.0|V|P|1|E|msg=a|b\tsrc=1.2.3.4");
+        assert_eq!(e.get_str("leef.msg"), Some("a|b"));
     }
 
     #[test]
