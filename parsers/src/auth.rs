@@ -105,10 +105,11 @@ pub(crate) fn normalize<'a>(program: &str, message: &'a str) -> Option<Auth<'a>>
     // Old cron daemons name themselves by path (`/USR/SBIN/CRON`); old
     // Red Hat PAM modules add themselves (`sshd(pam_unix)`).
     let program = program.rsplit('/').next().unwrap_or(program);
-    if let Some((service, "pam_unix)")) = program.split_once('(') {
-        return pam_body(service, msg);
+    let base = crate::logsource::strip_module(program);
+    if program.get(base.len()..) == Some("(pam_unix)") {
+        return pam_body(base, msg);
     }
-    let program = program.split_once('(').map_or(program, |(p, _)| p);
+    let program = base;
     if program.eq_ignore_ascii_case("cron") || program == "crond" {
         return cron(msg);
     }

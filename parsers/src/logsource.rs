@@ -255,7 +255,7 @@ impl LogSourceMap {
             // `/USR/SBIN/CRON`, `/usr/sbin/sshd`, `sshd(pam_unix)`: the
             // program's name.
             let p = p.rsplit('/').next().unwrap_or(p);
-            let p = p.split_once('(').map_or(p, |(p, _)| p);
+            let p = strip_module(p);
             let i = if p.bytes().any(|b| b.is_ascii_uppercase()) {
                 self.by_program.get(&p.to_ascii_lowercase())
             } else {
@@ -271,6 +271,18 @@ impl LogSourceMap {
             },
             None => LogSource::new(None, None, &["syslog"]),
         }
+    }
+}
+
+/// `sshd` of `sshd(pam_unix)` (old Red Hat PAM modules name themselves
+/// after the program); any other name as it is.
+pub(crate) fn strip_module(program: &str) -> &str {
+    if !program.ends_with(')') {
+        return program;
+    }
+    match program.bytes().position(|b| b == b'(') {
+        Some(i) => program.get(..i).unwrap_or(program),
+        None => program,
     }
 }
 

@@ -32,23 +32,37 @@ enum Stamp {
 
 /// The timestamp at the start of `s` and where it ends, when SP, the end or
 /// Cisco's colon follows it (see [`ends_at`]).
+#[inline]
 fn stamp(s: &str) -> Option<(Stamp, usize)> {
     let (t, len) = if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
         match parse_iso(s) {
             Some(t) => (Stamp::Iso(t), t.len),
-            None => {
-                let (t, len) = parse_clock(s)?;
-                // Only before RouterOS topics: a bare time of day starts
-                // other lines too (W3C logs with `time` first).
-                topics_follow(s.get(len..)?).then_some(())?;
-                (Stamp::Clock(t), len)
-            }
+            None => return console_stamp(s),
         }
     } else {
-        // RouterOS's console dates (`sep/15 12:42:14`) are rare: tried
-        // only where a BSD time is not found.
-        let t = parse_bsd(s).or_else(|| parse_routeros_date(s))?;
-        (Stamp::Bsd(t), t.len)
+        match parse_bsd(s) {
+            Some(t) => (Stamp::Bsd(t), t.len),
+            None => return console_stamp(s),
+        }
+    };
+    Some((t, ends_at(s, len)?))
+}
+
+/// RouterOS's console times (`/log print`, the router's log files), rare:
+/// tried only where no ISO or BSD time is found. A bare time of day
+/// (`20:20:44`) counts only before RouterOS topics, since it starts other
+/// lines too (W3C logs with `time` first); a date is `sep/15 12:42:14` or
+/// `sep/15/2026 12:42:14`.
+#[cold]
+#[inline(never)]
+fn console_stamp(s: &str) -> Option<(Stamp, usize)> {
+    let (t, len) = match parse_routeros_date(s) {
+        Some(t) => (Stamp::Bsd(t), t.len),
+        None => {
+            let (t, len) = parse_clock(s)?;
+            topics_follow(s.get(len..)?).then_some(())?;
+            (Stamp::Clock(t), len)
+        }
     };
     Some((t, ends_at(s, len)?))
 }

@@ -497,7 +497,12 @@ fn mapped_ep<'a>(w: &mut Words<'a>) -> Option<Ep<'a>> {
     // `(mapped/port)(LOCAL\user, 123)`: the user that follows without a
     // space is the next word.
     let inner = x.strip_prefix('(')?;
-    if let Some(i) = inner.find(")(") {
+    let b = inner.as_bytes();
+    let glued = b
+        .iter()
+        .position(|&c| c == b')')
+        .filter(|&i| b.get(i + 1) == Some(&b'('));
+    if let Some(i) = glued {
         let e = ep(inner.get(..i)?)?;
         if e.iface.is_some() || !super::is_ip(e.addr) {
             return None;
