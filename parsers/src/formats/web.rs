@@ -21,6 +21,11 @@
 //!   a source without one keeps its time, server address and method and
 //!   gets an error.
 //!
+//! - **IIS log file format**, the older comma-separated one IIS still
+//!   offers (`client, user, M/D/YYYY, hh:mm:ss, service, server, server
+//!   IP, time taken, bytes received, bytes sent, status, Windows status,
+//!   method, target, parameters,`), times in the local (default) zone.
+//!
 //! A request line that is not `METHOD TARGET HTTP/x.y` (TLS bytes sent to a
 //! plain HTTP port, a bare `-`) is a valid log line of an invalid request:
 //! it is kept in `http.request.line` and is not an error.
@@ -43,7 +48,9 @@ pub(crate) const FORMAT: super::Format = super::Format {
     name: "web",
     fields: 24,
     first: |b| b.is_ascii_alphanumeric() || b == b':',
-    open: |b| b.is_ascii_digit(),
+    // A digit or `:` may start an address: an IIS line (W3C or native)
+    // has no `[`.
+    open: |b| b.is_ascii_digit() || b == b':',
     needs: b"[",
     gate: None,
     detect,
@@ -104,12 +111,15 @@ enum Kind {
         vhost: bool,
     },
     Iis,
+    /// IIS's own comma-separated format.
+    IisNative,
 }
 
 fn kind(text: &str) -> Option<Kind> {
     match clf_start(text) {
         Some((sp, vhost)) => Some(Kind::Ncsa { sp, vhost }),
-        None => is_iis(text).then_some(Kind::Iis),
+        None if is_iis(text) => Some(Kind::Iis),
+        None => is_iis_native(text).then_some(Kind::IisNative),
     }
 }
 
@@ -139,6 +149,12 @@ fn parse_kind(text: &str, k: Option<Kind>, ev: &mut Event) -> Result<(), ParseEr
             ev.set(key!("observer.vendor"), "Microsoft");
             ev.set(key!("observer.product"), "IIS");
             iis(text, ev)
+        }
+        Some(Kind::IisNative) => {
+            set_common(ev, None);
+            ev.set(key!("observer.vendor"), "Microsoft");
+            ev.set(key!("observer.product"), "IIS");
+            iis_native(text, ev)
         }
         None => Err(ParseError::expected(P, "an access log line", 0)),
     }
@@ -272,6 +288,87 @@ fn is_iis(text: &str) -> bool {
         rest.strip_prefix(m.as_bytes())
             .is_some_and(|r| r.first() == Some(&b' '))
     })
+}
+
+/// The fields of IIS's own log file format.
+const IIS_NATIVE_FIELDS: usize = 15;
+
+/// Whether `text` is a line of IIS's own format: an address, a user, then
+/// `M/D/YYYY, hh:mm:ss, `, fields separated by `, `.
+fn is_iis_native(text: &str) -> bool {
+    let mut it = text.splitn(5, ", ");
+    let (Some(client), Some(_user), Some(date), Some(time)) =
+        (it.next(), it.next(), it.next(), it.next())
+    else {
+        return false;
+    };
+    super::is_ip(client) && iis_native_date(date).is_some() && shape(time.as_bytes(), b"dd:dd:dd")
+}
+
+/// `M/D/YYYY`.
+fn iis_native_date(s: &str) -> Option<Date> {
+    let mut it = s.split('/');
+    let (m, d, y) = (it.next()?, it.next()?, it.next()?);
+    if it.next().is_some() || m.len() > 2 || d.len() > 2 || y.len() != 4 {
+        return None;
+    }
+    let month = Month::try_from(u8::try_from(digits(m)?).ok()?).ok()?;
+    let day = u8::try_from(digits(d)?).ok()?;
+    Date::from_calendar_date(i32::try_from(digits(y)?).ok()?, month, day).ok()
+}
+
+/// A line of IIS's own format (see [`is_iis_native`]).
+fn iis_native(text: &str, ev: &mut Event) -> Result<(), ParseError> {
+    let mut f = [""; IIS_NATIVE_FIELDS];
+    let body = text.trim_end().strip_suffix(',').unwrap_or(text.trim_end());
+    let mut n = 0;
+    for (slot, v) in f.iter_mut().zip(body.split(", ")) {
+        *slot = v;
+        n += 1;
+    }
+    let field = |i: usize, what: &'static str| ParseError::expected(P, what, offset(text, f[i]));
+    set_host(ev, "source.ip", "source.domain", f[0]);
+    if !absent(f[1]) {
+        ev.set(key!("user.name"), f[1]);
+    }
+    let date = iis_native_date(f[2]).ok_or_else(|| field(2, "M/D/YYYY"))?;
+    let b = f[3].as_bytes();
+    let time = Time::from_hms(
+        num(b.get(0..2).unwrap_or_default()) as u8,
+        num(b.get(3..5).unwrap_or_default()) as u8,
+        num(b.get(6..8).unwrap_or_default()) as u8,
+    )
+    .map_err(|_| field(3, "hh:mm:ss"))?;
+    ev.timestamp = PrimitiveDateTime::new(date, time)
+        .assume_offset(crate::default_offset())
+        .to_offset(UtcOffset::UTC);
+    if n < IIS_NATIVE_FIELDS {
+        return Err(ParseError::expected(
+            P,
+            "the 15 fields of IIS's log file format",
+            text.len(),
+        ));
+    }
+    ev.set(key!("iis.site"), f[4]);
+    ev.set(key!("iis.server_name"), f[5]);
+    set_host(ev, "destination.ip", "destination.domain", f[6]);
+    let number = |i: usize, what: &'static str| digits(f[i]).ok_or_else(|| field(i, what));
+    if let Some(ns) = number(7, "time taken")?.checked_mul(1_000_000) {
+        ev.set(key!("event.duration"), ns);
+    }
+    ev.set(key!("http.request.bytes"), number(8, "bytes received")?);
+    ev.set(key!("http.response.bytes"), number(9, "bytes sent")?);
+    set_status(
+        ev,
+        status_code(f[10]).ok_or_else(|| field(10, "service status"))?,
+    );
+    ev.set(key!("iis.win32_status"), number(11, "Windows status")?);
+    ev.set(key!("http.request.method"), f[12]);
+    let query = (!absent(f[14])).then_some(f[14]);
+    if !absent(f[13]) {
+        set_target(ev, f[13], query);
+    }
+    Ok(())
 }
 
 /// The byte offset of `part` (a sub-slice of `text`, or its end) in `text`.
@@ -682,6 +779,27 @@ mod tests {
     use super::*;
     use time::macros::datetime;
     use vedette_model::{FieldValue, Origin};
+
+    #[test]
+    fn iis_native_lines() {
+        let line = "10.0.0.9, -, 2/29/2028, 08:00:01, W3SVC1, WEB1, 10.0.0.1, 5, 100, 200, 500, 0, POST, /a.aspx, -,";
+        assert!(detect(line));
+        assert!(!detect("10.0.0.9, -, 2/30/2027, 08:00:01, W3SVC1"));
+        assert!(!detect("alice, -, 2/1/2027, 08:00:01, W3SVC1"));
+        let mut ev = event(None);
+        assert_eq!(parse(line, &mut ev), Ok(()));
+        assert_eq!(ev.get_str("url.path"), Some("/a.aspx"));
+        assert_eq!(
+            ev.get("http.response.status_code"),
+            Some(&FieldValue::Int(500))
+        );
+        // Cut short: what came before the cut is kept.
+        let mut ev = event(None);
+        let r = parse("10.0.0.9, bob, 2/1/2027, 08:00:01, W3SVC1, WEB1", &mut ev);
+        assert!(r.is_err());
+        assert_eq!(ev.get_str("user.name"), Some("bob"));
+        assert_eq!(ev.get_str("source.ip"), Some("10.0.0.9"));
+    }
 
     fn event(process: Option<&str>) -> Event {
         let mut ev = Event::raw(
