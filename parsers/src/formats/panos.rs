@@ -356,6 +356,17 @@ fn is_time(b: &[u8]) -> bool {
         })
 }
 
+/// `yyyy-mm-ddThh:mm:ss` at the start of `b`.
+fn is_iso_time(b: &[u8]) -> bool {
+    b.len() >= 19
+        && b.iter().take(19).enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        })
+}
+
 fn detect(text: &str) -> bool {
     let b = text.as_bytes();
     let n = b.iter().take(12).take_while(|c| c.is_ascii_digit()).count();
@@ -363,10 +374,18 @@ fn detect(text: &str) -> bool {
         return false;
     }
     let t = n + 1;
-    if !b.get(t..).is_some_and(is_time) || b.get(t + 19) != Some(&b',') {
+    let s = if b.get(t..).is_some_and(is_time) && b.get(t + 19) == Some(&b',') {
+        t + 20
+    } else if b.get(t..).is_some_and(is_iso_time) {
+        // Prisma Access and Cortex Data Lake forward ISO 8601 times
+        // (`2021-10-22T16:10:10.000000Z`).
+        match b.iter().skip(t).take(40).position(|&c| c == b',') {
+            Some(i) => t + i + 1,
+            None => return false,
+        }
+    } else {
         return false;
-    }
-    let s = t + 20;
+    };
     let serial = b
         .iter()
         .skip(s)
@@ -539,10 +558,22 @@ fn column<'a>(ev: &mut Event, seen: &mut Seen<'a>, name: &str, v: Cow<'a, str>) 
         "threat_content_type" => seen.subtype = v,
         "generated_time" => {
             // The record's times carry no zone: they are the firewall's
-            // local time, taken to be the deployment's zone (+07:00).
-            let date = v.get(..10).map(|d| d.replace('/', "-"));
-            let local = date
-                .as_deref()
+            // local time, taken to be the deployment's zone (+07:00). Prisma
+            // Access writes ISO 8601 with its zone.
+            if is_iso_time(v.as_bytes()) {
+                if let Some(t) = crate::timestamp::parse_iso(&v) {
+                    ev.timestamp = t.resolve(crate::default_offset()).to_offset(UtcOffset::UTC);
+                }
+                return;
+            }
+            let mut date = [0u8; 10];
+            if let Some(d) = v.as_bytes().get(..10) {
+                date.copy_from_slice(d);
+                date[4] = b'-';
+                date[7] = b'-';
+            }
+            let local = std::str::from_utf8(&date)
+                .ok()
                 .zip(v.get(11..))
                 .and_then(|(d, t)| local_datetime(d, t));
             if let Some(t) = local {
