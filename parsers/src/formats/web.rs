@@ -21,6 +21,8 @@
 //!   a source without one keeps its time, server address and method and
 //!   gets an error.
 //!
+//! - **mod_ssl's request log** (`ssl_request_log`, Red Hat's default for
+//!   HTTPS sites): `[time] client protocol cipher "request" bytes`.
 //! - **IIS log file format**, the older comma-separated one IIS still
 //!   offers (`client, user, M/D/YYYY, hh:mm:ss, service, server, server
 //!   IP, time taken, bytes received, bytes sent, status, Windows status,
@@ -47,7 +49,7 @@ use crate::ParseError;
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "web",
     fields: 24,
-    first: |b| b.is_ascii_alphanumeric() || b == b':',
+    first: |b| b.is_ascii_alphanumeric() || b == b':' || b == b'[',
     // A digit or `:` may start an address: an IIS line (W3C or native)
     // has no `[`.
     open: |b| b.is_ascii_digit() || b == b':',
@@ -113,12 +115,16 @@ enum Kind {
     Iis,
     /// IIS's own comma-separated format.
     IisNative,
+    /// Apache mod_ssl's `ssl_request_log` (`[%t] %h %{SSL_PROTOCOL}x
+    /// %{SSL_CIPHER}x "%r" %b`, Red Hat's default for HTTPS).
+    SslRequest,
 }
 
 fn kind(text: &str) -> Option<Kind> {
     match clf_start(text) {
         Some((sp, vhost)) => Some(Kind::Ncsa { sp, vhost }),
         None if is_iis(text) => Some(Kind::Iis),
+        None if text.starts_with('[') => is_ssl_request(text).then_some(Kind::SslRequest),
         None => is_iis_native(text).then_some(Kind::IisNative),
     }
 }
@@ -149,6 +155,10 @@ fn parse_kind(text: &str, k: Option<Kind>, ev: &mut Event) -> Result<(), ParseEr
             ev.set(key!("observer.vendor"), "Microsoft");
             ev.set(key!("observer.product"), "IIS");
             iis(text, ev)
+        }
+        Some(Kind::SslRequest) => {
+            set_common(ev, Some("apache"));
+            ssl_request(text, ev)
         }
         Some(Kind::IisNative) => {
             set_common(ev, None);
@@ -288,6 +298,72 @@ fn is_iis(text: &str) -> bool {
         rest.strip_prefix(m.as_bytes())
             .is_some_and(|r| r.first() == Some(&b' '))
     })
+}
+
+/// `[` + [`CLF_TIME`] + `] ` then an address: mod_ssl's request log.
+fn is_ssl_request(text: &str) -> bool {
+    let b = text.as_bytes();
+    let Some(rest) = b.get(1..) else {
+        return false;
+    };
+    if !shape(rest, CLF_TIME) || rest.get(CLF_TIME.len()..CLF_TIME.len() + 2) != Some(b"] ") {
+        return false;
+    }
+    let host = text.get(CLF_TIME.len() + 3..).unwrap_or("");
+    let host = host.split(' ').next().unwrap_or("");
+    super::is_ip(host)
+}
+
+/// A line of mod_ssl's request log (see [`is_ssl_request`]).
+fn ssl_request(text: &str, ev: &mut Event) -> Result<(), ParseError> {
+    let b = text.as_bytes();
+    match b.get(1..).and_then(clf_time) {
+        Some(t) => ev.timestamp = t,
+        None => return Err(ParseError::expected(P, "TIMESTAMP", 1)),
+    }
+    let rest = text.get(CLF_TIME.len() + 3..).unwrap_or("");
+    let mut words = rest.splitn(4, ' ');
+    let (host, proto, cipher) = (
+        words.next().unwrap_or(""),
+        words.next().unwrap_or(""),
+        words.next().unwrap_or(""),
+    );
+    set_host(ev, "source.ip", "source.domain", host);
+    // `TLSv1.2`, `TLSv1.3`, `SSLv3`.
+    if let Some(v) = proto.strip_prefix("TLSv") {
+        ev.set(key!("tls.version_protocol"), "tls");
+        ev.set(key!("tls.version"), v);
+    } else if let Some(v) = proto.strip_prefix("SSLv") {
+        ev.set(key!("tls.version_protocol"), "ssl");
+        ev.set(key!("tls.version"), v);
+    }
+    if !absent(cipher) {
+        ev.set(key!("tls.cipher"), cipher);
+    }
+    let rest = words.next().unwrap_or("");
+    if !rest.starts_with('"') {
+        return Err(ParseError::expected(
+            P,
+            "'\"' opening the request",
+            offset(text, rest),
+        ));
+    }
+    let Some((request, rest)) = quoted(rest) else {
+        return Err(ParseError::expected(
+            P,
+            "'\"' closing the request",
+            text.len(),
+        ));
+    };
+    set_request(ev, &request);
+    let bytes = rest.trim();
+    if !absent(bytes) {
+        match digits(bytes) {
+            Some(n) => ev.set(key!("http.response.body.bytes"), n),
+            None => return Err(ParseError::expected(P, "BYTES", offset(text, bytes))),
+        }
+    }
+    Ok(())
 }
 
 /// The fields of IIS's own log file format.
@@ -471,6 +547,11 @@ fn clf(text: &str, sp: usize, vhost: bool, ev: &mut Event) -> Result<(), ParseEr
         return Err(ParseError::expected(P, "BYTES", text.len()));
     }
     let (bytes, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    // Some nginx formats quote every value (`"173"`).
+    let bytes = bytes
+        .strip_prefix('"')
+        .and_then(|b| b.strip_suffix('"'))
+        .unwrap_or(bytes);
     if bytes != "-" {
         match digits(bytes) {
             Some(n) => ev.set(key!("http.response.body.bytes"), n),
