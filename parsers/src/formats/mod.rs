@@ -372,6 +372,27 @@ fn is_ipv4(b: &[u8]) -> bool {
     dots == 3 && digits > 0
 }
 
+/// Whether `hay` holds `needle`: a scan for its first byte, then a compare.
+/// For the short messages of a record, where building std's substring
+/// searcher costs more than the search.
+pub(crate) fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, tail)) = needle.split_first() else {
+        return true;
+    };
+    let mut at = 0;
+    while let Some(i) = hay
+        .get(at..)
+        .and_then(|h| h.iter().position(|&b| b == first))
+    {
+        let next = at + i + 1;
+        if hay.get(next..next + tail.len()) == Some(tail) {
+            return true;
+        }
+        at = next;
+    }
+    false
+}
+
 /// Whether `text` holds `needle` (lowercase ASCII), ASCII case ignored:
 /// for a short text, one pass without a lowercased copy or a searcher.
 pub(crate) fn contains_ignore_case(text: &str, needle: &str) -> bool {
@@ -645,6 +666,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn contains_bytes_is_contains(hay in "[ab]{0,24}", needle in "[ab]{0,4}") {
+            prop_assert_eq!(contains_bytes(hay.as_bytes(), needle.as_bytes()), hay.contains(&needle));
+        }
+
         #[test]
         fn find_byte_is_position(hay in "[a,]{0,40}") {
             let hay = hay.as_bytes();

@@ -223,6 +223,7 @@ fn finish(ev: &mut Event, f: &Sw<'_>) {
 
     let msg = f.msg.as_deref().unwrap_or("");
     let lower = msg.to_ascii_lowercase();
+    let has = |w: &str| super::contains_bytes(lower.as_bytes(), w.as_bytes());
     let fw_action = f
         .fw_action
         .as_deref()
@@ -230,11 +231,10 @@ fn finish(ev: &mut Event, f: &Sw<'_>) {
     if !msg.is_empty() {
         ev.set(key!("event.reason"), msg);
     }
-    let login =
-        lower.contains("login") || lower.contains("logout") || lower.contains("authenticat");
+    let login = has("login") || has("logout") || has("authenticat");
     let (category, kind) = if f.ips || lower.starts_with("ips ") {
         ("intrusion_detection", "alert")
-    } else if lower.contains("virus") || lower.contains("malware") || lower.contains("spyware") {
+    } else if has("virus") || has("malware") || has("spyware") {
         ("malware", "alert")
     } else if login {
         ("authentication", "event")
@@ -245,9 +245,9 @@ fn finish(ev: &mut Event, f: &Sw<'_>) {
     };
     let attempted = if category != "authentication" {
         None
-    } else if lower.contains("logout") {
+    } else if has("logout") {
         Some("logout".to_string())
-    } else if lower.contains("login") {
+    } else if has("login") {
         Some("login".to_string())
     } else {
         None
@@ -274,20 +274,16 @@ fn finish(ev: &mut Event, f: &Sw<'_>) {
         // credentials", "User login failure rate exceeded", ...
         let word = ["allowed", "successful", "denied", "failed", "failure"]
             .into_iter()
-            .find(|w| lower.contains(w));
+            .find(|w| has(w));
         if let Some(o) = word.and_then(auth_outcome) {
             ev.set(key!("event.outcome"), o);
         }
     } else {
-        let from_msg = if lower.contains("dropped")
-            || lower.contains("denied")
-            || lower.contains("blocked")
-            || lower.contains("prevention")
-        {
+        let from_msg = if has("dropped") || has("denied") || has("blocked") || has("prevention") {
             Some(false)
         } else if lower.starts_with("connection opened")
             || lower.starts_with("connection closed")
-            || lower.contains("access allowed")
+            || has("access allowed")
         {
             Some(true)
         } else {
