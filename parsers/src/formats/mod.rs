@@ -291,6 +291,20 @@ pub(crate) fn split_byte(text: &str, sep: u8) -> impl Iterator<Item = &str> {
     splitn_byte(text, usize::MAX, sep)
 }
 
+/// `<prefix><name>` for each of `names`, as field keys: for a format whose
+/// vendor field names are a fixed list (PAN-OS's columns), built once, so
+/// that setting one neither builds nor hashes the name. The names are
+/// leaked: a few hundred bytes, once per process.
+pub(crate) fn prefixed_keys(prefix: &str, names: &[&str]) -> Vec<vedette_model::fields::Key> {
+    names
+        .iter()
+        .map(|n| {
+            let name: &'static str = Box::leak(format!("{prefix}{n}").into_boxed_str());
+            vedette_model::fields::Key::new(name)
+        })
+        .collect()
+}
+
 /// The first `needle` in `hay`: a byte loop over the first 16 bytes, then
 /// `memchr`. For columns and values that are mostly a few bytes long, where
 /// `memchr`'s vector set-up costs more than the search.

@@ -20,8 +20,10 @@
 //! double-quoted, with commas inside and `""` for a quote.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use time::UtcOffset;
+use vedette_model::fields::Key;
 use vedette_model::{Event, LogSource};
 
 use super::fortigate::{
@@ -319,31 +321,50 @@ impl Type {
         })
     }
 
-    /// The name of column `i`.
-    fn column(self, i: usize) -> Option<&'static str> {
-        if let Some(c) = HEAD.get(i) {
-            return Some(c);
+    /// The name of column `i`, and its vendor field's key.
+    fn column(self, i: usize) -> Option<(&'static str, &'static Key)> {
+        fn at(
+            names: &'static [&'static str],
+            keys: &'static LazyLock<Vec<Key>>,
+            i: usize,
+        ) -> Option<(&'static str, &'static Key)> {
+            Some((names.get(i)?, keys.get(i)?))
+        }
+        if i < HEAD.len() {
+            return at(&HEAD, &HEAD_KEYS, i);
         }
         let i = i - HEAD.len();
         match self {
             Type::Traffic | Type::Threat => {
-                if let Some(c) = SESSION.get(i) {
-                    return Some(c);
+                if i < SESSION.len() {
+                    return at(&SESSION, &SESSION_KEYS, i);
                 }
-                let rest = if self == Type::Traffic {
-                    TRAFFIC
+                let i = i - SESSION.len();
+                if self == Type::Traffic {
+                    at(TRAFFIC, &TRAFFIC_KEYS, i)
                 } else {
-                    THREAT
-                };
-                rest.get(i - SESSION.len()).copied()
+                    at(THREAT, &THREAT_KEYS, i)
+                }
             }
-            Type::System => SYSTEM.get(i).copied(),
-            Type::Config => CONFIG.get(i).copied(),
-            Type::GlobalProtect => GLOBALPROTECT.get(i).copied(),
-            Type::UserId => USERID.get(i).copied(),
+            Type::System => at(SYSTEM, &SYSTEM_KEYS, i),
+            Type::Config => at(CONFIG, &CONFIG_KEYS, i),
+            Type::GlobalProtect => at(GLOBALPROTECT, &GLOBALPROTECT_KEYS, i),
+            Type::UserId => at(USERID, &USERID_KEYS, i),
         }
     }
 }
+
+/// The vendor field keys of each column list (`panos.<column>`).
+static HEAD_KEYS: LazyLock<Vec<Key>> = LazyLock::new(|| super::prefixed_keys("panos.", &HEAD));
+static SESSION_KEYS: LazyLock<Vec<Key>> =
+    LazyLock::new(|| super::prefixed_keys("panos.", &SESSION));
+static TRAFFIC_KEYS: LazyLock<Vec<Key>> = LazyLock::new(|| super::prefixed_keys("panos.", TRAFFIC));
+static THREAT_KEYS: LazyLock<Vec<Key>> = LazyLock::new(|| super::prefixed_keys("panos.", THREAT));
+static SYSTEM_KEYS: LazyLock<Vec<Key>> = LazyLock::new(|| super::prefixed_keys("panos.", SYSTEM));
+static CONFIG_KEYS: LazyLock<Vec<Key>> = LazyLock::new(|| super::prefixed_keys("panos.", CONFIG));
+static GLOBALPROTECT_KEYS: LazyLock<Vec<Key>> =
+    LazyLock::new(|| super::prefixed_keys("panos.", GLOBALPROTECT));
+static USERID_KEYS: LazyLock<Vec<Key>> = LazyLock::new(|| super::prefixed_keys("panos.", USERID));
 
 /// `yyyy/mm/dd hh:mm:ss` at the start of `b`.
 fn is_time(b: &[u8]) -> bool {
@@ -508,18 +529,6 @@ impl<'a> Iterator for Csv<'a> {
 }
 
 /// Sets `panos.<column>` with one reused key buffer.
-struct Vendor {
-    buf: String,
-}
-
-impl Vendor {
-    fn set(&mut self, ev: &mut Event, column: &str, value: &str) {
-        self.buf.truncate(P.len() + 1);
-        self.buf.push_str(column);
-        ev.set(&self.buf, value);
-    }
-}
-
 /// What the columns told that needs the whole record.
 #[derive(Debug, Default)]
 struct Seen<'a> {
@@ -679,21 +688,16 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
             ))
         }
     };
-    let mut vendor = Vendor {
-        buf: String::with_capacity(P.len() + 32),
-    };
-    vendor.buf.push_str(P);
-    vendor.buf.push('.');
     let mut seen = Seen::default();
     for (i, v) in cols.into_iter().enumerate() {
-        let Some(name) = ty.column(i) else {
+        let Some((name, vendor)) = ty.column(i) else {
             // Columns a newer version appended.
             break;
         };
         if v.is_empty() || name == "future_use" {
             continue;
         }
-        vendor.set(ev, name, &v);
+        ev.set(vendor, v.as_ref());
         column(ev, &mut seen, name, v);
     }
     finish(ev, ty, &seen);
