@@ -88,7 +88,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     if delim == "\t" && !rest.contains('\t') {
         if rest.contains("#011") {
             delim = String::from("#011");
-        } else if piped(rest) {
+        } else if !version2 && piped(rest) {
             // LEEF 1.0 as PAN-OS's and other custom syslog formats write
             // it: the attributes separated by `|` like the header.
             delim = String::from("|");
