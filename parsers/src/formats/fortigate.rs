@@ -238,26 +238,178 @@ impl<'a> Iterator for Pairs<'a> {
 pub(super) struct Raw {
     buf: String,
     prefix: usize,
+    known: &'static super::KnownKeys,
 }
 
 impl Raw {
-    /// A setter for keys under `prefix` (which ends with a dot).
-    pub(super) fn new(prefix: &str) -> Self {
+    /// A setter for keys under `prefix` (which ends with a dot); `known`
+    /// holds the keys of the names the format documents (see
+    /// [`super::KnownKeys`]).
+    pub(super) fn new(prefix: &str, known: &'static super::KnownKeys) -> Self {
         let mut buf = String::with_capacity(prefix.len() + 32);
         buf.push_str(prefix);
         Raw {
             buf,
             prefix: prefix.len(),
+            known,
         }
     }
 
     /// Sets `<prefix><key>` to `value`.
     pub(super) fn set(&mut self, ev: &mut Event, key: &str, value: &str) {
+        if let Some(k) = self.known.get(key) {
+            ev.set(k, value);
+            return;
+        }
         self.buf.truncate(self.prefix);
         self.buf.push_str(key);
         ev.set(&self.buf, value);
     }
 }
+
+/// FortiGate's documented log fields (the FortiOS log reference).
+static FORTIGATE_KEYS: std::sync::LazyLock<super::KnownKeys> = std::sync::LazyLock::new(|| {
+    super::KnownKeys::new(
+        "fortinet.firewall.",
+        &[
+            "action",
+            "agent",
+            "analyticscksum",
+            "analyticssubmit",
+            "app",
+            "appcat",
+            "appid",
+            "applist",
+            "apprisk",
+            "assignip",
+            "attack",
+            "attackid",
+            "authserver",
+            "cat",
+            "catdesc",
+            "cfgattr",
+            "cfgobj",
+            "cfgpath",
+            "cfgtid",
+            "collectedemail",
+            "cookies",
+            "countapp",
+            "countav",
+            "countdlp",
+            "countips",
+            "countweb",
+            "craction",
+            "crlevel",
+            "crscore",
+            "date",
+            "devid",
+            "devname",
+            "devtype",
+            "direction",
+            "dst_host",
+            "dstcountry",
+            "dstintf",
+            "dstintfrole",
+            "dstip",
+            "dstname",
+            "dstport",
+            "dstserver",
+            "dstuuid",
+            "dtype",
+            "duration",
+            "eventtime",
+            "eventtype",
+            "fctuid",
+            "filename",
+            "group",
+            "hostname",
+            "incidentserialno",
+            "lanin",
+            "lanout",
+            "level",
+            "locip",
+            "locport",
+            "logdesc",
+            "logid",
+            "logver",
+            "masterdstmac",
+            "mastersrcmac",
+            "method",
+            "msg",
+            "natip",
+            "natport",
+            "nextstat",
+            "osname",
+            "outintf",
+            "policyid",
+            "policyname",
+            "policytype",
+            "poluuid",
+            "profile",
+            "proto",
+            "quarskip",
+            "rcvdbyte",
+            "rcvddelta",
+            "rcvdpkt",
+            "reason",
+            "ref",
+            "remip",
+            "remport",
+            "reqtype",
+            "sentbyte",
+            "sentdelta",
+            "sentpkt",
+            "service",
+            "sessionid",
+            "severity",
+            "shaperperipname",
+            "shapingpolicyid",
+            "sn",
+            "srccountry",
+            "srcfamily",
+            "srchwvendor",
+            "srcintf",
+            "srcintfrole",
+            "srcip",
+            "srcmac",
+            "srcname",
+            "srcport",
+            "srcserver",
+            "srcuuid",
+            "status",
+            "subtype",
+            "time",
+            "trandisp",
+            "tranip",
+            "tranport",
+            "transip",
+            "transport",
+            "tunnelid",
+            "tunnelip",
+            "tunneltype",
+            "type",
+            "tz",
+            "ui",
+            "unauthuser",
+            "unauthusersource",
+            "url",
+            "user",
+            "utmaction",
+            "vd",
+            "virus",
+            "virusid",
+            "vrf",
+            "vwlid",
+            "vwlquality",
+            "vwlservice",
+            "wanin",
+            "wanoptapptype",
+            "wanout",
+            "xauthgroup",
+            "xauthuser",
+        ],
+    )
+});
 
 // ---------------------------------------------------------------------------
 // Shared field helpers.
@@ -582,7 +734,7 @@ struct Fg<'a> {
 }
 
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
-    let mut raw = Raw::new("fortinet.firewall.");
+    let mut raw = Raw::new("fortinet.firewall.", &FORTIGATE_KEYS);
     let mut f = Fg::default();
     let mut pairs = Pairs::new(text);
     for p in pairs.by_ref() {

@@ -305,6 +305,63 @@ pub(crate) fn prefixed_keys(prefix: &str, names: &[&str]) -> Vec<vedette_model::
         .collect()
 }
 
+/// The vendor field keys (`<prefix><name>`) of the names a key=value format
+/// documents, built once: setting a known name neither builds nor hashes
+/// `<prefix><name>` (nor allocates it when it is longer than a `Name`
+/// holds inline). Found by a cheap hash of the name's length and three of
+/// its bytes and one compare: a `match` over a hundred names, or a hash
+/// map, cost more than the work it saves. The prefixed names are leaked,
+/// once per process.
+pub(crate) struct KnownKeys {
+    slots: Box<[Option<(&'static str, vedette_model::fields::Key)>]>,
+    mask: usize,
+}
+
+impl KnownKeys {
+    pub(crate) fn new(prefix: &str, names: &[&'static str]) -> Self {
+        let size = (names.len() * 4).max(16).next_power_of_two();
+        let mut slots: Box<[Option<(&'static str, vedette_model::fields::Key)>]> =
+            (0..size).map(|_| None).collect();
+        let mask = size - 1;
+        for &n in names {
+            let mut at = Self::slot(n.as_bytes()) & mask;
+            while let Some((other, _)) = &slots[at] {
+                if *other == n {
+                    break;
+                }
+                at = (at + 1) & mask;
+            }
+            let full: &'static str = Box::leak(format!("{prefix}{n}").into_boxed_str());
+            slots[at] = Some((n, vedette_model::fields::Key::new(full)));
+        }
+        KnownKeys { slots, mask }
+    }
+
+    #[inline]
+    fn slot(b: &[u8]) -> usize {
+        let n = b.len();
+        let (first, mid, last) = match b {
+            [] => (0, 0, 0),
+            _ => (b[0], b[n / 2], b[n - 1]),
+        };
+        let h = (n as u32) ^ u32::from(first) << 8 ^ u32::from(mid) << 16 ^ u32::from(last) << 24;
+        (h.wrapping_mul(0x9E37_79B1) >> 16) as usize
+    }
+
+    /// The key of `<prefix><name>`, when `name` is a known one.
+    #[inline]
+    pub(crate) fn get(&self, name: &str) -> Option<&vedette_model::fields::Key> {
+        let mut at = Self::slot(name.as_bytes()) & self.mask;
+        loop {
+            match &self.slots[at] {
+                None => return None,
+                Some((n, k)) if *n == name => return Some(k),
+                Some(_) => at = (at + 1) & self.mask,
+            }
+        }
+    }
+}
+
 /// The first `needle` in `hay`: a byte loop over the first 16 bytes, then
 /// `memchr`. For columns and values that are mostly a few bytes long, where
 /// `memchr`'s vector set-up costs more than the search.
@@ -677,6 +734,16 @@ mod tests {
         ] {
             assert_eq!(transport_name(p), want, "{p}");
         }
+    }
+
+    #[test]
+    fn known_keys() {
+        let k = KnownKeys::new("v.", &["srcip", "dstip", "srcport", "a", ""]);
+        assert_eq!(k.get("srcip").map(|k| k.as_str()), Some("v.srcip"));
+        assert_eq!(k.get("dstip").map(|k| k.as_str()), Some("v.dstip"));
+        assert_eq!(k.get("a").map(|k| k.as_str()), Some("v.a"));
+        assert_eq!(k.get("").map(|k| k.as_str()), Some("v."));
+        assert!(k.get("srcipx").is_none() && k.get("b").is_none() && k.get("srcpor").is_none());
     }
 
     proptest! {

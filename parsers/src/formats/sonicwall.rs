@@ -118,8 +118,72 @@ fn set_endpoint(ev: &mut Event, v: &str, side: &str, interface: &str) {
     }
 }
 
+/// SonicWall's documented log fields (the SonicOS log events reference).
+static SONICWALL_KEYS: std::sync::LazyLock<super::KnownKeys> = std::sync::LazyLock::new(|| {
+    super::KnownKeys::new(
+        "sonicwall.firewall.",
+        &[
+            "Category",
+            "af_action",
+            "af_object",
+            "af_polid",
+            "af_service",
+            "af_type",
+            "app",
+            "appName",
+            "appcat",
+            "appid",
+            "arg",
+            "bid",
+            "c",
+            "catid",
+            "cdur",
+            "code",
+            "dpi",
+            "dst",
+            "dstMac",
+            "dstV6",
+            "dstname",
+            "dyn",
+            "f",
+            "fw",
+            "fw_action",
+            "gcat",
+            "icmpCode",
+            "id",
+            "ipscat",
+            "ipspri",
+            "m",
+            "msg",
+            "n",
+            "natDst",
+            "natSrc",
+            "note",
+            "op",
+            "pri",
+            "proto",
+            "rcvd",
+            "result",
+            "rpkt",
+            "rule",
+            "sent",
+            "session",
+            "sid",
+            "sn",
+            "spkt",
+            "src",
+            "srcMac",
+            "srcV6",
+            "time",
+            "type",
+            "usr",
+            "vpnpolicy",
+        ],
+    )
+});
+
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
-    let mut raw = Raw::new("sonicwall.firewall.");
+    let mut raw = Raw::new("sonicwall.firewall.", &SONICWALL_KEYS);
     let mut f = Sw::default();
     let mut pairs = Pairs::new(text);
     for p in pairs.by_ref() {
