@@ -1,6 +1,10 @@
 //! Juniper SRX (Junos) security flow logs: `RT_FLOW_SESSION_CREATE`,
 //! `RT_FLOW_SESSION_CLOSE`, `RT_FLOW_SESSION_DENY` (and their `_LS`
-//! logical-system variants) and the `APPTRACK_SESSION_*` messages.
+//! logical-system variants) and the `APPTRACK_SESSION_*` messages; the
+//! IDP and UTM messages from structured data; and the Junos system events
+//! a SOC watches on any Junos device (`SSHD_LOGIN_FAILED`,
+//! `UI_LOGIN_EVENT`, `UI_AUTH_EVENT`, `UI_LOGOUT_EVENT`, `UI_COMMIT`,
+//! `SNMPD_AUTH_FAILURE`, firewall filter logs `PFE_FW_SYSLOG_IP` / `FW:`).
 //!
 //! Three shapes are understood:
 //!
@@ -38,7 +42,12 @@ const P: &str = "juniper";
 pub(crate) const FORMAT: super::Format = super::Format {
     name: "juniper",
     fields: 64,
-    first: |b| matches!(b, b'R' | b'A' | b's' | b'I' | b'W'),
+    first: |b| {
+        matches!(
+            b,
+            b'R' | b'A' | b's' | b'I' | b'W' | b'S' | b'U' | b'P' | b'F'
+        )
+    },
     open: |_| false,
     needs: b"",
     gate: None,
@@ -205,6 +214,9 @@ fn security_msgid(t: &str) -> Option<Security> {
 
 fn detect(text: &str) -> bool {
     let t = strip_tag(text);
+    if system_event(t).is_some() {
+        return true;
+    }
     if t.starts_with("RT_FLOW_SESSION_")
         || t.starts_with("APPTRACK_SESSION_")
         || security_msgid(t).is_some()
@@ -221,6 +233,231 @@ fn detect(text: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// Junos system events a SOC watches (on any Junos device, not only SRX):
+/// SSH login failures, CLI and J-Web logins, logouts and commits, SNMP
+/// community failures, and firewall filter logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum System {
+    SshLoginFailed,
+    Login,
+    Authenticated,
+    Logout,
+    Commit,
+    SnmpAuthFailure,
+    FilterLog,
+}
+
+/// The system event `t` starts with, its tag and what follows the tag.
+fn system_event(t: &str) -> Option<(System, &str, &str)> {
+    const TAGS: &[(&str, System)] = &[
+        ("SSHD_LOGIN_FAILED", System::SshLoginFailed),
+        ("UI_LOGIN_EVENT", System::Login),
+        ("UI_AUTH_EVENT", System::Authenticated),
+        ("UI_LOGOUT_EVENT", System::Logout),
+        ("UI_COMMIT", System::Commit),
+        ("SNMPD_AUTH_FAILURE", System::SnmpAuthFailure),
+        ("PFE_FW_SYSLOG_IP", System::FilterLog),
+        ("PFE_FW_SYSLOG_IP6_GEN", System::FilterLog),
+        ("FW", System::FilterLog),
+    ];
+    fn first<'a>(t: &'a str) -> Option<(System, &'a str, &'a str)> {
+        if !matches!(t.as_bytes().first(), Some(b'S' | b'U' | b'P' | b'F')) {
+            return None;
+        }
+        let end = t
+            .bytes()
+            .position(|c| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_'))
+            .unwrap_or(t.len());
+        let (tag, rest) = t.split_at(end);
+        let (_, sys) = TAGS.iter().find(|(n, _)| *n == tag)?;
+        // The tag ends the text, or `: ` or ` [` follows it.
+        (rest.is_empty() || rest.starts_with(": ") || rest.starts_with(" ["))
+            .then_some((*sys, tag, rest))
+    }
+    first(t)
+}
+
+/// The text between `'` after `after` in `s`: `quoted("user 'bob'", "user ")`.
+fn quoted_after<'a>(s: &'a str, after: &str) -> Option<&'a str> {
+    let at = s.find(after)? + after.len();
+    let r = s.get(at..)?.strip_prefix('\'')?;
+    r.get(..r.find('\'')?)
+}
+
+/// Parses a system event; `at` is where the text after its tag starts.
+fn system(
+    ev: &mut Event,
+    vendor: &mut Vendor,
+    (kind, tag, rest): (System, &str, &str),
+    at: usize,
+) -> Result<(), ParseError> {
+    ev.set(key!("observer.product"), "Junos");
+    ev.set(key!("event.dataset"), "juniper.junos");
+    ev.set(key!("event.code"), tag);
+    // Structured data from the 5424 header, or written in the text.
+    let mut params = sd_params(ev, vendor);
+    let text = match rest.strip_prefix(": ") {
+        Some(t) => t,
+        None => {
+            let r = rest.trim_start_matches(' ');
+            if let Some(b) = r.strip_prefix('[') {
+                let body = b.get(b.find(' ').unwrap_or(b.len())..).unwrap_or("");
+                let mut pairs = Pairs::new(body.trim_end_matches(']'));
+                for p in pairs.by_ref() {
+                    let v = p.value();
+                    apply(ev, vendor, p.key, &v);
+                    params += 1;
+                }
+            }
+            ""
+        }
+    };
+    let user = |ev: &mut Event, u: Option<&str>| {
+        if let Some(u) = u.filter(|u| !u.is_empty()) {
+            set_text(ev, key!("user.name"), u);
+        }
+    };
+    let (category, ty, action, outcome) = match kind {
+        System::SshLoginFailed => {
+            user(ev, quoted_after(text, "for user "));
+            if let Some(h) = quoted_after(text, "from host ") {
+                set_ip(ev, key!("source.ip"), h);
+            }
+            (
+                "authentication",
+                "start",
+                "ssh-login-failed",
+                Some("failure"),
+            )
+        }
+        System::Login => {
+            user(ev, quoted_after(text, "User "));
+            if let Some(class) = quoted_after(text, "class ") {
+                ev.set(key!("juniper.junos.class"), class);
+            }
+            // `ssh-connection '10.0.0.5 53211 10.0.0.1 22'`.
+            let conn = quoted_after(text, "-connection ").unwrap_or("");
+            let mut w = conn.split(' ');
+            if let (Some(sip), Some(sp), Some(dip), Some(dp)) =
+                (w.next(), w.next(), w.next(), w.next())
+            {
+                set_ip(ev, key!("source.ip"), sip);
+                set_port(ev, key!("source.port"), sp);
+                set_ip(ev, key!("destination.ip"), dip);
+                set_port(ev, key!("destination.port"), dp);
+            }
+            ("authentication", "start", "login", Some("success"))
+        }
+        System::Authenticated => {
+            user(ev, quoted_after(text, "user "));
+            if let Some(level) = quoted_after(text, "permission level ") {
+                ev.set(key!("juniper.junos.class"), level);
+            }
+            ("authentication", "info", "authenticated", Some("success"))
+        }
+        System::Logout => {
+            user(ev, quoted_after(text, "User "));
+            ("authentication", "end", "logout", Some("success"))
+        }
+        System::Commit => {
+            user(ev, quoted_after(text, "User "));
+            ("configuration", "change", "commit", Some("success"))
+        }
+        System::SnmpAuthFailure => {
+            // `nsa_log_community: unauthorized SNMP community from 10.0.0.9
+            // to 10.0.0.1 (public)`.
+            let mut w = text.split(' ');
+            while let Some(x) = w.next() {
+                match x {
+                    "from" => {
+                        if let Some(ip) = w.next() {
+                            set_ip(ev, key!("source.ip"), ip);
+                        }
+                    }
+                    "to" => {
+                        if let Some(ip) = w.next() {
+                            set_ip(ev, key!("destination.ip"), ip);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            (
+                "authentication",
+                "info",
+                "snmp-auth-failure",
+                Some("failure"),
+            )
+        }
+        System::FilterLog => return filter_log(ev, text, at + (rest.len() - text.len())),
+    };
+    ev.set(key!("event.category"), category);
+    ev.set(key!("event.type"), ty);
+    ev.set(key!("event.action"), action);
+    if let Some(o) = outcome {
+        ev.set(key!("event.outcome"), o);
+    }
+    ev.logsource = LogSource::new(Some("junos"), None, &[]);
+    ev.set(key!("observer.type"), "network");
+    if text.is_empty() && params == 0 {
+        return Err(ParseError::expected(
+            P,
+            "the event's text or structured data",
+            at,
+        ));
+    }
+    Ok(())
+}
+
+/// A firewall filter log (`FW: ge-0/0/0.0 D tcp 203.0.113.7 10.0.0.1 51234
+/// 22 (1 packets)`): the interface, the action (`A`ccept, `D`iscard,
+/// `R`eject), the protocol, the addresses, the ports and the packet count.
+fn filter_log(ev: &mut Event, text: &str, at: usize) -> Result<(), ParseError> {
+    ev.set(key!("event.category"), "network");
+    let mut w = text.split(' ').filter(|w| !w.is_empty());
+    let fail = || {
+        ParseError::expected(
+            P,
+            "IFACE ACTION PROTO SRC DST [SPORT DPORT] (N packets)",
+            at,
+        )
+    };
+    let iface = w.next().ok_or_else(fail)?;
+    ev.set(key!("observer.ingress.interface.name"), iface);
+    let (action, ty, outcome) = match w.next().ok_or_else(fail)? {
+        "A" => ("accept", "allowed", "success"),
+        "D" => ("discard", "denied", "failure"),
+        "R" => ("reject", "denied", "failure"),
+        _ => return Err(fail()),
+    };
+    ev.set(key!("event.action"), action);
+    ev.set(key!("event.type"), ty);
+    ev.set(key!("event.outcome"), outcome);
+    let proto = w.next().ok_or_else(fail)?;
+    ev.set(
+        key!("network.transport"),
+        super::transport_name(proto).as_ref(),
+    );
+    let src = w.next().ok_or_else(fail)?;
+    let dst = w.next().ok_or_else(fail)?;
+    if !set_ip(ev, key!("source.ip"), src) || !set_ip(ev, key!("destination.ip"), dst) {
+        return Err(fail());
+    }
+    let mut next = w.next();
+    if let (Some(sp), Some(dp)) = (next.filter(|p| !p.starts_with('(')), w.clone().next()) {
+        if sp != "0" || dp != "0" {
+            set_port(ev, key!("source.port"), sp);
+            set_port(ev, key!("destination.port"), dp);
+        }
+        w.next();
+        next = w.next();
+    }
+    if let Some(n) = next.and_then(|p| p.strip_prefix('(')) {
+        set_count(ev, key!("network.packets"), n);
+    }
+    Ok(())
 }
 
 /// Sets `juniper.srx.<param>` with `-` written `_`, reusing one buffer.
@@ -401,6 +638,37 @@ fn totals(ev: &mut Event) {
     }
 }
 
+/// Applies the Junos structured data the RFC 5424 parser kept; how many
+/// parameters there were. Each is copied out (into buffers reused for the
+/// record) before it is applied, since applying sets fields; the walk
+/// stops at the fields there were before.
+fn sd_params(ev: &mut Event, vendor: &mut Vendor) -> usize {
+    // fields there were before.
+    let (mut param, mut value) = (String::new(), String::new());
+    let mut params = 0;
+    for i in 0..ev.fields.len() {
+        if params == MAX_PARAMS {
+            break;
+        }
+        let Some((k, v)) = ev.fields.get_index(i) else {
+            break;
+        };
+        let (Some(v), true) = (v.as_str(), k.starts_with(SD_PREFIX)) else {
+            continue;
+        };
+        let Some((_, p)) = super::rsplit_once_byte(k, b'.') else {
+            continue;
+        };
+        param.clear();
+        param.push_str(p);
+        value.clear();
+        value.push_str(v);
+        params += 1;
+        apply(ev, vendor, &param, &value);
+    }
+    params
+}
+
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     ev.logsource = LogSource::new(Some("junos"), Some("firewall"), &[]);
     ev.set(key!("observer.vendor"), "Juniper");
@@ -413,6 +681,9 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     let t = strip_tag(text);
     let base = text.len() - t.len();
     let mut vendor = Vendor::new();
+    if let Some(found) = system_event(t) {
+        return system(ev, &mut vendor, found, base + (t.len() - found.2.len()));
+    }
     let mut msg: Option<Msg> = None;
     let mut result = Ok(());
     let mut sentence: Option<(&str, usize)> = None;
@@ -445,31 +716,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     }
 
     // Structured data: from the RFC 5424 header, else written in the text.
-    // Each param is copied out (into buffers reused for the record) before
-    // it is applied, since applying sets fields; the walk stops at the
-    // fields there were before.
-    let (mut param, mut value) = (String::new(), String::new());
-    let mut params = 0;
-    for i in 0..ev.fields.len() {
-        if params == MAX_PARAMS {
-            break;
-        }
-        let Some((k, v)) = ev.fields.get_index(i) else {
-            break;
-        };
-        let (Some(v), true) = (v.as_str(), k.starts_with(SD_PREFIX)) else {
-            continue;
-        };
-        let Some((_, p)) = super::rsplit_once_byte(k, b'.') else {
-            continue;
-        };
-        param.clear();
-        param.push_str(p);
-        value.clear();
-        value.push_str(v);
-        params += 1;
-        apply(ev, &mut vendor, &param, &value);
-    }
+    let params = sd_params(ev, &mut vendor);
     let have_sd = params > 0;
     if let Some((b, at)) = brief {
         // `[junos@2636.1.1.1.2.40 k="v" ...]`: skip the SD-ID.
