@@ -262,7 +262,7 @@ fn system_event(t: &str) -> Option<(System, &str, &str)> {
         ("PFE_FW_SYSLOG_IP6_GEN", System::FilterLog),
         ("FW", System::FilterLog),
     ];
-    fn first<'a>(t: &'a str) -> Option<(System, &'a str, &'a str)> {
+    fn first(t: &str) -> Option<(System, &str, &str)> {
         if !matches!(t.as_bytes().first(), Some(b'S' | b'U' | b'P' | b'F')) {
             return None;
         }
