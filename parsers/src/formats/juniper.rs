@@ -50,11 +50,23 @@ pub(crate) const FORMAT: super::Format = super::Format {
     },
     open: |_| false,
     needs: b"",
-    gate: None,
+    gate: Some(gate),
     detect,
     parse,
     claim: None,
 };
+
+/// See [`super::Format::gate`]: the flow sentence starts `session ` or
+/// `AppTrack `; every tag is upper-case words (`RT_FLOW`, `IDP_...`,
+/// `SSHD_LOGIN_FAILED`, `FW:`), so its second byte is upper-case too.
+/// (Plain syslog messages that start `Started`, `Failed`, ... stop here.)
+fn gate(p: &super::Probe<'_>) -> bool {
+    p.first == b's'
+        || p.text.starts_with(b"AppTrack ")
+        || p.text
+            .get(1)
+            .is_some_and(|c| c.is_ascii_uppercase() || *c == b'_')
+}
 
 /// Where the RFC 5424 parser keeps Junos structured data.
 /// (Any enterprise number: test data with it rewritten is published too.)

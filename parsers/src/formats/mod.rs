@@ -806,6 +806,8 @@ mod tests {
                 "10.0.0.1 - - [", "2026-11-25 10:00:00 10.0.0.1 GET ", "{\"transaction\":{",
                 "\u{3000}{", "\u{a0}{", "\u{85}{", "\u{1680}{", "\u{2028}{", "\u{205f}{", "\r\n{",
                 "FW_DROP forward: in:ether1 out:", "forward: in:", "firewall,info x forward: in:",
+                "SSHD_LOGIN_FAILED: ", "UI_LOGIN_EVENT [", "FW: ", "PFE_FW_SYSLOG_IP: ",
+                "SNMPD_AUTH_FAILURE", "AppTrack volume update: ",
             ]),
             body in "[ -~]{0,80}",
             tail in prop::sample::select(vec!["", "}", " ->1.2.3.4/5", "] \"GET / HTTP/1.1\" 200 1", " log_id=1"]),

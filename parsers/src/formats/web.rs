@@ -372,6 +372,12 @@ const IIS_NATIVE_FIELDS: usize = 15;
 /// Whether `text` is a line of IIS's own format: an address, a user, then
 /// `M/D/YYYY, hh:mm:ss, `, fields separated by `, `.
 fn is_iis_native(text: &str) -> bool {
+    // Cheaply first: an address of at most 45 bytes, then `, `.
+    let b = text.as_bytes();
+    match b.iter().take(46).position(|&c| c == b',') {
+        Some(i) if b.get(i + 1) == Some(&b' ') && text.get(..i).is_some_and(super::is_ip) => {}
+        _ => return false,
+    }
     let mut it = text.splitn(5, ", ");
     let (Some(client), Some(_user), Some(date), Some(time)) =
         (it.next(), it.next(), it.next(), it.next())
