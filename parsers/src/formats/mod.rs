@@ -293,15 +293,11 @@ pub(crate) fn split_byte(text: &str, sep: u8) -> impl Iterator<Item = &str> {
 
 /// `<prefix><name>` for each of `names`, as field keys: for a format whose
 /// vendor field names are a fixed list (PAN-OS's columns), built once, so
-/// that setting one neither builds nor hashes the name. The names are
-/// leaked: a few hundred bytes, once per process.
+/// that setting one neither builds nor hashes the name.
 pub(crate) fn prefixed_keys(prefix: &str, names: &[&str]) -> Vec<vedette_model::fields::Key> {
     names
         .iter()
-        .map(|n| {
-            let name: &'static str = Box::leak(format!("{prefix}{n}").into_boxed_str());
-            vedette_model::fields::Key::new(name)
-        })
+        .map(|n| vedette_model::fields::Key::owned(&format!("{prefix}{n}")))
         .collect()
 }
 
@@ -310,8 +306,7 @@ pub(crate) fn prefixed_keys(prefix: &str, names: &[&str]) -> Vec<vedette_model::
 /// `<prefix><name>` (nor allocates it when it is longer than a `Name`
 /// holds inline). Found by a cheap hash of the name's length and three of
 /// its bytes and one compare: a `match` over a hundred names, or a hash
-/// map, cost more than the work it saves. The prefixed names are leaked,
-/// once per process.
+/// map, cost more than the work it saves.
 pub(crate) struct KnownKeys {
     slots: Box<[Option<(&'static str, vedette_model::fields::Key)>]>,
     mask: usize,
@@ -331,8 +326,10 @@ impl KnownKeys {
                 }
                 at = (at + 1) & mask;
             }
-            let full: &'static str = Box::leak(format!("{prefix}{n}").into_boxed_str());
-            slots[at] = Some((n, vedette_model::fields::Key::new(full)));
+            slots[at] = Some((
+                n,
+                vedette_model::fields::Key::owned(&format!("{prefix}{n}")),
+            ));
         }
         KnownKeys { slots, mask }
     }
