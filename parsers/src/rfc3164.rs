@@ -13,7 +13,8 @@ use vedette_model::Event;
 
 use crate::syslog::{set_procid, strip_bom, Cursor, Parsed};
 use crate::timestamp::{
-    nearest_day, parse_bsd, parse_clock, parse_iso, parse_routeros_date, BsdStamp, IsoStamp,
+    nearest_day, parse_bsd, parse_clock, parse_iso, parse_routeros_date, parse_utm, BsdStamp,
+    IsoStamp,
 };
 use crate::ParseError;
 
@@ -48,7 +49,8 @@ fn stamp(s: &str) -> Option<(Stamp, usize)> {
     Some((t, ends_at(s, len)?))
 }
 
-/// RouterOS's console times (`/log print`, the router's log files), rare:
+/// RouterOS's console times (`/log print`, the router's log files) and
+/// Sophos UTM's (`2026:11:26-10:00:00`), rare:
 /// tried only where no ISO or BSD time is found. A bare time of day
 /// (`20:20:44`) counts only before RouterOS topics, since it starts other
 /// lines too (W3C logs with `time` first); a date is `sep/15 12:42:14` or
@@ -56,7 +58,7 @@ fn stamp(s: &str) -> Option<(Stamp, usize)> {
 #[cold]
 #[inline(never)]
 fn console_stamp(s: &str) -> Option<(Stamp, usize)> {
-    let (t, len) = match parse_routeros_date(s) {
+    let (t, len) = match parse_routeros_date(s).or_else(|| parse_utm(s)) {
         Some(t) => (Stamp::Bsd(t), t.len),
         None => {
             let (t, len) = parse_clock(s)?;

@@ -271,6 +271,26 @@ pub(crate) fn parse_routeros_date(s: &str) -> Option<BsdStamp> {
     })
 }
 
+/// Sophos UTM's `yyyy:mm:dd-hh:mm:ss` (local time), as a [`BsdStamp`].
+pub(crate) fn parse_utm(s: &str) -> Option<BsdStamp> {
+    let b = s.as_bytes();
+    let year = i32::try_from(digits(b, 0, 4)?).ok()?;
+    (b.get(4) == Some(&b':') && b.get(7) == Some(&b':') && b.get(10) == Some(&b'-'))
+        .then_some(())?;
+    let month = Month::try_from(u8::try_from(digits(b, 5, 2)?).ok()?).ok()?;
+    let day = u8::try_from(digits(b, 8, 2)?)
+        .ok()
+        .filter(|d| (1..=31).contains(d))?;
+    let (time, len) = clock(b, 11)?;
+    Some(BsdStamp {
+        month,
+        day,
+        year: Some(year),
+        time,
+        len,
+    })
+}
+
 /// A time of day alone at the start of `s` (`hh:mm:ss[.fff]`, as RouterOS
 /// writes for today's records) and its length.
 pub(crate) fn parse_clock(s: &str) -> Option<(Time, usize)> {

@@ -12,6 +12,13 @@
 //! `device_model=`, `device_serial_id=`, `severity=`, `bytes_sent=`,
 //! `src_trans_ip=`, ...). Every pair is kept under `sophos.xg.<key>`; the
 //! known ones are mapped to ECS as well.
+//!
+//! Sophos UTM 9 writes its own pairs after the syslog TAG of the daemon
+//! (`ulogd`, `httpproxy`, ...): `id="2001" severity="info" sys="SecureNet"
+//! sub="packetfilter" name="Packet dropped" action="drop" fwrule="60001"
+//! initf="eth0" srcip=... dstip=... proto="6" srcport=... dstport=...`;
+//! they are kept under `sophos.utm.<key>`, the packet filter's and the web
+//! proxy's mapped to ECS.
 
 use std::borrow::Cow;
 
@@ -45,9 +52,19 @@ static DEVICE_NAME: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
 static LOG_ID: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b" log_id="));
 
+/// A Sophos UTM 9 record: `id="NNNN" severity="..." sys="..."`.
+fn is_utm(b: &[u8]) -> bool {
+    b.starts_with(b"id=\"")
+        && b.get(4..12).is_some_and(|r| {
+            let n = r.iter().take_while(|c| c.is_ascii_digit()).count();
+            n > 0 && r.get(n) == Some(&b'"')
+        })
+        && memchr::memmem::find(b.get(..96).unwrap_or(b), b" sys=\"").is_some()
+}
+
 fn detect(text: &str) -> bool {
     let b = text.as_bytes();
-    if b.starts_with(b"device=\"SFW\"") {
+    if b.starts_with(b"device=\"SFW\"") || is_utm(b) {
         return true;
     }
     let head = b.get(..DETECT_WINDOW.min(b.len())).unwrap_or(b);
@@ -200,7 +217,139 @@ static SOPHOS_KEYS: std::sync::LazyLock<super::KnownKeys> = std::sync::LazyLock:
     )
 });
 
+/// Sophos UTM 9's documented log fields.
+static UTM_KEYS: std::sync::LazyLock<super::KnownKeys> = std::sync::LazyLock::new(|| {
+    super::KnownKeys::new(
+        "sophos.utm.",
+        &[
+            "id",
+            "severity",
+            "sys",
+            "sub",
+            "name",
+            "action",
+            "fwrule",
+            "initf",
+            "outitf",
+            "srcmac",
+            "dstmac",
+            "srcip",
+            "dstip",
+            "proto",
+            "length",
+            "tos",
+            "prec",
+            "ttl",
+            "srcport",
+            "dstport",
+            "tcpflags",
+            "type",
+            "code",
+            "method",
+            "user",
+            "ad_domain",
+            "statuscode",
+            "cached",
+            "profile",
+            "filteraction",
+            "size",
+            "request",
+            "url",
+            "referer",
+            "error",
+            "authtime",
+            "dnstime",
+            "cattime",
+            "avscantime",
+            "fullreqtime",
+            "device",
+            "auth",
+            "ua",
+            "exceptions",
+            "category",
+            "reputation",
+            "categoryname",
+            "content-type",
+            "application",
+            "app-id",
+            "virus",
+            "reason",
+            "extra",
+            "info",
+        ],
+    )
+});
+
+/// A Sophos UTM 9 record (see the module documentation).
+fn utm(text: &str, ev: &mut Event) -> Result<(), ParseError> {
+    let mut raw = Raw::new("sophos.utm.", &UTM_KEYS);
+    ev.set(key!("observer.vendor"), "Sophos");
+    ev.set(key!("observer.product"), "UTM");
+    ev.set(key!("observer.type"), "firewall");
+    ev.set(key!("event.kind"), "event");
+    let (mut sub, mut action, mut url, mut name) = (None, None, None, None);
+    let mut pairs = Pairs::new(text);
+    for p in pairs.by_ref() {
+        let v = p.value();
+        raw.set(ev, p.key, &v);
+        let s: &str = &v;
+        if s.is_empty() {
+            continue;
+        }
+        match p.key {
+            "srcip" => {
+                set_ip(ev, key!("source.ip"), s);
+            }
+            "dstip" => {
+                set_ip(ev, key!("destination.ip"), s);
+            }
+            "srcport" => set_port(ev, key!("source.port"), s),
+            "dstport" => set_port(ev, key!("destination.port"), s),
+            "srcmac" => set_mac(ev, key!("source.mac"), s),
+            "dstmac" => set_mac(ev, key!("destination.mac"), s),
+            "proto" => set_proto_number(ev, s),
+            "initf" => set_text(ev, key!("observer.ingress.interface.name"), s),
+            "outitf" => set_text(ev, key!("observer.egress.interface.name"), s),
+            "fwrule" => set_text(ev, key!("rule.id"), s),
+            "severity" => set_text(ev, key!("log.level"), s),
+            "length" | "size" => set_count(ev, key!("network.bytes"), s),
+            "user" => set_text(ev, key!("user.name"), s),
+            "method" => set_text(ev, key!("http.request.method"), s),
+            "statuscode" => {
+                if let Ok(n) = s.parse::<u16>() {
+                    ev.set(key!("http.response.status_code"), i64::from(n));
+                }
+            }
+            "ua" => set_text(ev, key!("user_agent.original"), s),
+            "referer" => set_text(ev, key!("http.request.referrer"), s),
+            "sub" => sub = Some(v),
+            "action" => action = Some(v),
+            "url" => url = Some(v),
+            "name" => name = Some(v),
+            _ => {}
+        }
+    }
+    let sub = sub.as_deref().unwrap_or("");
+    let web = matches!(sub, "http" | "https" | "ftp");
+    ev.set(key!("event.category"), if web { "web" } else { "network" });
+    // Sigma's `proxy` category for the web proxy's records.
+    let category = if web { "proxy" } else { "firewall" };
+    ev.logsource = LogSource::new(Some("sophos_utm"), Some(category), &[]);
+    if let Some(n) = name.as_deref() {
+        ev.set(key!("event.reason"), n);
+    }
+    if let Some(a) = action.as_deref() {
+        ev.set(key!("event.action"), a.to_ascii_lowercase());
+        set_verdict(ev, verdict(a));
+    }
+    set_url(ev, url.as_deref(), None);
+    pairs.error("sophos")
+}
+
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
+    if is_utm(text.as_bytes()) {
+        return utm(text, ev);
+    }
     let mut raw = Raw::new("sophos.xg.", &SOPHOS_KEYS);
     let mut f = Xg::default();
     let mut pairs = Pairs::new(text);
