@@ -58,13 +58,21 @@ fn stamp(s: &str) -> Option<(Stamp, usize)> {
 #[cold]
 #[inline(never)]
 fn console_stamp(s: &str) -> Option<(Stamp, usize)> {
-    let (t, len) = match parse_routeros_date(s).or_else(|| parse_utm(s)) {
-        Some(t) => (Stamp::Bsd(t), t.len),
-        None => {
-            let (t, len) = parse_clock(s)?;
-            topics_follow(s.get(len..)?).then_some(())?;
-            (Stamp::Clock(t), len)
-        }
+    // Told apart by one byte, so that a line that is none of them (an
+    // access log's address) costs three compares.
+    let b = s.as_bytes();
+    let (t, len) = if b.get(3) == Some(&b'/') {
+        let t = parse_routeros_date(s)?;
+        (Stamp::Bsd(t), t.len)
+    } else if b.get(4) == Some(&b':') {
+        let t = parse_utm(s)?;
+        (Stamp::Bsd(t), t.len)
+    } else if b.get(2) == Some(&b':') {
+        let (t, len) = parse_clock(s)?;
+        topics_follow(s.get(len..)?).then_some(())?;
+        (Stamp::Clock(t), len)
+    } else {
+        return None;
     };
     Some((t, ends_at(s, len)?))
 }
