@@ -553,6 +553,7 @@ mod tests {
             msg.as_bytes(),
         );
         e.logsource = ls;
+        e.set("message", msg);
         for (k, v) in fields {
             e.set(k, *v);
         }

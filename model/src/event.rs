@@ -203,8 +203,9 @@ pub struct Event {
 }
 
 impl Event {
-    /// An event that holds only the raw bytes (`message` = `event.original`);
-    /// parsers start from here and fill in what they understand.
+    /// An event that holds only the raw bytes (`event.original`, which
+    /// [`Event::message`] gives until a parser sets `message`); parsers
+    /// start from here and fill in what they understand.
     pub fn raw(seq: u64, received: OffsetDateTime, origin: Origin, bytes: &[u8]) -> Self {
         Event::raw_with_room(seq, received, origin, bytes, 16)
     }
@@ -224,8 +225,7 @@ impl Event {
             Ok(s) => s.to_owned(),
             Err(_) => String::from_utf8_lossy(bytes).into_owned(),
         };
-        let mut fields = Fields::with_capacity(fields.max(1));
-        fields.insert("message", FieldValue::Str(original.as_str().into()));
+        let fields = Fields::with_capacity(fields.max(1));
         Event {
             seq,
             received,

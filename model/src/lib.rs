@@ -15,6 +15,9 @@
 //! ev.logsource = LogSource::new(Some("linux"), None, &["sshd", "auth"]);
 //! assert_eq!(ev.get_str("user.name"), Some("root"));
 //! assert_eq!(ev.to_json()["event.original"], "hello");
+//! // No parser has said what the message is: it is the whole record.
+//! assert_eq!(ev.message(), "hello");
+//! ev.set("message", "hi");
 //! assert!(matches!(ev.get("message"), Some(FieldValue::Str(_))));
 //! ```
 #![deny(missing_docs)]
