@@ -64,15 +64,6 @@ impl Key {
         }
     }
 
-    /// A key for a name made at run time, for a table of keys built once
-    /// (a format's vendor field names): as [`Key::new`], owning its name.
-    pub fn owned(name: &str) -> Key {
-        Key {
-            name: Name::new(name),
-            hash: AtomicU64::new(0),
-        }
-    }
-
     /// The name.
     pub fn as_str(&self) -> &str {
         &self.name

@@ -291,13 +291,28 @@ pub(crate) fn split_byte(text: &str, sep: u8) -> impl Iterator<Item = &str> {
     splitn_byte(text, usize::MAX, sep)
 }
 
+/// `name` for the life of the process: a key made from a `&'static str`
+/// is copied into each event as a pointer, where one that owned a longer
+/// name would allocate it again per event. Only the fixed lists of vendor
+/// names come here (a few hundred names, once per process); each is also
+/// kept in a list, so that a leak checker (the fuzzers' LeakSanitizer)
+/// sees it referenced.
+fn static_name(name: String) -> &'static str {
+    static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let name: &'static str = Box::leak(name.into_boxed_str());
+    if let Ok(mut names) = NAMES.lock() {
+        names.push(name);
+    }
+    name
+}
+
 /// `<prefix><name>` for each of `names`, as field keys: for a format whose
 /// vendor field names are a fixed list (PAN-OS's columns), built once, so
 /// that setting one neither builds nor hashes the name.
 pub(crate) fn prefixed_keys(prefix: &str, names: &[&str]) -> Vec<vedette_model::fields::Key> {
     names
         .iter()
-        .map(|n| vedette_model::fields::Key::owned(&format!("{prefix}{n}")))
+        .map(|n| vedette_model::fields::Key::new(static_name(format!("{prefix}{n}"))))
         .collect()
 }
 
@@ -326,10 +341,8 @@ impl KnownKeys {
                 }
                 at = (at + 1) & mask;
             }
-            slots[at] = Some((
-                n,
-                vedette_model::fields::Key::owned(&format!("{prefix}{n}")),
-            ));
+            let key = vedette_model::fields::Key::new(static_name(format!("{prefix}{n}")));
+            slots[at] = Some((n, key));
         }
         KnownKeys { slots, mask }
     }
