@@ -258,7 +258,14 @@ fn standard(ev: &mut Event, key: &str, v: &str) {
         "srcMAC" => set_mac(ev, key!("source.mac"), v),
         "dstMAC" => set_mac(ev, key!("destination.mac"), v),
         "url" => ev.set(key!("url.original"), v),
-        "action" => ev.set(key!("event.action"), v),
+        "action" => {
+            ev.set(key!("event.action"), v);
+            // A firewall's verdict (`deny`, `allow`, `drop`, ...) is also the
+            // outcome, unless the record states one.
+            if ev.get("event.outcome").is_none() {
+                super::fortigate::set_verdict(ev, super::fortigate::verdict(v));
+            }
+        }
         "outcome" | "result" => set_outcome(ev, v),
         "msg" => ev.set(key!("message"), v),
         "reason" => ev.set(key!("event.reason"), v),
