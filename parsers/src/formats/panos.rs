@@ -697,6 +697,10 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
         if v.is_empty() || name == "future_use" {
             continue;
         }
+        // User-ID writes 0 for the ports it did not learn.
+        if ty == Type::UserId && v == "0" && name.ends_with("_port") {
+            continue;
+        }
         ev.set(vendor, v.as_ref());
         column(ev, &mut seen, name, v);
     }
