@@ -411,6 +411,7 @@ fn index_size(n: usize) -> usize {
 }
 
 /// The index slot of entry `i`.
+#[inline]
 fn slot_of(i: usize) -> u32 {
     // More than u32::MAX - 1 fields would not fit in memory as events.
     u32::try_from(i + 1).unwrap_or(u32::MAX)
