@@ -134,7 +134,16 @@ pub(crate) fn parse<'a>(
 ) -> Result<(), ParseError> {
     let r = cur.rest();
     let at = cur.offset();
-    let Some((t, len)) = timestamp(r, ev.received, default_offset) else {
+    // Some senders put a space after PRI (`<166> 2026-11-26T10:54:24Z ...`).
+    let spaced = || {
+        let t = r.trim_start_matches(' ');
+        let skip = r.len() - t.len();
+        (had_pri && skip > 0)
+            .then(|| timestamp(t, ev.received, default_offset))
+            .flatten()
+            .map(|(ts, len)| (ts, len + skip))
+    };
+    let Some((t, len)) = timestamp(r, ev.received, default_offset).or_else(spaced) else {
         if !had_pri {
             return Err(ParseError::expected("syslog", NO_PRI_EXPECTED, at));
         }
