@@ -98,8 +98,19 @@ impl<'a> Auth<'a> {
 
 /// What `message` from `program` says about authentication, if anything.
 pub(crate) fn normalize<'a>(program: &str, message: &'a str) -> Option<Auth<'a>> {
-    let msg = unwrap_repeated(message).trim();
+    let msg = solaris_id(unwrap_repeated(message).trim());
     if let Some(a) = pam_unix(msg) {
+        return Some(a);
+    }
+    // `pam_faillock(sshd:auth): Consecutive login failures for user bob
+    // account temporarily locked`.
+    if let Some(r) = msg
+        .strip_prefix("pam_faillock(")
+        .and_then(|r| r.split_once("): Consecutive login failures for user "))
+        .map(|(_, r)| r)
+    {
+        let mut a = Auth::new("account_locked", "iam", Some("failure"));
+        a.user = nonempty(r.split(' ').next().unwrap_or(""));
         return Some(a);
     }
     // Old cron daemons name themselves by path (`/USR/SBIN/CRON`); old
@@ -110,7 +121,7 @@ pub(crate) fn normalize<'a>(program: &str, message: &'a str) -> Option<Auth<'a>>
         return pam_body(base, msg);
     }
     let program = base;
-    if program.eq_ignore_ascii_case("cron") || program == "crond" {
+    if program.eq_ignore_ascii_case("cron") || program.eq_ignore_ascii_case("crond") {
         return cron(msg);
     }
     match program {
@@ -119,8 +130,11 @@ pub(crate) fn normalize<'a>(program: &str, message: &'a str) -> Option<Auth<'a>>
         "sudo" => sudo(msg),
         "su" => su(msg),
         "unix_chkpwd" => chkpwd(msg),
-        "useradd" | "adduser" | "groupadd" | "addgroup" | "userdel" | "deluser" | "usermod"
-        | "groupmod" | "gpasswd" | "passwd" | "chpasswd" | "newusers" => shadow(msg),
+        // pam_faillock names itself in the message under any program.
+        "useradd" | "adduser" | "groupadd" | "addgroup" | "groupdel" | "delgroup" | "userdel"
+        | "deluser" | "usermod" | "groupmod" | "gpasswd" | "passwd" | "chpasswd" | "newusers" => {
+            shadow(msg)
+        }
         _ => None,
     }
 }
@@ -136,6 +150,21 @@ fn chkpwd(msg: &str) -> Option<Auth<'_>> {
         user: nonempty(user),
         ..Auth::new("password-check", "authentication", Some("failure"))
     })
+}
+
+/// The message after Solaris's `[ID 800047 auth.notice] ` tag.
+fn solaris_id(m: &str) -> &str {
+    let Some(r) = m.strip_prefix("[ID ") else {
+        return m;
+    };
+    match r.split_once("] ") {
+        Some((id, rest))
+            if id.len() < 40 && id.bytes().next().is_some_and(|b| b.is_ascii_digit()) =>
+        {
+            rest
+        }
+        _ => m,
+    }
 }
 
 /// The message inside rsyslog's `message repeated N times: [ ... ]`.
@@ -228,6 +257,66 @@ fn sshd(msg: &str) -> Option<Auth<'_>> {
         if let Some(r) = m.strip_prefix(prefix) {
             return ssh_disconnect(r);
         }
+    }
+    // `Disconnecting: Too many authentication failures for root`, and the
+    // `authenticating user` / `invalid user` forms of newer OpenSSH.
+    if let Some(r) = m.strip_prefix("Disconnecting: Too many authentication failures") {
+        let mut a = Auth::new("ssh_max_auth_attempts", "authentication", Some("failure"));
+        let r = r.trim_start();
+        let r = r.strip_prefix("for ").unwrap_or(r);
+        let (invalid, r) = match r.strip_prefix("invalid user ") {
+            Some(r) => (true, r),
+            None => (false, r.strip_prefix("authenticating user ").unwrap_or(r)),
+        };
+        a.user = nonempty(r.split(' ').next().unwrap_or(""));
+        a.invalid_user = Some(invalid);
+        return Some(a);
+    }
+    // `User root from 10.0.0.9 not allowed because not listed in AllowUsers`
+    // (or `listed in DenyUsers`, `none of user's groups are listed ...`).
+    if let Some(r) = m.strip_prefix("User ") {
+        let (user, r) = r.split_once(" from ")?;
+        let (host, reason) = r.split_once(" not allowed because ")?;
+        let mut a = Auth::new("ssh_user_not_allowed", "authentication", Some("failure"));
+        a.user = nonempty(user);
+        a.source = nonempty(host);
+        a.reason = nonempty(reason);
+        return Some(a);
+    }
+    // `input_userauth_request: invalid user webmaster`, `error: PAM: User
+    // not known to the underlying authentication module for illegal user
+    // test from 10.0.0.9`, `error: PAM: unknown user for illegal user x
+    // from ...`.
+    if let Some(r) = m.strip_prefix("input_userauth_request: invalid user ") {
+        let mut a = Auth::new("ssh_invalid_user", "authentication", Some("failure"));
+        a.user = nonempty(r.split(' ').next().unwrap_or(""));
+        a.invalid_user = Some(true);
+        return Some(a);
+    }
+    if let Some((_, r)) = m
+        .strip_prefix("error: PAM: ")
+        .and_then(|r| r.split_once(" for illegal user "))
+    {
+        let (user, host) = r.split_once(" from ").unwrap_or((r, ""));
+        let mut a = Auth::new("ssh_invalid_user", "authentication", Some("failure"));
+        a.user = nonempty(user);
+        a.source = nonempty(host.split(' ').next().unwrap_or(""));
+        a.invalid_user = Some(true);
+        return Some(a);
+    }
+    // `PAM 4 more authentication failures; logname= uid=0 ... rhost=H user=U`.
+    if let Some(r) = m.strip_prefix("PAM ") {
+        let (_, kv) = r.split_once(" more authentication failure")?;
+        let kv = kv.split_once(';').map_or("", |(_, kv)| kv);
+        let mut a = Auth::new("authentication_failure", "authentication", Some("failure"));
+        for tok in kv.split_ascii_whitespace() {
+            match tok.split_once('=') {
+                Some(("rhost", v)) => a.source = nonempty(v),
+                Some(("user", v)) => a.user = nonempty(v),
+                _ => {}
+            }
+        }
+        return Some(a);
     }
     if let Some(r) = m.strip_prefix("Received disconnect from ") {
         let (host, port, _) = address(r)?;
@@ -536,6 +625,22 @@ fn shadow(msg: &str) -> Option<Auth<'_>> {
         let mut a = Auth::new("password_changed", "iam", Some("success"));
         a.target_user = nonempty(user);
         a.user = nonempty(by);
+        return Some(a);
+    }
+    // groupdel: `group 'devs' removed`; userdel: `removed group 'bob' owned
+    // by 'bob'`.
+    if let Some(r) = msg.strip_prefix("group '") {
+        let (group, r) = r.split_once('\'')?;
+        if r.trim() == "removed" {
+            let mut a = Auth::new("group_deleted", "iam", Some("success"));
+            a.group_name = nonempty(group);
+            return Some(a);
+        }
+    }
+    if let Some(r) = msg.strip_prefix("removed group '") {
+        let (group, _) = r.split_once('\'')?;
+        let mut a = Auth::new("group_deleted", "iam", Some("success"));
+        a.group_name = nonempty(group);
         return Some(a);
     }
     // useradd: `failed adding user 'aol', exit code: 4`
