@@ -344,7 +344,10 @@ fn parse_kind(
             set_who(ev, who);
             Some(())
         }
-        Some(Kind::Other) => Some(()),
+        Some(Kind::Other) => {
+            ppp(ev, msg);
+            Some(())
+        }
         None => None,
     };
     ok.ok_or_else(|| ParseError::expected(P, "a RouterOS firewall or account message", at))
@@ -400,6 +403,62 @@ fn set_account(ev: &mut Event, a: &Account<'_>) {
     };
     if let Some(p) = proto {
         ev.set(key!("network.protocol"), p);
+    }
+}
+
+/// PPP and VPN sessions (PPTP, L2TP, SSTP, OpenVPN, PPPoE): `<pptp-bob>:
+/// connected`, `<l2tp-bob>: disconnected`, `bob logged in, 10.8.0.5` (the
+/// address given to the client) and `bob logged out, 3600 1200 5400 30 40`
+/// (seconds connected, bytes in and out, packets in and out).
+fn ppp(ev: &mut Event, msg: &str) {
+    if let Some(r) = msg.strip_prefix('<') {
+        let Some((iface, what)) = r.split_once(">: ") else {
+            return;
+        };
+        let Some((service, user)) = super::split_once_byte(iface, b'-') else {
+            return;
+        };
+        let (action, ty) = match what.trim_end() {
+            "connected" => ("vpn-connected", "start"),
+            "disconnected" => ("vpn-disconnected", "end"),
+            "authenticated" => ("vpn-authenticated", "info"),
+            _ => return,
+        };
+        ev.set(key!("event.category"), "session");
+        ev.set(key!("event.action"), action);
+        ev.set(key!("event.type"), ty);
+        ev.set(key!("network.protocol"), service);
+        if !user.is_empty() {
+            ev.set(key!("user.name"), user);
+        }
+        return;
+    }
+    let Some((user, r)) = super::split_once_byte(msg, b' ') else {
+        return;
+    };
+    if let Some(addr) = r.strip_prefix("logged in, ") {
+        ev.set(key!("event.category"), "session");
+        ev.set(key!("event.action"), "vpn-logged-in");
+        ev.set(key!("event.type"), "start");
+        ev.set(key!("user.name"), user);
+        if super::is_ip(addr.trim_end()) {
+            ev.set(key!("mikrotik.ppp.address"), addr.trim_end());
+        }
+    } else if let Some(counts) = r.strip_prefix("logged out, ") {
+        ev.set(key!("event.category"), "session");
+        ev.set(key!("event.action"), "vpn-logged-out");
+        ev.set(key!("event.type"), "end");
+        ev.set(key!("user.name"), user);
+        let mut n = counts.split(' ').map(|c| c.parse::<i64>().ok());
+        if let (Some(Some(secs)), Some(Some(bin)), Some(Some(bout))) =
+            (n.next(), n.next(), n.next())
+        {
+            if let Some(ns) = secs.checked_mul(1_000_000_000) {
+                ev.set(key!("event.duration"), ns);
+            }
+            ev.set(key!("source.bytes"), bin);
+            ev.set(key!("destination.bytes"), bout);
+        }
     }
 }
 
