@@ -202,14 +202,40 @@ fn month(name: &[u8]) -> Option<Month> {
     })
 }
 
+/// Where what follows a full month name and its space starts (`s[3..]`
+/// spelling the rest of `month`'s English name, ASCII case ignored).
+#[cold]
+fn full_month(b: &[u8], month: Month) -> Option<usize> {
+    const NAMES: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let name = NAMES[usize::from(u8::from(month)) - 1].as_bytes();
+    let n = name.len();
+    (n > 3 && b.get(..n)?.eq_ignore_ascii_case(name) && b.get(n) == Some(&b' ')).then_some(n + 1)
+}
+
 /// A BSD timestamp at the start of `s`: `Mmm dd hh:mm:ss` with the day
 /// padded by a space, by a zero or not at all, optional fraction digits,
 /// and optionally a year before the time (`Mmm dd yyyy hh:mm:ss`).
 pub(crate) fn parse_bsd(s: &str) -> Option<BsdStamp> {
     let b = s.as_bytes();
     let month = month(b)?;
-    (b.get(3) == Some(&b' ')).then_some(())?;
     let mut at = 4;
+    if b.get(3) != Some(&b' ') {
+        // A full month name (`July 16 10:34:23`, Kaspersky's mail gateway).
+        at = full_month(b, month)?;
+    }
     if b.get(at) == Some(&b' ') {
         at += 1;
     }
@@ -317,6 +343,16 @@ pub(crate) fn nearest_day(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn full_month_names() {
+        let t = parse_bsd("July 16 10:34:23 host x").unwrap();
+        assert_eq!((t.month, t.day, t.len), (Month::July, 16, 16));
+        assert!(parse_bsd("Jul 16 10:34:23").is_some());
+        assert!(parse_bsd("Julys 16 10:34:23").is_none());
+        assert!(parse_bsd("Juno 16 10:34:23").is_none());
+        assert_eq!(parse_bsd("September  5 10:00:00").map(|t| t.day), Some(5));
+    }
+
     #[test]
     fn routeros_console_times() {
         let t = parse_routeros_date("sep/15 12:42:14 system,info x").unwrap();
