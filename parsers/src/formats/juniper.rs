@@ -655,7 +655,6 @@ fn totals(ev: &mut Event) {
 /// record) before it is applied, since applying sets fields; the walk
 /// stops at the fields there were before.
 fn sd_params(ev: &mut Event, vendor: &mut Vendor) -> usize {
-    // fields there were before.
     let (mut param, mut value) = (String::new(), String::new());
     let mut params = 0;
     for i in 0..ev.fields.len() {
