@@ -230,9 +230,12 @@ impl Parser {
         // A bare line in a device format (CEF, an access log, ...), sent
         // without a syslog header. Lines that start like syslog go to the
         // syslog parser first, except the `yyyy-mm-dd hh:mm:ss` of W3C logs.
-        if !record.starts_with('<')
-            && (!rfc3164::has_timestamp(record) || starts_with_w3c_time(record))
-        {
+        // The timestamp a PRI-less record starts with, read once here for
+        // the syslog parser below.
+        let leading = (!record.starts_with('<'))
+            .then(|| rfc3164::leading(record))
+            .flatten();
+        if !record.starts_with('<') && (leading.is_none() || starts_with_w3c_time(record)) {
             set_message(&mut ev, record);
             // A bare line that starts like a JSON object is JSON even when
             // cut short: its error then says where the JSON broke.
@@ -253,7 +256,7 @@ impl Parser {
         }
 
         let mut parsed = Parsed::default();
-        let mut result = self.parse_record(&mut ev, record, base, &mut parsed, forced);
+        let mut result = self.parse_record(&mut ev, record, base, &mut parsed, forced, leading);
         // Rules by host name decide once the header named the host.
         // (The host name is looked up only when a rule needs it.)
         let rule = pre.or_else(|| {
@@ -338,6 +341,7 @@ impl Parser {
         base: usize,
         parsed: &mut Parsed<'a>,
         forced: Option<&Forced>,
+        leading: Option<rfc3164::Leading>,
     ) -> Result<(), ParseError> {
         if record.is_empty() {
             return Err(ParseError::Empty { parser: "syslog" });
@@ -354,7 +358,14 @@ impl Parser {
                     parsed.syslog = true;
                     rfc5424::parse_after_version(ev, &mut cur, parsed, self.cfg.default_offset)
                 }
-                None => rfc3164::parse(ev, &mut cur, parsed, false, self.cfg.default_offset),
+                None => rfc3164::parse(
+                    ev,
+                    &mut cur,
+                    parsed,
+                    false,
+                    self.cfg.default_offset,
+                    leading,
+                ),
             };
         }
         let (rest, pri) =
@@ -363,8 +374,11 @@ impl Parser {
         syslog::set_pri(ev, pri);
         cur.advance_to(rest);
         if rfc5424::version(rest).is_ok() {
-            rfc5424::parse(ev, &mut cur, parsed, self.cfg.default_offset)
-        } else if let Some((r, body)) = (!rfc3164::has_timestamp(rest))
+            return rfc5424::parse(ev, &mut cur, parsed, self.cfg.default_offset);
+        }
+        let leading = rfc3164::leading(rest);
+        if let Some((r, body)) = leading
+            .is_none()
             .then(|| {
                 // SonicWall sends `<134>  id=firewall ...`: spaces first.
                 let body = rest.trim_start_matches(' ');
@@ -380,7 +394,7 @@ impl Parser {
             parsed.message = Some(body);
             r
         } else {
-            rfc3164::parse(ev, &mut cur, parsed, true, self.cfg.default_offset)
+            rfc3164::parse(ev, &mut cur, parsed, true, self.cfg.default_offset, leading)
         }
     }
 

@@ -24,6 +24,7 @@ const P: &str = "rfc3164";
 const NO_PRI_EXPECTED: &str = "<PRI>, a BSD timestamp or an RFC 3339 timestamp";
 
 /// A timestamp at the start of a record, as written.
+#[derive(Clone, Copy)]
 enum Stamp {
     Iso(IsoStamp),
     Bsd(BsdStamp),
@@ -98,12 +99,16 @@ fn timestamp(
     offset: UtcOffset,
 ) -> Option<(Option<OffsetDateTime>, usize)> {
     let (t, len) = stamp(s)?;
-    let t = match t {
+    Some((instant(t, received, offset), len))
+}
+
+/// The instant a timestamp names (`None` for an impossible date).
+fn instant(t: Stamp, received: OffsetDateTime, offset: UtcOffset) -> Option<OffsetDateTime> {
+    match t {
         Stamp::Iso(t) => Some(t.resolve(offset)),
         Stamp::Bsd(t) => t.resolve(received, offset),
         Stamp::Clock(t) => Some(nearest_day(t, received, offset)),
-    };
-    Some((t, len))
+    }
 }
 
 /// Where a timestamp of `len` bytes at the start of `s` ends, with the
@@ -117,20 +122,28 @@ fn ends_at(s: &str, len: usize) -> Option<usize> {
     }
 }
 
-/// Whether `s` starts with a timestamp this parser accepts (which makes it
-/// syslog rather than a bare device-format line). Only its shape: the
-/// year of a BSD time is not worked out.
-pub(crate) fn has_timestamp(s: &str) -> bool {
-    stamp(s).is_some()
+/// The timestamp a record starts with, as [`leading`] found it: given to
+/// [`parse`] so that the record's timestamp is read once.
+#[derive(Clone, Copy)]
+pub(crate) struct Leading(Stamp, usize);
+
+/// The timestamp `s` starts with, when this parser accepts one (which
+/// makes it syslog rather than a bare device-format line). Only its shape:
+/// the year of a BSD time is not worked out yet.
+pub(crate) fn leading(s: &str) -> Option<Leading> {
+    stamp(s).map(|(t, len)| Leading(t, len))
 }
 
 /// Parses a BSD record from the cursor (after PRI when `had_pri`).
+/// `known` is the timestamp [`leading`] found at the cursor, if the caller
+/// looked.
 pub(crate) fn parse<'a>(
     ev: &mut Event,
     cur: &mut Cursor<'a>,
     parsed: &mut Parsed<'a>,
     had_pri: bool,
     default_offset: UtcOffset,
+    known: Option<Leading>,
 ) -> Result<(), ParseError> {
     let r = cur.rest();
     let at = cur.offset();
@@ -143,7 +156,11 @@ pub(crate) fn parse<'a>(
             .flatten()
             .map(|(ts, len)| (ts, len + skip))
     };
-    let Some((t, len)) = timestamp(r, ev.received, default_offset).or_else(spaced) else {
+    let found = match known {
+        Some(Leading(t, len)) => Some((instant(t, ev.received, default_offset), len)),
+        None => timestamp(r, ev.received, default_offset),
+    };
+    let Some((t, len)) = found.or_else(spaced) else {
         if !had_pri {
             return Err(ParseError::expected("syslog", NO_PRI_EXPECTED, at));
         }
