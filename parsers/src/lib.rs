@@ -257,6 +257,11 @@ impl Parser {
 
         let mut parsed = Parsed::default();
         let mut result = self.parse_record(&mut ev, record, base, &mut parsed, forced, leading);
+        if parsed.relayed {
+            if let Some(relay) = ev.fields.remove("host.name") {
+                ev.set(key!("log.syslog.relay"), relay);
+            }
+        }
         // Rules by host name decide once the header named the host.
         // (The host name is looked up only when a rule needs it.)
         let rule = pre.or_else(|| {
@@ -373,6 +378,15 @@ impl Parser {
         parsed.syslog = true;
         syslog::set_pri(ev, pri);
         cur.advance_to(rest);
+        // Kiwi Syslog Server, forwarding with "add original address":
+        // `<PRI>Original Address=10.0.0.1 <the record as it arrived>`.
+        let rest = match rest.strip_prefix("Original Address=") {
+            Some(r) => {
+                parsed.relayed = true;
+                kiwi_original(ev, &mut cur, r)
+            }
+            None => rest,
+        };
         if rfc5424::version(rest).is_ok() {
             return rfc5424::parse(ev, &mut cur, parsed, self.cfg.default_offset);
         }
@@ -469,6 +483,19 @@ fn starts_with_w3c_time(s: &str) -> bool {
             13 | 16 => *c == b':',
             _ => c.is_ascii_digit(),
         })
+}
+
+/// Reads Kiwi's original address (the device that sent the record) into
+/// `host.ip` and moves the cursor past it; what follows.
+#[cold]
+#[inline(never)]
+fn kiwi_original<'a>(ev: &mut Event, cur: &mut Cursor<'a>, r: &'a str) -> &'a str {
+    let (addr, rest) = r.split_once(' ').unwrap_or((r, ""));
+    if addr.parse::<std::net::IpAddr>().is_ok() {
+        ev.set(key!("host.ip"), addr);
+    }
+    cur.advance_to(rest);
+    rest
 }
 
 /// Where `inner`, a slice of `outer`, starts in it.

@@ -152,6 +152,10 @@ pub(crate) fn parse_after_version<'a>(
         while cur.rest().starts_with('[') {
             sd_element(ev, cur)?;
         }
+    } else if parsed.relayed && !r.is_empty() {
+        // Kiwi's forwarded records have no STRUCTURED-DATA: MSG follows.
+        parsed.message = Some(strip_bom(r));
+        return Ok(());
     } else {
         return Err(ParseError::expected(P, "STRUCTURED-DATA", cur.offset()));
     }

@@ -65,6 +65,9 @@ pub(crate) struct Parsed<'a> {
     pub(crate) formatted: bool,
     /// The record has RFC 5424 structured data.
     pub(crate) structured_data: bool,
+    /// A relay (Kiwi) named the device's address: the header's host name
+    /// is the relay's.
+    pub(crate) relayed: bool,
 }
 
 /// A position in a record, for parsing and for error offsets.
