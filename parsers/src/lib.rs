@@ -475,14 +475,7 @@ fn set_organization(ev: &mut Event, rule: Option<&SourceRule>) {
 
 /// `yyyy-mm-dd hh:mm:ss` (a space, not RFC 3339's `T`): W3C/IIS logs.
 fn starts_with_w3c_time(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() >= 19
-        && b.iter().take(19).enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b' ',
-            13 | 16 => *c == b':',
-            _ => c.is_ascii_digit(),
-        })
+    formats::shape(s.as_bytes(), b"dddd-dd-dd dd:dd:dd")
 }
 
 /// Reads Kiwi's original address (the device that sent the record) into

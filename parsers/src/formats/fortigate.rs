@@ -236,22 +236,18 @@ impl<'a> Iterator for Pairs<'a> {
 
 /// Sets vendor fields `<prefix><key>` with one reused key buffer.
 pub(super) struct Raw {
-    buf: String,
-    prefix: usize,
     known: &'static super::KnownKeys,
+    /// `<prefix><key>` for a key `known` lacks; allocated on the first.
+    buf: String,
 }
 
 impl Raw {
-    /// A setter for keys under `prefix` (which ends with a dot); `known`
-    /// holds the keys of the names the format documents (see
-    /// [`super::KnownKeys`]).
-    pub(super) fn new(prefix: &str, known: &'static super::KnownKeys) -> Self {
-        let mut buf = String::with_capacity(prefix.len() + 32);
-        buf.push_str(prefix);
+    /// A setter for the keys under `known`'s prefix; the names the format
+    /// documents are `known`'s keys (see [`super::KnownKeys`]).
+    pub(super) fn new(known: &'static super::KnownKeys) -> Self {
         Raw {
-            buf,
-            prefix: prefix.len(),
             known,
+            buf: String::new(),
         }
     }
 
@@ -261,7 +257,8 @@ impl Raw {
             ev.set(k, value);
             return;
         }
-        self.buf.truncate(self.prefix);
+        self.buf.clear();
+        self.buf.push_str(self.known.prefix());
         self.buf.push_str(key);
         ev.set(&self.buf, value);
     }
@@ -734,7 +731,7 @@ struct Fg<'a> {
 }
 
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
-    let mut raw = Raw::new("fortinet.firewall.", &FORTIGATE_KEYS);
+    let mut raw = Raw::new(&FORTIGATE_KEYS);
     let mut f = Fg::default();
     let mut pairs = Pairs::new(text);
     for p in pairs.by_ref() {

@@ -474,22 +474,23 @@ fn filter_log(ev: &mut Event, text: &str, at: usize) -> Result<(), ParseError> {
 
 /// Sets `juniper.srx.<param>` with `-` written `_`, reusing one buffer.
 struct Vendor {
+    /// `juniper.srx.<param>` for a parameter [`JUNOS_KEYS`] lacks;
+    /// allocated on the first.
     buf: String,
 }
 
 impl Vendor {
     fn new() -> Self {
-        let mut buf = String::with_capacity(VENDOR.len() + 32);
-        buf.push_str(VENDOR);
-        Vendor { buf }
+        Vendor { buf: String::new() }
     }
 
     fn set(&mut self, ev: &mut Event, key: &str, value: &str) {
-        if let Some(k) = known(key) {
+        if let Some(k) = JUNOS_KEYS.get(key) {
             ev.set(k, value);
             return;
         }
-        self.buf.truncate(VENDOR.len());
+        self.buf.clear();
+        self.buf.push_str(VENDOR);
         // Pushed a piece at a time: a `char` map costs a UTF-8 encode per byte.
         for (i, piece) in super::split_byte(key, b'-').enumerate() {
             if i > 0 {
@@ -501,71 +502,73 @@ impl Vendor {
     }
 }
 
-/// The vendor field key of a parameter Junos documents for its flow, IDP
-/// and UTM messages: a static key, so that setting it neither builds nor
-/// hashes the name. Others are named at run time.
-fn known(param: &str) -> Option<&'static vedette_model::fields::Key> {
-    Some(match param {
-        "action" => key!("juniper.srx.action"),
-        "application" => key!("juniper.srx.application"),
-        "application-category" => key!("juniper.srx.application_category"),
-        "application-characteristics" => key!("juniper.srx.application_characteristics"),
-        "application-name" => key!("juniper.srx.application_name"),
-        "application-risk" => key!("juniper.srx.application_risk"),
-        "application-sub-category" => key!("juniper.srx.application_sub_category"),
-        "attack-name" => key!("juniper.srx.attack_name"),
-        "bytes-from-client" => key!("juniper.srx.bytes_from_client"),
-        "bytes-from-server" => key!("juniper.srx.bytes_from_server"),
-        "category" => key!("juniper.srx.category"),
-        "connection-tag" => key!("juniper.srx.connection_tag"),
-        "destination-address" => key!("juniper.srx.destination_address"),
-        "destination-interface-name" => key!("juniper.srx.destination_interface_name"),
-        "destination-port" => key!("juniper.srx.destination_port"),
-        "destination-zone" => key!("juniper.srx.destination_zone"),
-        "destination-zone-name" => key!("juniper.srx.destination_zone_name"),
-        "dst-nat-rule-name" => key!("juniper.srx.dst_nat_rule_name"),
-        "dst-nat-rule-type" => key!("juniper.srx.dst_nat_rule_type"),
-        "elapsed-time" => key!("juniper.srx.elapsed_time"),
-        "encrypted" => key!("juniper.srx.encrypted"),
-        "export-id" => key!("juniper.srx.export_id"),
-        "filename" => key!("juniper.srx.filename"),
-        "icmp-type" => key!("juniper.srx.icmp_type"),
-        "message" => key!("juniper.srx.message"),
-        "nat-connection-tag" => key!("juniper.srx.nat_connection_tag"),
-        "nat-destination-address" => key!("juniper.srx.nat_destination_address"),
-        "nat-destination-port" => key!("juniper.srx.nat_destination_port"),
-        "nat-source-address" => key!("juniper.srx.nat_source_address"),
-        "nat-source-port" => key!("juniper.srx.nat_source_port"),
-        "nested-application" => key!("juniper.srx.nested_application"),
-        "obj" => key!("juniper.srx.obj"),
-        "packet-incoming-interface" => key!("juniper.srx.packet_incoming_interface"),
-        "packets-from-client" => key!("juniper.srx.packets_from_client"),
-        "packets-from-server" => key!("juniper.srx.packets_from_server"),
-        "policy-name" => key!("juniper.srx.policy_name"),
-        "protocol-id" => key!("juniper.srx.protocol_id"),
-        "protocol-name" => key!("juniper.srx.protocol_name"),
-        "reason" => key!("juniper.srx.reason"),
-        "repeat-count" => key!("juniper.srx.repeat_count"),
-        "roles" => key!("juniper.srx.roles"),
-        "rule-name" => key!("juniper.srx.rule_name"),
-        "rulebase-name" => key!("juniper.srx.rulebase_name"),
-        "service-name" => key!("juniper.srx.service_name"),
-        "session-id" => key!("juniper.srx.session_id"),
-        "session-id-32" => key!("juniper.srx.session_id_32"),
-        "severity" => key!("juniper.srx.severity"),
-        "source-address" => key!("juniper.srx.source_address"),
-        "source-interface-name" => key!("juniper.srx.source_interface_name"),
-        "source-port" => key!("juniper.srx.source_port"),
-        "source-zone" => key!("juniper.srx.source_zone"),
-        "source-zone-name" => key!("juniper.srx.source_zone_name"),
-        "src-nat-rule-name" => key!("juniper.srx.src_nat_rule_name"),
-        "src-nat-rule-type" => key!("juniper.srx.src_nat_rule_type"),
-        "threat-severity" => key!("juniper.srx.threat_severity"),
-        "url" => key!("juniper.srx.url"),
-        "username" => key!("juniper.srx.username"),
-        _ => return None,
-    })
-}
+/// The parameters Junos documents for its flow, IDP and UTM messages, as
+/// vendor field keys (see [`super::KnownKeys`]); others are named at run
+/// time.
+static JUNOS_KEYS: std::sync::LazyLock<super::KnownKeys> = std::sync::LazyLock::new(|| {
+    super::KnownKeys::underscored(
+        VENDOR,
+        &[
+            "action",
+            "application",
+            "application-category",
+            "application-characteristics",
+            "application-name",
+            "application-risk",
+            "application-sub-category",
+            "attack-name",
+            "bytes-from-client",
+            "bytes-from-server",
+            "category",
+            "connection-tag",
+            "destination-address",
+            "destination-interface-name",
+            "destination-port",
+            "destination-zone",
+            "destination-zone-name",
+            "dst-nat-rule-name",
+            "dst-nat-rule-type",
+            "elapsed-time",
+            "encrypted",
+            "export-id",
+            "filename",
+            "icmp-type",
+            "message",
+            "nat-connection-tag",
+            "nat-destination-address",
+            "nat-destination-port",
+            "nat-source-address",
+            "nat-source-port",
+            "nested-application",
+            "obj",
+            "packet-incoming-interface",
+            "packets-from-client",
+            "packets-from-server",
+            "policy-name",
+            "protocol-id",
+            "protocol-name",
+            "reason",
+            "repeat-count",
+            "roles",
+            "rule-name",
+            "rulebase-name",
+            "service-name",
+            "session-id",
+            "session-id-32",
+            "severity",
+            "source-address",
+            "source-interface-name",
+            "source-port",
+            "source-zone",
+            "source-zone-name",
+            "src-nat-rule-name",
+            "src-nat-rule-type",
+            "threat-severity",
+            "url",
+            "username",
+        ],
+    )
+});
 
 /// Whether a value is a placeholder for "nothing".
 fn empty(v: &str) -> bool {

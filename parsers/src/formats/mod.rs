@@ -35,6 +35,8 @@ pub(crate) mod w3c;
 mod web;
 mod windows;
 
+pub(crate) use web::shape;
+
 /// One format: how to recognize it and how to parse it.
 pub(crate) struct Format {
     /// Short name, used in errors and as `event.module`.
@@ -325,12 +327,23 @@ pub(crate) fn prefixed_keys(prefix: &str, names: &[&str]) -> Vec<vedette_model::
 /// its bytes and one compare: a `match` over a hundred names, or a hash
 /// map, cost more than the work it saves.
 pub(crate) struct KnownKeys {
+    prefix: &'static str,
     slots: Box<[Option<(&'static str, vedette_model::fields::Key)>]>,
     mask: usize,
 }
 
 impl KnownKeys {
-    pub(crate) fn new(prefix: &str, names: &[&'static str]) -> Self {
+    pub(crate) fn new(prefix: &'static str, names: &[&'static str]) -> Self {
+        Self::build(prefix, names, false)
+    }
+
+    /// As [`KnownKeys::new`], the field names with `-` written `_`
+    /// (Junos's `source-address` is `juniper.srx.source_address`).
+    pub(crate) fn underscored(prefix: &'static str, names: &[&'static str]) -> Self {
+        Self::build(prefix, names, true)
+    }
+
+    fn build(prefix: &'static str, names: &[&'static str], underscored: bool) -> Self {
         let size = (names.len() * 4).max(16).next_power_of_two();
         let mut slots: Box<[Option<(&'static str, vedette_model::fields::Key)>]> =
             (0..size).map(|_| None).collect();
@@ -343,10 +356,24 @@ impl KnownKeys {
                 }
                 at = (at + 1) & mask;
             }
-            let key = vedette_model::fields::Key::new(static_name(format!("{prefix}{n}")));
+            let field = if underscored {
+                n.replace('-', "_")
+            } else {
+                n.to_string()
+            };
+            let key = vedette_model::fields::Key::new(static_name(format!("{prefix}{field}")));
             slots[at] = Some((n, key));
         }
-        KnownKeys { slots, mask }
+        KnownKeys {
+            prefix,
+            slots,
+            mask,
+        }
+    }
+
+    /// What every field name starts with (ends with a dot).
+    pub(crate) fn prefix(&self) -> &'static str {
+        self.prefix
     }
 
     #[inline]
@@ -751,11 +778,17 @@ mod tests {
     #[test]
     fn known_keys() {
         let k = KnownKeys::new("v.", &["srcip", "dstip", "srcport", "a", ""]);
+        assert_eq!(k.prefix(), "v.");
         assert_eq!(k.get("srcip").map(|k| k.as_str()), Some("v.srcip"));
         assert_eq!(k.get("dstip").map(|k| k.as_str()), Some("v.dstip"));
         assert_eq!(k.get("a").map(|k| k.as_str()), Some("v.a"));
         assert_eq!(k.get("").map(|k| k.as_str()), Some("v."));
         assert!(k.get("srcipx").is_none() && k.get("b").is_none() && k.get("srcpor").is_none());
+        let k = KnownKeys::underscored("j.", &["source-address"]);
+        assert_eq!(
+            k.get("source-address").map(|k| k.as_str()),
+            Some("j.source_address")
+        );
     }
 
     proptest! {

@@ -366,27 +366,12 @@ static GLOBALPROTECT_KEYS: LazyLock<Vec<Key>> =
     LazyLock::new(|| super::prefixed_keys("panos.", GLOBALPROTECT));
 static USERID_KEYS: LazyLock<Vec<Key>> = LazyLock::new(|| super::prefixed_keys("panos.", USERID));
 
-/// `yyyy/mm/dd hh:mm:ss` at the start of `b`.
-fn is_time(b: &[u8]) -> bool {
-    b.len() >= 19
-        && b.iter().take(19).enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'/',
-            10 => *c == b' ',
-            13 | 16 => *c == b':',
-            _ => c.is_ascii_digit(),
-        })
-}
+/// `yyyy/mm/dd hh:mm:ss`, PAN-OS's time (see [`super::shape`]).
+const TIME: &[u8] = b"dddd/dd/dd dd:dd:dd";
 
-/// `yyyy-mm-ddThh:mm:ss` at the start of `b`.
-fn is_iso_time(b: &[u8]) -> bool {
-    b.len() >= 19
-        && b.iter().take(19).enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b'T',
-            13 | 16 => *c == b':',
-            _ => c.is_ascii_digit(),
-        })
-}
+/// `yyyy-mm-ddThh:mm:ss`, the ISO 8601 time Prisma Access and Cortex Data
+/// Lake forward.
+const ISO_TIME: &[u8] = b"dddd-dd-ddTdd:dd:dd";
 
 fn detect(text: &str) -> bool {
     let b = text.as_bytes();
@@ -395,9 +380,9 @@ fn detect(text: &str) -> bool {
         return false;
     }
     let t = n + 1;
-    let s = if b.get(t..).is_some_and(is_time) && b.get(t + 19) == Some(&b',') {
+    let s = if b.get(t..).is_some_and(|r| super::shape(r, TIME)) && b.get(t + 19) == Some(&b',') {
         t + 20
-    } else if b.get(t..).is_some_and(is_iso_time) {
+    } else if b.get(t..).is_some_and(|r| super::shape(r, ISO_TIME)) {
         // Prisma Access and Cortex Data Lake forward ISO 8601 times
         // (`2021-10-22T16:10:10.000000Z`).
         match b.iter().skip(t).take(40).position(|&c| c == b',') {
@@ -569,7 +554,7 @@ fn column<'a>(ev: &mut Event, seen: &mut Seen<'a>, name: &str, v: Cow<'a, str>) 
             // The record's times carry no zone: they are the firewall's
             // local time, taken to be the deployment's zone (+07:00). Prisma
             // Access writes ISO 8601 with its zone.
-            if is_iso_time(v.as_bytes()) {
+            if super::shape(v.as_bytes(), ISO_TIME) {
                 if let Some(t) = crate::timestamp::parse_iso(&v) {
                     ev.timestamp = t.resolve(crate::default_offset()).to_offset(UtcOffset::UTC);
                 }

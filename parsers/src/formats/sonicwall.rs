@@ -183,7 +183,7 @@ static SONICWALL_KEYS: std::sync::LazyLock<super::KnownKeys> = std::sync::LazyLo
 });
 
 fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
-    let mut raw = Raw::new("sonicwall.firewall.", &SONICWALL_KEYS);
+    let mut raw = Raw::new(&SONICWALL_KEYS);
     let mut f = Sw::default();
     let mut pairs = Pairs::new(text);
     for p in pairs.by_ref() {

@@ -282,7 +282,7 @@ static UTM_KEYS: std::sync::LazyLock<super::KnownKeys> = std::sync::LazyLock::ne
 
 /// A Sophos UTM 9 record (see the module documentation).
 fn utm(text: &str, ev: &mut Event) -> Result<(), ParseError> {
-    let mut raw = Raw::new("sophos.utm.", &UTM_KEYS);
+    let mut raw = Raw::new(&UTM_KEYS);
     ev.set(key!("observer.vendor"), "Sophos");
     ev.set(key!("observer.product"), "UTM");
     ev.set(key!("observer.type"), "firewall");
@@ -350,7 +350,7 @@ fn parse(text: &str, ev: &mut Event) -> Result<(), ParseError> {
     if is_utm(text.as_bytes()) {
         return utm(text, ev);
     }
-    let mut raw = Raw::new("sophos.xg.", &SOPHOS_KEYS);
+    let mut raw = Raw::new(&SOPHOS_KEYS);
     let mut f = Xg::default();
     let mut pairs = Pairs::new(text);
     for p in pairs.by_ref() {

@@ -182,7 +182,7 @@ pub(super) fn set_common(ev: &mut Event, product: Option<&str>) {
 }
 
 /// Whether `b` starts with the shape `pat` (see [`CLF_TIME`]).
-pub(super) fn shape(b: &[u8], pat: &[u8]) -> bool {
+pub(crate) fn shape(b: &[u8], pat: &[u8]) -> bool {
     b.len() >= pat.len()
         && pat.iter().zip(b).all(|(&p, &c)| match p {
             b'd' => c.is_ascii_digit(),
