@@ -258,9 +258,7 @@ impl Parser {
         let mut parsed = Parsed::default();
         let mut result = self.parse_record(&mut ev, record, base, &mut parsed, forced, leading);
         if parsed.relayed {
-            if let Some(relay) = ev.fields.remove("host.name") {
-                ev.set(key!("log.syslog.relay"), relay);
-            }
+            syslog::host_is_relay(&mut ev);
         }
         // Rules by host name decide once the header named the host.
         // (The host name is looked up only when a rule needs it.)

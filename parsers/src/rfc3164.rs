@@ -227,7 +227,7 @@ pub(crate) fn parse<'a>(
 }
 
 /// An RFC 5424 record after a relay's BSD header, from its VERSION; the
-/// relay's name is kept apart (no ECS field says "relay").
+/// relay's name is kept apart.
 #[cold]
 #[inline(never)]
 fn relayed_5424<'a>(
@@ -236,9 +236,7 @@ fn relayed_5424<'a>(
     parsed: &mut Parsed<'a>,
     default_offset: UtcOffset,
 ) -> Result<(), ParseError> {
-    if let Some(host) = ev.fields.remove("host.name") {
-        ev.set(key!("log.syslog.relay"), host);
-    }
+    crate::syslog::host_is_relay(ev);
     crate::rfc5424::parse(ev, cur, parsed, default_offset)
 }
 

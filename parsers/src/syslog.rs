@@ -141,6 +141,14 @@ pub(crate) fn set_procid(ev: &mut Event, procid: &str) {
     }
 }
 
+/// The header's host name is a relay's, not the device's: it moves to
+/// `log.syslog.relay` (no ECS field says "relay").
+pub(crate) fn host_is_relay(ev: &mut Event) {
+    if let Some(host) = ev.fields.remove("host.name") {
+        ev.set(key!("log.syslog.relay"), host);
+    }
+}
+
 /// `s` without a leading byte order mark.
 pub(crate) fn strip_bom(s: &str) -> &str {
     s.strip_prefix(BOM).unwrap_or(s)

@@ -424,31 +424,20 @@ fn ppp(ev: &mut Event, msg: &str) {
             "authenticated" => ("vpn-authenticated", "info"),
             _ => return,
         };
-        ev.set(key!("event.category"), "session");
-        ev.set(key!("event.action"), action);
-        ev.set(key!("event.type"), ty);
+        session(ev, action, ty, user);
         ev.set(key!("network.protocol"), service);
-        if !user.is_empty() {
-            ev.set(key!("user.name"), user);
-        }
         return;
     }
     let Some((user, r)) = super::split_once_byte(msg, b' ') else {
         return;
     };
     if let Some(addr) = r.strip_prefix("logged in, ") {
-        ev.set(key!("event.category"), "session");
-        ev.set(key!("event.action"), "vpn-logged-in");
-        ev.set(key!("event.type"), "start");
-        ev.set(key!("user.name"), user);
+        session(ev, "vpn-logged-in", "start", user);
         if super::is_ip(addr.trim_end()) {
             ev.set(key!("mikrotik.ppp.address"), addr.trim_end());
         }
     } else if let Some(counts) = r.strip_prefix("logged out, ") {
-        ev.set(key!("event.category"), "session");
-        ev.set(key!("event.action"), "vpn-logged-out");
-        ev.set(key!("event.type"), "end");
-        ev.set(key!("user.name"), user);
+        session(ev, "vpn-logged-out", "end", user);
         let mut n = counts.split(' ').map(|c| c.parse::<i64>().ok());
         if let (Some(Some(secs)), Some(Some(bin)), Some(Some(bout))) =
             (n.next(), n.next(), n.next())
@@ -459,6 +448,16 @@ fn ppp(ev: &mut Event, msg: &str) {
             ev.set(key!("source.bytes"), bin);
             ev.set(key!("destination.bytes"), bout);
         }
+    }
+}
+
+/// A PPP session's start, end or step, by `user` (when named).
+fn session(ev: &mut Event, action: &'static str, ty: &'static str, user: &str) {
+    ev.set(key!("event.category"), "session");
+    ev.set(key!("event.action"), action);
+    ev.set(key!("event.type"), ty);
+    if !user.is_empty() {
+        ev.set(key!("user.name"), user);
     }
 }
 
